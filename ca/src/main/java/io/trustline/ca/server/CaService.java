@@ -1,0 +1,234 @@
+package io.trustline.ca.server;
+
+import com.google.protobuf.ByteString;
+import io.grpc.Status;
+import io.grpc.StatusException;
+import io.grpc.stub.StreamObserver;
+import io.trustline.ca.CertificateAuthority;
+import io.trustline.ca.CsrRejectedException;
+import io.trustline.ca.SpiffeId;
+import io.trustline.ca.SvidValidationException;
+import io.trustline.ca.SvidValidator;
+import io.trustline.ca.VerifiedCsr;
+import io.trustline.ca.server.IssuanceRecord.Authorisation;
+import io.trustline.ca.v1.CertificateAuthorityGrpc;
+import io.trustline.ca.v1.GetTrustBundleRequest;
+import io.trustline.ca.v1.GetTrustBundleResponse;
+import io.trustline.ca.v1.SignRequest;
+import io.trustline.ca.v1.SignResponse;
+import java.io.IOException;
+import java.security.cert.CertificateEncodingException;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The CA's gRPC service. A signing request is authorised by a join token or, without one, by the
+ * caller's current SVID presented over mTLS; the SPIFFE ID comes from that authorisation only.
+ * Work runs on a bounded executor, never on a transport thread.
+ */
+final class CaService extends CertificateAuthorityGrpc.CertificateAuthorityImplBase {
+
+    private static final Logger logger = LoggerFactory.getLogger(CaService.class);
+
+    private final CertificateAuthority ca;
+    private final JoinTokenStore joinTokens;
+    private final IssuanceLog issuanceLog;
+    private final SvidValidator validator;
+    private final Executor executor;
+
+    CaService(CertificateAuthority ca, JoinTokenStore joinTokens, IssuanceLog issuanceLog, Executor executor) {
+        this.ca = ca;
+        this.joinTokens = joinTokens;
+        this.issuanceLog = issuanceLog;
+        this.executor = executor;
+        validator = new SvidValidator(ca.trustBundle(), ca.trustDomain(), ca.clock());
+    }
+
+    @Override
+    public void sign(SignRequest request, StreamObserver<SignResponse> responses) {
+        // Read the transport's facts here: the context does not follow the task to the executor.
+        final X509Certificate[] peerChain = CallerContext.PEER_CHAIN.get();
+        final String peer = nullToEmpty(CallerContext.PEER_ADDRESS.get());
+        try {
+            executor.execute(() -> respond(request, peerChain, peer, responses));
+        } catch (RejectedExecutionException e) {
+            logger.atWarn().setMessage("sign refused").addKeyValue("reason", "overloaded")
+                    .addKeyValue("peer", peer).log();
+            responses.onError(Status.UNAVAILABLE
+                    .withDescription("the CA is overloaded; retry later")
+                    .asException());
+        }
+    }
+
+    private void respond(
+            SignRequest request, X509Certificate[] peerChain, String peer, StreamObserver<SignResponse> responses) {
+        final SignResponse response;
+        try {
+            response = sign(request, peerChain, peer);
+        } catch (StatusException e) {
+            logger.atInfo()
+                    .setMessage("sign refused")
+                    .addKeyValue("status", e.getStatus().getCode())
+                    .addKeyValue("reason", e.getStatus().getDescription())
+                    .addKeyValue("peer", peer)
+                    .log();
+            responses.onError(e);
+            return;
+        } catch (RuntimeException e) {
+            logger.atError().setMessage("sign failed").addKeyValue("peer", peer).setCause(e).log();
+            responses.onError(Status.INTERNAL.withDescription("signing failed").asException());
+            return;
+        }
+        responses.onNext(response);
+        responses.onCompleted();
+    }
+
+    private SignResponse sign(SignRequest request, X509Certificate[] peerChain, String peer) throws StatusException {
+        if (request.getCsr().isEmpty()) {
+            throw invalidArgument("csr: missing");
+        }
+        if (request.getTtlSeconds() < 0) {
+            throw invalidArgument("ttl_seconds: " + request.getTtlSeconds() + " (expected: >= 0)");
+        }
+        final SpiffeId requested = requestedId(request.getSpiffeId());
+        final String token = request.getJoinToken();
+
+        // 1. Who is asking, and for which ID.
+        final SpiffeId authorised;
+        final Authorisation authorisation;
+        final String credential;
+        if (!token.isEmpty()) {
+            final JoinToken record;
+            try {
+                record = joinTokens.check(token);
+            } catch (JoinTokenException e) {
+                throw unauthenticated(e.getMessage());
+            }
+            authorised = record.spiffeId();
+            authorisation = Authorisation.JOIN_TOKEN;
+            credential = record.id();
+        } else if (peerChain != null) {
+            try {
+                authorised = validator.validate(peerChain);
+            } catch (SvidValidationException e) {
+                throw unauthenticated("client certificate is not a valid SVID: " + e.getMessage());
+            }
+            authorisation = Authorisation.SVID;
+            credential = peerChain[0].getSerialNumber().toString(16);
+        } else {
+            throw unauthenticated("no join token and no client certificate");
+        }
+        if (requested != null && !requested.equals(authorised)) {
+            throw permissionDenied(describe(authorisation) + " authorises " + authorised + ", not " + requested);
+        }
+
+        // 2. Is the CSR acceptable for that ID (cheap checks before the signature).
+        final VerifiedCsr csr;
+        try {
+            csr = ca.verifyCsr(request.getCsr().toByteArray(), authorised);
+        } catch (CsrRejectedException e) {
+            final boolean wrongId = e.reason() == CsrRejectedException.Reason.ID_MISMATCH
+                    || e.reason() == CsrRejectedException.Reason.ID_NOT_ALLOWED;
+            throw wrongId ? permissionDenied(e.getMessage()) : invalidArgument(e.getMessage());
+        }
+
+        // 3. Use the token up only now, so a bad CSR does not burn it; atomic against a second use.
+        if (authorisation == Authorisation.JOIN_TOKEN) {
+            try {
+                joinTokens.redeem(token);
+            } catch (JoinTokenException e) {
+                throw unauthenticated(e.getMessage());
+            }
+        }
+
+        // 4. Sign, record, return.
+        final X509Certificate leaf =
+                ca.sign(csr, request.getTtlSeconds() == 0 ? null : Duration.ofSeconds(request.getTtlSeconds()));
+        final IssuanceRecord record = new IssuanceRecord(
+                ca.clock().instant(),
+                leaf.getSerialNumber(),
+                authorised,
+                leaf.getNotAfter().toInstant(),
+                authorisation,
+                credential,
+                peer);
+        try {
+            issuanceLog.record(record);
+        } catch (IOException e) {
+            logger.atError().setMessage("audit log write failed").setCause(e).log();
+            throw new StatusException(
+                    Status.INTERNAL.withDescription("the CA cannot write its audit log; nothing was issued"));
+        }
+        logger.atInfo()
+                .setMessage("svid issued")
+                .addKeyValue("spiffe_id", authorised)
+                .addKeyValue("serial", leaf.getSerialNumber().toString(16))
+                .addKeyValue("not_after", record.notAfter())
+                .addKeyValue("authorisation", authorisation)
+                .addKeyValue("credential", credential)
+                .addKeyValue("peer", peer)
+                .log();
+        return SignResponse.newBuilder()
+                .setSpiffeId(authorised.toString())
+                .addAllCertificateChain(der(ca.chainOf(leaf)))
+                .addAllTrustBundle(der(ca.trustBundle().roots()))
+                .build();
+    }
+
+    @Override
+    public void getTrustBundle(GetTrustBundleRequest request, StreamObserver<GetTrustBundleResponse> responses) {
+        responses.onNext(GetTrustBundleResponse.newBuilder()
+                .setTrustDomain(ca.trustDomain())
+                .addAllX509Authorities(der(ca.trustBundle().roots()))
+                .build());
+        responses.onCompleted();
+    }
+
+    private static SpiffeId requestedId(String value) throws StatusException {
+        if (value.isEmpty()) {
+            return null;
+        }
+        try {
+            return SpiffeId.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw invalidArgument(e.getMessage());
+        }
+    }
+
+    private static String describe(Authorisation authorisation) {
+        return authorisation == Authorisation.JOIN_TOKEN ? "the join token" : "the client certificate";
+    }
+
+    static List<ByteString> der(List<X509Certificate> certificates) {
+        return certificates.stream()
+                .map(c -> {
+                    try {
+                        return ByteString.copyFrom(c.getEncoded());
+                    } catch (CertificateEncodingException e) {
+                        throw new IllegalStateException("cannot encode certificate", e);
+                    }
+                })
+                .toList();
+    }
+
+    private static String nullToEmpty(String value) {
+        return value == null ? "" : value;
+    }
+
+    private static StatusException unauthenticated(String message) {
+        return Status.UNAUTHENTICATED.withDescription(message).asException();
+    }
+
+    private static StatusException permissionDenied(String message) {
+        return Status.PERMISSION_DENIED.withDescription(message).asException();
+    }
+
+    private static StatusException invalidArgument(String message) {
+        return Status.INVALID_ARGUMENT.withDescription(message).asException();
+    }
+}
