@@ -1,0 +1,204 @@
+package io.trustline.sidecar;
+
+import com.linecorp.armeria.client.ClientFactory;
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.HttpStatus;
+import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.common.SessionProtocol;
+import com.linecorp.armeria.server.HttpService;
+import com.linecorp.armeria.server.Server;
+import com.linecorp.armeria.server.ServerBuilder;
+import io.trustline.sidecar.config.HostPort;
+import io.trustline.sidecar.config.SidecarConfig;
+import io.trustline.sidecar.config.SidecarConfig.Limits;
+import io.trustline.sidecar.config.SidecarConfig.MtlsMode;
+import io.trustline.sidecar.identity.MeshTls;
+import io.trustline.sidecar.identity.WorkloadIdentity;
+import io.trustline.sidecar.inbound.InboundPipeline;
+import io.trustline.sidecar.inbound.InboundPipeline.Stage;
+import io.trustline.sidecar.inbound.PeerIdentityService;
+import io.trustline.sidecar.inbound.RequestHygieneService;
+import io.trustline.sidecar.outbound.OutboundService;
+import io.trustline.sidecar.proxy.AppProxyService;
+import io.trustline.sidecar.proxy.Upstreams;
+import io.trustline.sidecar.refusal.RefusalErrorHandler;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running sidecar: the inbound listener (mTLS, the only port meant for the network), the outbound listener
+ * (loopback, plaintext from the app) and the admin port. Listeners open only once the workload identity is held.
+ */
+public final class Sidecar implements AutoCloseable {
+
+    private static final Logger logger = LoggerFactory.getLogger(Sidecar.class);
+
+    /** Connections are closed well before the certificate they were opened with expires. */
+    static final double MAX_CONNECTION_AGE_FRACTION_OF_TTL = 0.5;
+
+    private final SidecarConfig config;
+    private final WorkloadIdentity identity;
+    private final MeshTls tls;
+    private final List<ClientFactory> factories = new ArrayList<>();
+    private final Server inbound;
+    private final @Nullable Server outbound;
+    private final Server admin;
+
+    private Sidecar(SidecarConfig config, WorkloadIdentity identity, Clock clock) {
+        this.config = config;
+        this.identity = identity;
+        tls = new MeshTls(identity, clock);
+        final Duration maxConnectionAge = maxConnectionAge(config, identity, clock);
+
+        final ClientFactory appFactory = Upstreams.factory(config.inbound().limits(), maxConnectionAge);
+        factories.add(appFactory);
+        final AppProxyService proxy = new AppProxyService(Upstreams.appClient(
+                appFactory, config.inbound().app(), config.inbound().appProtocol()));
+        final HttpService inboundChain = InboundPipeline.build(
+                proxy,
+                new InboundPipeline.Stages(
+                        Stage.NONE,
+                        PeerIdentityService.newDecorator(tls)::apply,
+                        RequestHygieneService.newDecorator(
+                                config.inbound().limits().maxRequestBodyBytes())::apply,
+                        Stage.NONE,
+                        Stage.NONE,
+                        Stage.NONE,
+                        Stage.NONE));
+        inbound = inboundServer(config, inboundChain, maxConnectionAge);
+
+        if (config.outbound() != null) {
+            final ClientFactory meshFactory =
+                    Upstreams.factory(config.outbound().limits(), maxConnectionAge);
+            factories.add(meshFactory);
+            outbound =
+                    outboundServer(config, new OutboundService(config.outbound().routes(), meshFactory, tls));
+        } else {
+            outbound = null;
+        }
+        admin = adminServer(config.admin().listen());
+    }
+
+    /** Starts a sidecar for {@code config} with an identity already obtained (the listeners open after it). */
+    public static Sidecar start(SidecarConfig config, WorkloadIdentity identity, Clock clock) {
+        final Sidecar sidecar = new Sidecar(config, identity, clock);
+        sidecar.startServers();
+        return sidecar;
+    }
+
+    private void startServers() {
+        final List<CompletableFuture<Void>> started = new ArrayList<>();
+        started.add(inbound.start());
+        if (outbound != null) {
+            started.add(outbound.start());
+        }
+        started.add(admin.start());
+        CompletableFuture.allOf(started.toArray(new CompletableFuture<?>[0])).join();
+        logger.info(
+                "sidecar ready identity={} inbound={} outbound={} admin={}",
+                tls.self(),
+                inboundPort(),
+                outbound != null ? outboundPort() : "-",
+                adminPort());
+    }
+
+    private Server inboundServer(SidecarConfig config, HttpService chain, Duration maxConnectionAge) {
+        final SidecarConfig.InboundConfig in = config.inbound();
+        final ServerBuilder sb = Server.builder();
+        if (in.mtls() == MtlsMode.PERMISSIVE) {
+            sb.port(in.listen().toSocketAddress(), SessionProtocol.HTTPS, SessionProtocol.HTTP);
+        } else {
+            sb.port(in.listen().toSocketAddress(), SessionProtocol.HTTPS);
+        }
+        sb.tlsProvider(tls.serverTlsProvider(), tls.serverTlsConfig());
+        applyLimits(sb, in.limits());
+        sb.maxConnectionAge(maxConnectionAge);
+        sb.serviceUnder("/", chain);
+        return sb.build();
+    }
+
+    private static Server outboundServer(SidecarConfig config, OutboundService service) {
+        final SidecarConfig.OutboundConfig out = config.outbound();
+        final ServerBuilder sb = Server.builder();
+        sb.port(out.listen().toSocketAddress(), SessionProtocol.HTTP);
+        applyLimits(sb, out.limits());
+        sb.absoluteUriTransformer(OutboundService::absoluteUriToPath);
+        sb.serviceUnder("/", service);
+        return sb.build();
+    }
+
+    private static void applyLimits(ServerBuilder sb, Limits limits) {
+        sb.maxRequestLength(limits.maxRequestBodyBytes())
+                .requestTimeout(limits.requestTimeout())
+                .idleTimeout(limits.idleTimeout())
+                .http1MaxHeaderSize(limits.maxHeaderBytes())
+                .http2MaxHeaderListSize(limits.maxHeaderBytes())
+                .http2MaxStreamsPerConnection(limits.maxConcurrentStreams())
+                .disableServerHeader()
+                .errorHandler(new RefusalErrorHandler())
+                .gracefulShutdownTimeout(Duration.ofSeconds(1), Duration.ofSeconds(10));
+        if (limits.maxConnections() > 0) {
+            sb.maxNumConnections(limits.maxConnections());
+        }
+    }
+
+    private Server adminServer(HostPort listen) {
+        return Server.builder()
+                .port(listen.toSocketAddress(), SessionProtocol.HTTP)
+                .disableServerHeader()
+                .service("/healthz", (ctx, req) -> HttpResponse.of(HttpStatus.OK, MediaType.PLAIN_TEXT_UTF_8, "ok"))
+                .service("/readyz", (ctx, req) -> HttpResponse.of(HttpStatus.OK, MediaType.PLAIN_TEXT_UTF_8, "ready"))
+                .build();
+    }
+
+    static Duration maxConnectionAge(SidecarConfig config, WorkloadIdentity identity, Clock clock) {
+        final Duration ttl = config.identity().fromCa()
+                ? config.identity().certTtl()
+                : Duration.between(clock.instant(), identity.current().notAfter());
+        final Duration age = Duration.ofMillis((long) (ttl.toMillis() * MAX_CONNECTION_AGE_FRACTION_OF_TTL));
+        final Duration cap = Duration.ofHours(1);
+        return age.compareTo(cap) > 0 ? cap : age.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : age;
+    }
+
+    public SidecarConfig config() {
+        return config;
+    }
+
+    public MeshTls tls() {
+        return tls;
+    }
+
+    public int inboundPort() {
+        return inbound.activeLocalPort();
+    }
+
+    public int outboundPort() {
+        if (outbound == null) {
+            throw new IllegalStateException("no outbound listener configured");
+        }
+        return outbound.activeLocalPort();
+    }
+
+    public int adminPort() {
+        return admin.activeLocalPort();
+    }
+
+    @Override
+    public void close() {
+        final List<CompletableFuture<Void>> stopped = new ArrayList<>();
+        stopped.add(inbound.stop());
+        if (outbound != null) {
+            stopped.add(outbound.stop());
+        }
+        stopped.add(admin.stop());
+        CompletableFuture.allOf(stopped.toArray(new CompletableFuture<?>[0])).join();
+        factories.forEach(ClientFactory::close);
+        identity.close();
+    }
+}

@@ -1,0 +1,83 @@
+package io.trustline.sidecar.identity;
+
+import io.trustline.ca.SpiffeId;
+import io.trustline.ca.SvidValidationException;
+import java.net.Socket;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLSession;
+import javax.net.ssl.X509ExtendedTrustManager;
+
+/**
+ * The inbound listener's client-certificate check: the chain must be a valid X.509-SVID of our trust domain under
+ * the current trust bundle (chain, exactly one URI SAN, not a CA, within validity). On success the peer's identity
+ * is stored on the TLS session, so requests on the connection need no certificate parsing.
+ */
+final class SpiffeTrustManager extends X509ExtendedTrustManager {
+
+    /** Session value under which the handshake leaves the {@link PeerIdentity}. */
+    static final String PEER_SESSION_KEY = "io.trustline.peer";
+
+    private final MeshTls tls;
+
+    SpiffeTrustManager(MeshTls tls) {
+        this.tls = tls;
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+            throws CertificateException {
+        final PeerIdentity peer = verify(chain);
+        final SSLSession session = engine.getHandshakeSession();
+        if (session != null) {
+            session.putValue(PEER_SESSION_KEY, peer);
+        }
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
+            throws CertificateException {
+        verify(chain);
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+        verify(chain);
+    }
+
+    PeerIdentity verify(X509Certificate[] chain) throws CertificateException {
+        if (chain == null || chain.length == 0) {
+            throw new CertificateException("no client certificate");
+        }
+        final SpiffeId id;
+        try {
+            id = tls.validator().validate(chain);
+        } catch (SvidValidationException e) {
+            throw new CertificateException("client certificate is not a valid X.509-SVID: " + e.getMessage(), e);
+        }
+        return PeerIdentity.of(id, chain[0], tls.self());
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+            throws CertificateException {
+        throw new CertificateException("this trust manager only verifies clients");
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
+            throws CertificateException {
+        throw new CertificateException("this trust manager only verifies clients");
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+        throw new CertificateException("this trust manager only verifies clients");
+    }
+
+    @Override
+    public X509Certificate[] getAcceptedIssuers() {
+        return tls.bundleRoots();
+    }
+}

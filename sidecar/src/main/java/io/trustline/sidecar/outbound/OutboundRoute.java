@@ -1,0 +1,59 @@
+package io.trustline.sidecar.outbound;
+
+import com.linecorp.armeria.client.ClientTlsSpec;
+import com.linecorp.armeria.client.RequestOptions;
+import com.linecorp.armeria.client.WebClient;
+import com.linecorp.armeria.common.HttpRequest;
+import com.linecorp.armeria.common.HttpResponse;
+import io.trustline.ca.SpiffeId;
+import io.trustline.sidecar.config.HostPort;
+import io.trustline.sidecar.identity.MeshTls;
+
+/**
+ * One destination in the outbound route table: the peer's inbound sidecar address and the SPIFFE ID it must
+ * prove. Each call carries the {@link ClientTlsSpec} for that identity, reused until our SVID changes, so calls
+ * share pooled connections and a rotation moves new calls to new connections.
+ */
+final class OutboundRoute {
+
+    private final String name;
+    private final HostPort address;
+    private final SpiffeId identity;
+    private final WebClient client;
+    private final MeshTls tls;
+    private volatile RequestOptions options = RequestOptions.of();
+    private volatile ClientTlsSpec optionsSpec;
+
+    OutboundRoute(String name, HostPort address, SpiffeId identity, WebClient client, MeshTls tls) {
+        this.name = name;
+        this.address = address;
+        this.identity = identity;
+        this.client = client;
+        this.tls = tls;
+    }
+
+    HttpResponse execute(HttpRequest req) {
+        return client.execute(req, options());
+    }
+
+    private RequestOptions options() {
+        final ClientTlsSpec spec = tls.clientTlsSpec(identity);
+        if (spec != optionsSpec) {
+            options = RequestOptions.builder().clientTlsSpec(spec).build();
+            optionsSpec = spec;
+        }
+        return options;
+    }
+
+    String name() {
+        return name;
+    }
+
+    HostPort address() {
+        return address;
+    }
+
+    SpiffeId identity() {
+        return identity;
+    }
+}

@@ -1,0 +1,46 @@
+package io.trustline.sidecar.proxy;
+
+import com.linecorp.armeria.client.WebClient;
+import com.linecorp.armeria.common.HttpRequest;
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.RequestHeaders;
+import com.linecorp.armeria.server.HttpService;
+import com.linecorp.armeria.server.ServiceRequestContext;
+import io.netty.util.AttributeKey;
+import io.trustline.sidecar.identity.PeerIdentity;
+import io.trustline.sidecar.refusal.Refusals;
+import java.net.InetSocketAddress;
+
+/**
+ * The last stage of the inbound pipeline: forwards the request, streaming in both directions, to the local app on
+ * loopback, with the headers {@link ProxyHeaders#toApp} prepares. An unreachable app is a quick 503 (gRPC
+ * UNAVAILABLE); a passed gRPC deadline a 504 (DEADLINE_EXCEEDED).
+ */
+public final class AppProxyService implements HttpService {
+
+    /** The normalised path (with the original query) that the app receives, set by the hygiene stage. */
+    public static final AttributeKey<String> NORMALISED_PATH =
+            AttributeKey.valueOf(AppProxyService.class, "NORMALISED_PATH");
+
+    private final WebClient app;
+
+    /** Forwards to {@code app}, a client made by {@link Upstreams#appClient}. */
+    public AppProxyService(WebClient app) {
+        this.app = app;
+    }
+
+    @Override
+    public HttpResponse serve(ServiceRequestContext ctx, HttpRequest req) {
+        final InetSocketAddress remote = ctx.remoteAddress();
+        final RequestHeaders headers = ProxyHeaders.toApp(
+                req.headers(),
+                ctx.attr(NORMALISED_PATH),
+                ctx.attr(PeerIdentity.ATTR),
+                remote.getAddress().getHostAddress(),
+                ctx.sessionProtocol().isTls(),
+                ctx.attr(HeaderEdits.ATTR));
+        return app.execute(req.withHeaders(headers))
+                .mapHeaders(ProxyHeaders::scrubResponse)
+                .recover(cause -> Refusals.respond(ctx, req.headers(), UpstreamErrors.classify(cause)));
+    }
+}

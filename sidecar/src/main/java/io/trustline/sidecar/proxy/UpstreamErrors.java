@@ -1,0 +1,75 @@
+package io.trustline.sidecar.proxy;
+
+import com.linecorp.armeria.client.ResponseTimeoutException;
+import com.linecorp.armeria.client.UnprocessedRequestException;
+import com.linecorp.armeria.common.ClosedSessionException;
+import com.linecorp.armeria.common.ContentTooLargeException;
+import com.linecorp.armeria.common.stream.ClosedStreamException;
+import com.linecorp.armeria.server.HttpStatusException;
+import io.netty.channel.ConnectTimeoutException;
+import io.trustline.sidecar.identity.PeerIdentityMismatchException;
+import io.trustline.sidecar.refusal.Refusal;
+import io.trustline.sidecar.refusal.RefusalErrorHandler;
+import io.trustline.sidecar.refusal.RefusalException;
+import io.trustline.sidecar.refusal.RefusalKind;
+import java.net.ConnectException;
+import javax.net.ssl.SSLException;
+
+/** Classifies a failed upstream call into the refusal the caller gets; the cause itself goes only to the log. */
+public final class UpstreamErrors {
+
+    static final Refusal CONNECT_FAILED = Refusal.of(RefusalKind.UPSTREAM_UNAVAILABLE, "upstream.connect_failed");
+    static final Refusal TLS_FAILED = Refusal.of(RefusalKind.UPSTREAM_UNAVAILABLE, "upstream.tls_failed");
+    static final Refusal IDENTITY_MISMATCH = Refusal.of(RefusalKind.UPSTREAM_IDENTITY, "upstream.identity_mismatch");
+    static final Refusal RESET = Refusal.of(RefusalKind.UPSTREAM_UNAVAILABLE, "upstream.reset");
+    static final Refusal TIMEOUT = Refusal.of(RefusalKind.UPSTREAM_TIMEOUT, "upstream.timeout");
+    static final Refusal BODY_TOO_LARGE = Refusal.of(RefusalKind.BODY_TOO_LARGE, "request.body_too_large");
+    static final Refusal INTERNAL = Refusal.of(RefusalKind.INTERNAL, "internal.error");
+
+    public static Refusal classify(Throwable cause) {
+        if (cause instanceof RefusalException) {
+            return ((RefusalException) cause).refusal();
+        }
+        if (cause instanceof ResponseTimeoutException) {
+            return TIMEOUT;
+        }
+        if (cause instanceof ContentTooLargeException) {
+            return BODY_TOO_LARGE;
+        }
+        if (cause instanceof HttpStatusException) {
+            // Armeria aborts a request it refuses itself (e.g. a body over the limit) with the status it chose.
+            return RefusalErrorHandler.forStatus(((HttpStatusException) cause).httpStatus());
+        }
+        if (cause instanceof UnprocessedRequestException) {
+            final Throwable inner = cause.getCause();
+            if (has(inner, PeerIdentityMismatchException.class)) {
+                return IDENTITY_MISMATCH;
+            }
+            if (has(inner, SSLException.class)) {
+                return TLS_FAILED;
+            }
+            if (has(inner, ConnectException.class) || has(inner, ConnectTimeoutException.class)) {
+                return CONNECT_FAILED;
+            }
+            return CONNECT_FAILED;
+        }
+        if (cause instanceof ClosedSessionException || cause instanceof ClosedStreamException) {
+            return RESET;
+        }
+        if (has(cause, SSLException.class)) {
+            return TLS_FAILED;
+        }
+        return INTERNAL;
+    }
+
+    private static boolean has(Throwable t, Class<? extends Throwable> type) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (type.isInstance(c)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private UpstreamErrors() {}
+}

@@ -1,0 +1,64 @@
+package io.trustline.sidecar.proxy;
+
+import com.linecorp.armeria.client.ClientFactory;
+import com.linecorp.armeria.client.Endpoint;
+import com.linecorp.armeria.client.HttpClient;
+import com.linecorp.armeria.client.WebClient;
+import com.linecorp.armeria.common.SessionProtocol;
+import io.trustline.sidecar.config.HostPort;
+import io.trustline.sidecar.config.SidecarConfig.AppProtocol;
+import io.trustline.sidecar.config.SidecarConfig.Limits;
+import java.time.Duration;
+
+/** Builds the sidecar's clients: to the local app, and to peer sidecars over mTLS. */
+public final class Upstreams {
+
+    /**
+     * A client factory for one kind of upstream. Connections live at most {@code maxConnectionAge} so none outlives
+     * the certificate it was opened with.
+     */
+    public static ClientFactory factory(Limits limits, Duration maxConnectionAge) {
+        return ClientFactory.builder()
+                .connectTimeout(limits.connectTimeout())
+                .idleTimeout(limits.idleTimeout())
+                .maxConnectionAge(maxConnectionAge)
+                // Streams are bounded by the caller's deadline and idle timeouts, not by a response cap.
+                .http2MaxHeaderListSize(limits.maxHeaderBytes())
+                .build();
+    }
+
+    /** The client to the app on loopback; gRPC apps need {@link AppProtocol#H2C}. */
+    public static WebClient appClient(ClientFactory factory, HostPort app, AppProtocol protocol) {
+        final SessionProtocol sessionProtocol = protocol == AppProtocol.H2C ? SessionProtocol.H2C : SessionProtocol.H1C;
+        return newClient(factory, sessionProtocol, app);
+    }
+
+    /** The client to one peer sidecar's inbound listener: HTTP/2 over mTLS. */
+    public static WebClient peerClient(ClientFactory factory, HostPort peer) {
+        return newClient(factory, SessionProtocol.H2, peer);
+    }
+
+    private static WebClient newClient(ClientFactory factory, SessionProtocol protocol, HostPort target) {
+        return WebClient.builder(protocol, Endpoint.of(target.host(), target.port()))
+                .factory(factory)
+                // Armeria's 10 s response timeout and 10 MiB cap would cut long streams and large bodies.
+                .responseTimeout(Duration.ZERO)
+                .maxResponseLength(0)
+                .decorator(Upstreams::honourGrpcDeadline)
+                .build();
+    }
+
+    private static com.linecorp.armeria.common.HttpResponse honourGrpcDeadline(
+            HttpClient delegate,
+            com.linecorp.armeria.client.ClientRequestContext ctx,
+            com.linecorp.armeria.common.HttpRequest req)
+            throws Exception {
+        final long timeoutMillis = GrpcDeadlines.timeoutMillis(req.headers());
+        if (timeoutMillis > 0) {
+            ctx.setResponseTimeoutMillis(timeoutMillis);
+        }
+        return delegate.execute(ctx, req);
+    }
+
+    private Upstreams() {}
+}

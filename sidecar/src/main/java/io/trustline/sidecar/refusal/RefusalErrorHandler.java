@@ -1,0 +1,81 @@
+package io.trustline.sidecar.refusal;
+
+import com.linecorp.armeria.common.AggregatedHttpResponse;
+import com.linecorp.armeria.common.HttpData;
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.HttpStatus;
+import com.linecorp.armeria.common.RequestHeaders;
+import com.linecorp.armeria.common.RequestId;
+import com.linecorp.armeria.server.ServerErrorHandler;
+import com.linecorp.armeria.server.ServiceConfig;
+import com.linecorp.armeria.server.ServiceRequestContext;
+import io.trustline.sidecar.proxy.UpstreamErrors;
+import java.nio.charset.StandardCharsets;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Makes Armeria's own error responses (a body over the limit, headers too large, a malformed request, an exception
+ * escaping a stage) look like every other refusal: the same JSON body or gRPC trailers-only response, never an
+ * exception text or stack trace.
+ */
+public final class RefusalErrorHandler implements ServerErrorHandler {
+
+    private static final Logger logger = LoggerFactory.getLogger(RefusalErrorHandler.class);
+
+    @Override
+    public @Nullable HttpResponse onServiceException(ServiceRequestContext ctx, Throwable cause) {
+        final Refusal refusal = UpstreamErrors.classify(cause);
+        if (refusal.kind() == RefusalKind.INTERNAL) {
+            logger.warn(
+                    "request failed inside the sidecar request_id={} cause={}",
+                    ctx.id().text(),
+                    cause.toString());
+        }
+        return Refusals.respond(ctx, ctx.request().headers(), refusal);
+    }
+
+    @Override
+    public @Nullable AggregatedHttpResponse renderStatus(
+            @Nullable ServiceRequestContext ctx,
+            ServiceConfig config,
+            @Nullable RequestHeaders headers,
+            HttpStatus status,
+            @Nullable String description,
+            @Nullable Throwable cause) {
+        final Refusal refusal = forStatus(status);
+        if (ctx != null) {
+            ctx.setAttr(Refusals.REFUSAL, refusal);
+        }
+        final String requestId =
+                ctx != null ? ctx.id().text() : RequestId.random().text();
+        if (Refusals.isGrpc(headers)) {
+            return AggregatedHttpResponse.of(Refusals.grpcHeaders(refusal, requestId));
+        }
+        return AggregatedHttpResponse.of(
+                Refusals.httpHeaders(refusal, requestId),
+                HttpData.wrap(Refusals.jsonBody(refusal, requestId).getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** The refusal for a status Armeria chose itself. */
+    public static Refusal forStatus(HttpStatus status) {
+        switch (status.code()) {
+            case 413:
+                return Refusal.of(RefusalKind.BODY_TOO_LARGE, "request.body_too_large");
+            case 431:
+                return Refusal.of(RefusalKind.HEADERS_TOO_LARGE, "request.headers_too_large");
+            case 408:
+                return Refusal.of(RefusalKind.UPSTREAM_TIMEOUT, "request.timeout");
+            case 503:
+                return Refusal.of(RefusalKind.OVERLOADED, "server.unavailable");
+            case 504:
+                return Refusal.of(RefusalKind.UPSTREAM_TIMEOUT, "upstream.timeout");
+            default:
+                if (status.code() >= 500) {
+                    return Refusal.of(RefusalKind.INTERNAL, "internal.error");
+                }
+                return Refusal.of(RefusalKind.BAD_REQUEST, "request.malformed");
+        }
+    }
+}

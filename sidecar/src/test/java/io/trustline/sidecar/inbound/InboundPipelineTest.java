@@ -1,0 +1,59 @@
+package io.trustline.sidecar.inbound;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.linecorp.armeria.common.HttpMethod;
+import com.linecorp.armeria.common.HttpRequest;
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.server.HttpService;
+import com.linecorp.armeria.server.ServiceRequestContext;
+import com.linecorp.armeria.server.SimpleDecoratingHttpService;
+import io.trustline.sidecar.inbound.InboundPipeline.Stage;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class InboundPipelineTest {
+
+    private final List<String> calls = new ArrayList<>();
+
+    private Stage recording(String name) {
+        return delegate -> new SimpleDecoratingHttpService(delegate) {
+            @Override
+            public HttpResponse serve(ServiceRequestContext ctx, HttpRequest req) throws Exception {
+                calls.add(name);
+                return unwrap().serve(ctx, req);
+            }
+        };
+    }
+
+    @Test
+    void stagesRunInTheDesignedOrder() throws Exception {
+        final HttpService proxy = (ctx, req) -> {
+            calls.add("proxy");
+            return HttpResponse.of(200);
+        };
+        final HttpService chain = InboundPipeline.build(
+                proxy,
+                new InboundPipeline.Stages(
+                        recording("telemetry"),
+                        recording("peerIdentity"),
+                        recording("hygiene"),
+                        recording("peerRateLimits"),
+                        recording("jwt"),
+                        recording("authorization"),
+                        recording("userRateLimits")));
+        final HttpRequest req = HttpRequest.of(HttpMethod.GET, "/");
+        chain.serve(ServiceRequestContext.of(req), req);
+        assertThat(calls)
+                .containsExactly(
+                        "telemetry",
+                        "peerIdentity",
+                        "hygiene",
+                        "peerRateLimits",
+                        "jwt",
+                        "authorization",
+                        "userRateLimits",
+                        "proxy");
+    }
+}

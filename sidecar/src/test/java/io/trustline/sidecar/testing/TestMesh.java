@@ -1,0 +1,133 @@
+package io.trustline.sidecar.testing;
+
+import io.trustline.ca.CertificateAuthority;
+import io.trustline.ca.KeyType;
+import io.trustline.ca.SpiffeId;
+import io.trustline.ca.X509Svid;
+import io.trustline.sidecar.Sidecar;
+import io.trustline.sidecar.config.ConfigLoader;
+import io.trustline.sidecar.config.SidecarConfig;
+import io.trustline.sidecar.identity.StaticWorkloadIdentity;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A small mesh in one JVM, every part real and on port 0: a CA, a plain HTTP app and a grpc-java app, each behind
+ * its own inbound sidecar ({@code backend}, {@code grpc-backend}), and a {@code frontend} sidecar whose outbound
+ * listener routes to both. The route {@code impostor} points at {@code backend}'s address but expects
+ * {@code grpc-backend}'s identity, to prove the outbound check of the server's SPIFFE ID.
+ */
+public final class TestMesh implements AutoCloseable {
+
+    public static final String TRUST_DOMAIN = "example.org";
+    public static final SpiffeId FRONTEND = SpiffeId.of(TRUST_DOMAIN, "shop", "frontend");
+    public static final SpiffeId BACKEND = SpiffeId.of(TRUST_DOMAIN, "shop", "backend");
+    public static final SpiffeId GRPC_BACKEND = SpiffeId.of(TRUST_DOMAIN, "shop", "grpc-backend");
+
+    public final CertificateAuthority ca;
+    public final TestHttpApp httpApp;
+    public final TestGrpcApp grpcApp;
+    public final StaticWorkloadIdentity frontendIdentity;
+    public final StaticWorkloadIdentity backendIdentity;
+    public final StaticWorkloadIdentity grpcBackendIdentity;
+    public final Sidecar backend;
+    public final Sidecar grpcBackend;
+    public final Sidecar frontend;
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+
+    /** Extra YAML lines for the backend's {@code inbound} section (indented by four spaces). */
+    public static TestMesh start(Path dir, String backendInboundExtra) throws Exception {
+        return new TestMesh(dir, backendInboundExtra);
+    }
+
+    public static TestMesh start(Path dir) throws Exception {
+        return new TestMesh(dir, "");
+    }
+
+    private TestMesh(Path dir, String backendInboundExtra) throws Exception {
+        ca = CertificateAuthority.createRoot(TRUST_DOMAIN, KeyType.EC_P256, Clock.systemUTC());
+        httpApp = track(new TestHttpApp());
+        grpcApp = track(new TestGrpcApp());
+
+        backendIdentity = new StaticWorkloadIdentity(issue(BACKEND));
+        backend = track(Sidecar.start(
+                config(dir, BACKEND, httpApp.port(), "http", backendInboundExtra, ""),
+                backendIdentity,
+                Clock.systemUTC()));
+        grpcBackendIdentity = new StaticWorkloadIdentity(issue(GRPC_BACKEND));
+        grpcBackend = track(Sidecar.start(
+                config(dir, GRPC_BACKEND, grpcApp.port(), "h2c", "", ""), grpcBackendIdentity, Clock.systemUTC()));
+
+        frontendIdentity = new StaticWorkloadIdentity(issue(FRONTEND));
+        final String outbound = "outbound:\n"
+                + "  listen: 127.0.0.1:0\n"
+                + "  routes:\n"
+                + "    backend: {address: 127.0.0.1:" + backend.inboundPort() + ", identity: " + BACKEND + "}\n"
+                + "    grpc-backend: {address: 127.0.0.1:" + grpcBackend.inboundPort() + ", identity: "
+                + GRPC_BACKEND + "}\n"
+                + "    impostor: {address: 127.0.0.1:" + backend.inboundPort() + ", identity: " + GRPC_BACKEND
+                + "}\n"
+                + "    nobody-home: {address: 127.0.0.1:1, identity: " + BACKEND + "}\n";
+        frontend = track(
+                Sidecar.start(config(dir, FRONTEND, 1, "http", "", outbound), frontendIdentity, Clock.systemUTC()));
+    }
+
+    public X509Svid issue(SpiffeId id) {
+        return ca.issueOffline(id, Duration.ofHours(1));
+    }
+
+    /** Writes a sidecar.yaml for {@code id} (identity from files written next to it) and loads it. */
+    static SidecarConfig config(
+            Path dir, SpiffeId id, int appPort, String appProtocol, String inboundExtra, String outbound)
+            throws Exception {
+        final String name = id.path().substring(id.path().lastIndexOf('/') + 1);
+        final Path d = Files.createDirectories(dir.resolve(name));
+        return new ConfigLoader()
+                .parse(d.resolve("sidecar.yaml"), yaml(d, id, appPort, appProtocol, inboundExtra, outbound));
+    }
+
+    private static String yaml(
+            Path d, SpiffeId id, int appPort, String appProtocol, String inboundExtra, String outbound) {
+        final String[] segments = id.path().split("/");
+        write(d.resolve("cert.pem"), "unused: the test hands the SVID over in code\n");
+        write(d.resolve("key.pem"), "unused\n");
+        write(d.resolve("bundle.pem"), "unused\n");
+        return "service: " + segments[4] + "\n"
+                + "namespace: " + segments[2] + "\n"
+                + "trustDomain: " + id.trustDomain() + "\n"
+                + "identity: {certFile: cert.pem, keyFile: key.pem, bundleFile: bundle.pem}\n"
+                + "inbound:\n"
+                + "  listen: 127.0.0.1:0\n"
+                + "  app: 127.0.0.1:" + appPort + "\n"
+                + "  appProtocol: " + appProtocol + "\n"
+                + inboundExtra
+                + outbound
+                + "admin: {listen: 127.0.0.1:0}\n";
+    }
+
+    private static void write(Path p, String s) {
+        try {
+            Files.writeString(p, s);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private <T extends AutoCloseable> T track(T t) {
+        closeables.add(0, t);
+        return t;
+    }
+
+    @Override
+    public void close() throws Exception {
+        for (AutoCloseable c : closeables) {
+            c.close();
+        }
+    }
+}
