@@ -1,0 +1,95 @@
+package io.trustline.policy.testing;
+
+import static java.util.Objects.requireNonNull;
+
+import io.trustline.policy.engine.AuthzRequest;
+import io.trustline.policy.engine.HeaderLookup;
+import io.trustline.policy.path.NormalizedPath;
+import io.trustline.policy.path.PathNormalizer;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A request as written in a cases file or given to {@code explain}: the raw path, before
+ * normalisation, exactly as a client would send it.
+ *
+ * @param requestPrincipal {@code iss/sub}; when absent but claims have {@code iss} and {@code sub},
+ *     it is derived from them, as the sidecar does for a verified token
+ * @param contentType with {@code application/grpc...}, the path names the gRPC method
+ */
+public record CaseRequest(
+        String service,
+        @Nullable String principal,
+        @Nullable String requestPrincipal,
+        Map<String, Object> claims,
+        String method,
+        String path,
+        Map<String, String> headers,
+        @Nullable String sourceIp,
+        @Nullable String contentType) {
+
+    public CaseRequest {
+        requireNonNull(service, "service");
+        claims = Map.copyOf(claims);
+        requireNonNull(method, "method");
+        requireNonNull(path, "path");
+        headers = Map.copyOf(headers);
+    }
+
+    /**
+     * Turns this into what the evaluator sees, doing what the sidecar does first: normalising the
+     * path. Returns the normalised path's rejection instead when the sidecar would refuse it.
+     */
+    public Prepared prepare() {
+        NormalizedPath np = PathNormalizer.normalize(path);
+        if (!np.isValid()) {
+            return new Prepared(null, np);
+        }
+        String rp = requestPrincipal;
+        if (rp == null && claims.get("iss") instanceof String iss && claims.get("sub") instanceof String sub) {
+            rp = iss + "/" + sub;
+        }
+        String ct = contentType != null
+                ? contentType
+                : headers.entrySet().stream()
+                        .filter(e -> e.getKey().equalsIgnoreCase("content-type"))
+                        .map(Map.Entry::getValue)
+                        .findFirst()
+                        .orElse(null);
+        AuthzRequest r = new AuthzRequest(
+                service,
+                principal,
+                rp,
+                claims,
+                method,
+                np.path(),
+                AuthzRequest.grpcMethodOf(np.path(), ct),
+                HeaderLookup.of(headers),
+                address(sourceIp));
+        return new Prepared(r, np);
+    }
+
+    private static @Nullable InetAddress address(@Nullable String ip) {
+        if (ip == null) {
+            return null;
+        }
+        byte[] b = io.trustline.policy.model.IpBlock.parseAddress(ip);
+        if (b == null) {
+            throw new IllegalArgumentException("sourceIp: '" + ip + "' (expected: an IPv4 or IPv6 address)");
+        }
+        try {
+            return InetAddress.getByAddress(b);
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * The request ready for the evaluator, or the path rejection that stops it earlier.
+     *
+     * @param request null when the path was rejected
+     */
+    public record Prepared(@Nullable AuthzRequest request, NormalizedPath path) {}
+}
