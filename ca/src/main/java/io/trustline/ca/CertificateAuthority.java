@@ -21,6 +21,7 @@ import java.util.Date;
 import java.util.List;
 import org.bouncycastle.asn1.ASN1Encodable;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.ASN1OctetString;
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.asn1.sec.SECObjectIdentifiers;
 import org.bouncycastle.asn1.x500.X500Name;
@@ -33,6 +34,7 @@ import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.asn1.x509.SubjectKeyIdentifier;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
 import org.bouncycastle.cert.CertIOException;
@@ -118,12 +120,25 @@ public final class CertificateAuthority {
         this.maxTtl = maxTtl;
         issuerNotAfter = issuerNotAfter(signingChain, bundle);
         issuerName = X500Name.getInstance(signingCertificate.getSubjectX500Principal().getEncoded());
+        authorityKeyIdentifier = authorityKeyIdentifier(signingCertificate);
+        validator = new SvidValidator(bundle, trustDomain, clock);
+    }
+
+    // The issuer's own subjectKeyIdentifier when it has one (an operator's CA may derive it
+    // differently from us), so path builders can match AKI to SKI; key id only, no issuer+serial,
+    // which would tie leaves to one issuer certificate and hinder re-issuing it.
+    private static AuthorityKeyIdentifier authorityKeyIdentifier(X509Certificate issuer) {
+        final byte[] ski = issuer.getExtensionValue(Extension.subjectKeyIdentifier.getId());
+        if (ski != null) {
+            return new AuthorityKeyIdentifier(SubjectKeyIdentifier.getInstance(
+                            ASN1OctetString.getInstance(ski).getOctets())
+                    .getKeyIdentifier());
+        }
         try {
-            authorityKeyIdentifier = new JcaX509ExtensionUtils().createAuthorityKeyIdentifier(signingCertificate);
+            return new JcaX509ExtensionUtils().createAuthorityKeyIdentifier(issuer.getPublicKey());
         } catch (GeneralSecurityException e) {
             throw new IllegalArgumentException("ca certificate: cannot derive its key identifier", e);
         }
-        validator = new SvidValidator(bundle, trustDomain, clock);
     }
 
     /**

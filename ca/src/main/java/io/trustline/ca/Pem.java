@@ -17,6 +17,8 @@ import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
+import org.bouncycastle.util.io.pem.PemGenerationException;
 import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
 
 /** PEM encoding and decoding of certificates and PKCS#8 private keys. */
@@ -36,7 +38,13 @@ public final class Pem {
         if (!"PKCS#8".equals(key.getFormat())) {
             throw new IllegalArgumentException("key format: " + key.getFormat() + " (expected: PKCS#8)");
         }
-        return write(PrivateKeyInfo.getInstance(key.getEncoded()));
+        // JcaPKCS8Generator, not the PrivateKeyInfo itself: JcaPEMWriter would write that in the
+        // traditional "EC PRIVATE KEY" form without the curve.
+        try {
+            return write(new JcaPKCS8Generator(key, null));
+        } catch (PemGenerationException e) {
+            throw new IllegalStateException("PEM encoding failed", e);
+        }
     }
 
     private static String write(Object... objects) {
