@@ -104,18 +104,14 @@ public final class PolicyParser {
 
     /** Parses one file, adding problems to {@code problems}; returns what could be read. */
     static List<Policy> parse(String content, Path baseDir, Problems problems) {
-        List<YamlNode> docs;
-        try {
-            docs = YamlDocuments.read(problems.file(), content);
-        } catch (PolicyParseException e) {
-            e.errors().forEach(err -> problems.add(new Location(err.line(), err.column()), err.message()));
-            return List.of();
-        }
+        int before = problems.count();
+        List<YamlNode> docs = YamlDocuments.read(content, problems);
+        boolean yamlOk = problems.count() == before;
         List<Policy> out = new ArrayList<>();
         for (YamlNode doc : docs) {
-            int before = problems.count();
+            int errors = problems.count();
             Policy p = new DocumentReader(problems, baseDir).policy(doc);
-            if (p != null && problems.count() == before) {
+            if (p != null && problems.count() == errors && yamlOk) {
                 out.add(p);
             }
         }
@@ -930,7 +926,7 @@ public final class PolicyParser {
         // ---- penalty ----
 
         private @Nullable Penalty penalty(YamlNode n) {
-            Fields f = Fields.of(n, "spec.penalty", problems);
+            Fields f = Fields.of(n, "penalty", problems);
             if (f == null) {
                 return null;
             }

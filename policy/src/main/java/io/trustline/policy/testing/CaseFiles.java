@@ -219,9 +219,11 @@ public final class CaseFiles {
         Fields hf = f.optionalMap("headers");
         if (hf != null) {
             for (YamlMap.Entry e : hf.map().entries().values()) {
-                String v = Fields.string(e.value(), hf.name(e.key()), problems);
-                if (v != null) {
-                    headers.put(e.key(), v);
+                // An empty header value is a real case (present but empty), unlike empty fields.
+                if (e.value() instanceof YamlScalar s && s.type() == YamlScalar.Type.STRING) {
+                    headers.put(e.key(), s.text());
+                } else {
+                    problems.add(e.value(), hf.name(e.key()) + ": " + Fields.got(e.value()) + " (expected: a string)");
                 }
             }
         }

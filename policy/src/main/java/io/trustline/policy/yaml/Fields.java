@@ -201,6 +201,11 @@ public final class Fields {
 
     /** "a list", "an integer (42)", ...: what the user wrote, for "expected" messages. */
     public static String got(YamlNode n) {
+        if (n instanceof YamlScalar s
+                && s.type() == YamlScalar.Type.STRING
+                && s.text().isEmpty()) {
+            return "nothing";
+        }
         if (n instanceof YamlScalar s && s.type() != YamlScalar.Type.NULL) {
             return s.kind() + " (" + s.text() + ")";
         }

@@ -26,9 +26,28 @@ public final class YamlDocuments {
 
     private YamlDocuments() {}
 
-    /** Parses {@code content}; {@code file} is only used in error messages. */
+    /**
+     * Parses {@code content}; {@code file} is only used in error messages.
+     *
+     * @throws PolicyParseException with every problem found
+     */
     public static List<YamlNode> read(String file, String content) throws PolicyParseException {
+        Problems problems = new Problems(file);
+        List<YamlNode> docs = read(content, problems);
+        if (problems.count() > 0) {
+            throw new PolicyParseException(problems.errors());
+        }
+        return docs;
+    }
+
+    /**
+     * Parses {@code content}, adding problems to {@code problems} and returning the documents that
+     * could be read, so that a caller can go on validating them (a duplicate key does not hide the
+     * other errors of the file). A syntax error ends reading: the document it is in is dropped.
+     */
+    public static List<YamlNode> read(String content, Problems problems) {
         List<PolicyError> errors = new ArrayList<>();
+        String file = problems.file();
         List<YamlNode> docs = new ArrayList<>();
         try (JsonParser p = FACTORY.createParser(content)) {
             JsonToken t;
@@ -43,8 +62,8 @@ public final class YamlDocuments {
         } catch (IOException e) {
             errors.add(PolicyError.ofFile(file, "cannot read: " + e.getMessage()));
         }
-        if (!errors.isEmpty()) {
-            throw new PolicyParseException(errors);
+        for (PolicyError e : errors) {
+            problems.add(new Location(e.line(), e.column()), e.message());
         }
         return docs;
     }

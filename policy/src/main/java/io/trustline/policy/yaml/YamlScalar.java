@@ -21,7 +21,7 @@ public record YamlScalar(String text, Type type, Location location) implements Y
             case INTEGER -> "an integer";
             case FLOAT -> "a number";
             case BOOLEAN -> "a boolean";
-            case NULL -> "nothing (null)";
+            case NULL -> "nothing";
         };
     }
 }
