@@ -109,9 +109,8 @@ public final class CertificateAuthority {
         this.signingChain = List.copyOf(signingChain);
         signingCertificate = signingChain.get(0);
         // What a workload sends after its leaf: every CA certificate except the roots peers hold.
-        intermediates = signingChain.stream()
-                .filter(c -> !bundle.roots().contains(c))
-                .toList();
+        intermediates =
+                signingChain.stream().filter(c -> !bundle.roots().contains(c)).toList();
         this.signingKey = signingKey;
         signatureAlgorithm = KeyType.of(signingKey).signatureAlgorithm();
         this.bundle = bundle;
@@ -119,7 +118,8 @@ public final class CertificateAuthority {
         this.defaultTtl = defaultTtl;
         this.maxTtl = maxTtl;
         issuerNotAfter = issuerNotAfter(signingChain, bundle);
-        issuerName = X500Name.getInstance(signingCertificate.getSubjectX500Principal().getEncoded());
+        issuerName = X500Name.getInstance(
+                signingCertificate.getSubjectX500Principal().getEncoded());
         authorityKeyIdentifier = authorityKeyIdentifier(signingCertificate);
         validator = new SvidValidator(bundle, trustDomain, clock);
     }
@@ -330,7 +330,8 @@ public final class CertificateAuthority {
         final String requested = all[0].getName().toString();
         if (!requested.equals(authorisedId.toString())) {
             throw new CsrRejectedException(
-                    Reason.ID_MISMATCH, "csr: requests " + requested + " but the caller is authorised for " + authorisedId);
+                    Reason.ID_MISMATCH,
+                    "csr: requests " + requested + " but the caller is authorised for " + authorisedId);
         }
     }
 
@@ -383,8 +384,8 @@ public final class CertificateAuthority {
 
     private X509Svid issueWithNewKey(SpiffeId id, Duration ttl, List<String> dnsNames) {
         final KeyPair keyPair = KeyType.EC_P256.generate();
-        final X509Certificate leaf = issue(
-                id, SubjectPublicKeyInfo.getInstance(keyPair.getPublic().getEncoded()), ttl, dnsNames);
+        final X509Certificate leaf =
+                issue(id, SubjectPublicKeyInfo.getInstance(keyPair.getPublic().getEncoded()), ttl, dnsNames);
         return new X509Svid(id, chainOf(leaf), keyPair.getPrivate(), bundle);
     }
 
@@ -440,11 +441,9 @@ public final class CertificateAuthority {
         try {
             builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
                     .addExtension(Extension.keyUsage, true, new KeyUsage(keyUsage))
-                    .addExtension(
-                            Extension.extendedKeyUsage,
-                            false,
-                            new ExtendedKeyUsage(
-                                    new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}))
+                    .addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(new KeyPurposeId[] {
+                        KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth
+                    }))
                     .addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names))
                     .addExtension(
                             Extension.subjectKeyIdentifier,
@@ -486,7 +485,8 @@ public final class CertificateAuthority {
             throw new IllegalStateException("issued certificate fails validation: " + e.getMessage(), e);
         }
         if (!validated.equals(id)
-                || !SubjectPublicKeyInfo.getInstance(leaf.getPublicKey().getEncoded()).equals(publicKey)) {
+                || !SubjectPublicKeyInfo.getInstance(leaf.getPublicKey().getEncoded())
+                        .equals(publicKey)) {
             throw new IllegalStateException("issued certificate does not match its template");
         }
     }

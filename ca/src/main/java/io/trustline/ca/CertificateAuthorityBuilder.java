@@ -138,8 +138,7 @@ public final class CertificateAuthorityBuilder {
      */
     public CertificateAuthority build() {
         if (defaultTtl.compareTo(maxTtl) > 0) {
-            throw new IllegalArgumentException(
-                    "defaultTtl: " + defaultTtl + " (expected: <= maxTtl " + maxTtl + ")");
+            throw new IllegalArgumentException("defaultTtl: " + defaultTtl + " (expected: <= maxTtl " + maxTtl + ")");
         }
         if (signingChain == null) {
             final KeyPair keyPair = rootKeyPair == null ? keyType.generate() : rootKeyPair;
@@ -170,7 +169,8 @@ public final class CertificateAuthorityBuilder {
         checkChainsToBundle(chain, roots);
         final Instant now = clock.instant();
         if (signer.getNotAfter().toInstant().isBefore(now)) {
-            throw new IllegalArgumentException("ca certificate: expired at " + signer.getNotAfter().toInstant());
+            throw new IllegalArgumentException(
+                    "ca certificate: expired at " + signer.getNotAfter().toInstant());
         }
         return new CertificateAuthority(trustDomain, chain, signingKey, roots, clock, defaultTtl, maxTtl);
     }
@@ -220,8 +220,8 @@ public final class CertificateAuthorityBuilder {
         } catch (GeneralSecurityException e) {
             // The key cannot sign for this certificate's key type: the same answer as a mismatch.
         }
-        throw new IllegalArgumentException("ca key: does not belong to the ca certificate "
-                + certificate.getSubjectX500Principal());
+        throw new IllegalArgumentException(
+                "ca key: does not belong to the ca certificate " + certificate.getSubjectX500Principal());
     }
 
     private static boolean isSelfSigned(X509Certificate certificate) {

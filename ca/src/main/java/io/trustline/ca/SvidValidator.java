@@ -86,7 +86,8 @@ public final class SvidValidator {
             leaf.checkValidity(now);
         } catch (CertificateExpiredException e) {
             throw new SvidValidationException(
-                    Reason.EXPIRED, "certificate of " + id + " expired at " + leaf.getNotAfter().toInstant());
+                    Reason.EXPIRED,
+                    "certificate of " + id + " expired at " + leaf.getNotAfter().toInstant());
         } catch (CertificateNotYetValidException e) {
             throw new SvidValidationException(
                     Reason.NOT_YET_VALID,

@@ -184,8 +184,7 @@ public final class TrustBundle {
 
     @Override
     public String toString() {
-        return "TrustBundle" + roots.stream()
-                .map(r -> r.getSubjectX500Principal().getName())
-                .collect(Collectors.toList());
+        return "TrustBundle"
+                + roots.stream().map(r -> r.getSubjectX500Principal().getName()).collect(Collectors.toList());
     }
 }

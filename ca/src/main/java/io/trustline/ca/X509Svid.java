@@ -57,7 +57,7 @@ public record X509Svid(SpiffeId id, List<X509Certificate> chain, PrivateKey priv
     /** Returns the SPIFFE ID and validity; never the key. */
     @Override
     public String toString() {
-        return "X509Svid[id=" + id + ", serial=" + leaf().getSerialNumber().toString(16) + ", notAfter="
-                + notAfter() + "]";
+        return "X509Svid[id=" + id + ", serial=" + leaf().getSerialNumber().toString(16) + ", notAfter=" + notAfter()
+                + "]";
     }
 }

@@ -36,8 +36,11 @@ class CertificateAuthorityTest {
         assertThat(leaf.getPublicKey()).isEqualTo(keyPair.getPublic());
         assertThat(leaf.getSerialNumber().bitLength()).isGreaterThan(64);
         assertThat(leaf.getNotBefore().toInstant())
-                .isEqualTo(clock.instant().minus(CertificateAuthority.BACKDATE).truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
-        assertThat(Duration.between(leaf.getNotBefore().toInstant(), leaf.getNotAfter().toInstant()))
+                .isEqualTo(clock.instant()
+                        .minus(CertificateAuthority.BACKDATE)
+                        .truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+        assertThat(Duration.between(
+                        leaf.getNotBefore().toInstant(), leaf.getNotAfter().toInstant()))
                 .isEqualTo(CertificateAuthority.DEFAULT_TTL.plus(CertificateAuthority.BACKDATE));
         leaf.verify(ca.signingCertificate().getPublicKey());
     }
@@ -67,7 +70,9 @@ class CertificateAuthorityTest {
 
         final X509Svid svid = capped.issueOffline(ORDERS, Duration.ofDays(30));
 
-        assertThat(svid.notAfter()).isEqualTo(clock.instant().plus(Duration.ofHours(2)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+        assertThat(svid.notAfter())
+                .isEqualTo(
+                        clock.instant().plus(Duration.ofHours(2)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
     }
 
     @Test
@@ -79,7 +84,8 @@ class CertificateAuthorityTest {
 
         final X509Svid svid = shortLived.issueOffline(ORDERS, Duration.ofHours(1));
 
-        assertThat(svid.notAfter()).isEqualTo(shortLived.signingCertificate().getNotAfter().toInstant());
+        assertThat(svid.notAfter())
+                .isEqualTo(shortLived.signingCertificate().getNotAfter().toInstant());
     }
 
     @Test
@@ -98,18 +104,22 @@ class CertificateAuthorityTest {
     @Test
     void refusesWeakAndUnknownKeys() throws Exception {
         assertThatThrownBy(() -> ca.signCsr(TestCsrs.csr(TestCsrs.rsa(1024)), ORDERS, null))
-                .isInstanceOfSatisfying(CsrRejectedException.class,
+                .isInstanceOfSatisfying(
+                        CsrRejectedException.class,
                         e -> assertThat(e.reason()).isEqualTo(CsrRejectedException.Reason.WEAK_KEY))
                 .hasMessageContaining("RSA key of 1024 bits");
-        final KeyPairGenerator secp256k1 = KeyPairGenerator.getInstance("EC", io.trustline.ca.internal.BouncyCastle.PROVIDER);
+        final KeyPairGenerator secp256k1 =
+                KeyPairGenerator.getInstance("EC", io.trustline.ca.internal.BouncyCastle.PROVIDER);
         secp256k1.initialize(new ECGenParameterSpec("secp256k1"));
         assertThatThrownBy(() -> ca.signCsr(TestCsrs.csr(secp256k1.generateKeyPair()), ORDERS, null))
-                .isInstanceOfSatisfying(CsrRejectedException.class,
+                .isInstanceOfSatisfying(
+                        CsrRejectedException.class,
                         e -> assertThat(e.reason()).isEqualTo(CsrRejectedException.Reason.WEAK_KEY))
                 .hasMessageContaining("unknown curve");
         final KeyPair ed25519 = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
         assertThatThrownBy(() -> ca.signCsr(edCsr(ed25519), ORDERS, null))
-                .isInstanceOfSatisfying(CsrRejectedException.class,
+                .isInstanceOfSatisfying(
+                        CsrRejectedException.class,
                         e -> assertThat(e.reason()).isEqualTo(CsrRejectedException.Reason.WEAK_KEY));
     }
 
@@ -138,8 +148,7 @@ class CertificateAuthorityTest {
                 .hasMessageContaining("is not in trust domain example.org");
         assertThatThrownBy(() -> ca.signCsr(csr, SpiffeId.parse("spiffe://example.org"), null))
                 .hasMessageContaining("names no workload");
-        assertThatThrownBy(() -> ca.signCsr(csr, ca.serverId(), null))
-                .hasMessageContaining("reserved for Trustline");
+        assertThatThrownBy(() -> ca.signCsr(csr, ca.serverId(), null)).hasMessageContaining("reserved for Trustline");
     }
 
     @Test
@@ -167,7 +176,8 @@ class CertificateAuthorityTest {
 
         final CertificateAuthority byo = CertificateAuthority.builder("example.org")
                 .clock(clock)
-                .signingCertificate(List.of(intermediate, operatorRoot.signingCertificate()), intermediateKeys.getPrivate())
+                .signingCertificate(
+                        List.of(intermediate, operatorRoot.signingCertificate()), intermediateKeys.getPrivate())
                 .build();
         final X509Svid svid = byo.issueOffline(ORDERS, null);
 
@@ -183,12 +193,15 @@ class CertificateAuthorityTest {
         final CertificateAuthority other = CertificateAuthority.createRoot("example.org", KeyType.EC_P256, clock);
 
         assertThatThrownBy(() -> CertificateAuthority.builder("example.org")
-                        .signingCertificate(List.of(ca.signingCertificate()), KeyType.EC_P256.generate().getPrivate())
+                        .signingCertificate(
+                                List.of(ca.signingCertificate()),
+                                KeyType.EC_P256.generate().getPrivate())
                         .build())
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("ca key: does not belong to the ca certificate");
         assertThatThrownBy(() -> CertificateAuthority.builder("example.org")
-                        .signingCertificate(List.of(other.issueOffline(ORDERS, null).leaf()),
+                        .signingCertificate(
+                                List.of(other.issueOffline(ORDERS, null).leaf()),
                                 KeyType.EC_P256.generate().getPrivate())
                         .build())
                 .hasMessageContaining("is not a CA");
@@ -220,7 +233,9 @@ class CertificateAuthorityTest {
     void builderNamesTheBadValue() {
         assertThatThrownBy(() -> CertificateAuthority.builder("example.org").maxTtl(Duration.ZERO))
                 .hasMessage("maxTtl: PT0S (expected: > 0)");
-        assertThatThrownBy(() -> CertificateAuthority.builder("example.org").maxTtl(Duration.ofMinutes(5)).build())
+        assertThatThrownBy(() -> CertificateAuthority.builder("example.org")
+                        .maxTtl(Duration.ofMinutes(5))
+                        .build())
                 .hasMessage("defaultTtl: PT1H (expected: <= maxTtl PT5M)");
     }
 }

@@ -25,7 +25,9 @@ class SvidValidatorTest {
 
     private void assertRefused(X509Svid svid, Reason reason, String message) {
         assertThatThrownBy(() -> validator.validate(chain(svid)))
-                .isInstanceOfSatisfying(SvidValidationException.class, e -> assertThat(e.reason()).isEqualTo(reason))
+                .isInstanceOfSatisfying(
+                        SvidValidationException.class,
+                        e -> assertThat(e.reason()).isEqualTo(reason))
                 .hasMessageContaining(message);
     }
 
@@ -44,7 +46,9 @@ class SvidValidatorTest {
 
     @Test
     void refusesACertificateFromAnotherCaOfTheSameTrustDomain() {
-        assertRefused(TestCertificates.create("example.org", clock).svid(ORDERS), Reason.UNTRUSTED,
+        assertRefused(
+                TestCertificates.create("example.org", clock).svid(ORDERS),
+                Reason.UNTRUSTED,
                 "does not chain to the trust bundle");
     }
 
@@ -70,7 +74,9 @@ class SvidValidatorTest {
 
     @Test
     void refusesTwoUriSans() {
-        assertRefused(pki.twoUriSans(ORDERS, SpiffeId.of("example.org", "shop", "admin")), Reason.URI_SAN_COUNT,
+        assertRefused(
+                pki.twoUriSans(ORDERS, SpiffeId.of("example.org", "shop", "admin")),
+                Reason.URI_SAN_COUNT,
                 "leaf has 2 URI SANs");
     }
 
@@ -87,11 +93,12 @@ class SvidValidatorTest {
     @Test
     void refusesAnIdOfAnotherTrustDomain() throws Exception {
         final TestCertificates other = TestCertificates.create("other.org", clock);
-        final SvidValidator trustsBoth = new SvidValidator(
-                pki.bundle().withRoot(other.bundle().roots().get(0)), "example.org", clock);
+        final SvidValidator trustsBoth =
+                new SvidValidator(pki.bundle().withRoot(other.bundle().roots().get(0)), "example.org", clock);
 
         assertThatThrownBy(() -> trustsBoth.validate(chain(other.svid(SpiffeId.of("other.org", "shop", "orders")))))
-                .isInstanceOfSatisfying(SvidValidationException.class,
+                .isInstanceOfSatisfying(
+                        SvidValidationException.class,
                         e -> assertThat(e.reason()).isEqualTo(Reason.WRONG_TRUST_DOMAIN))
                 .hasMessageContaining("is not in trust domain example.org");
     }
@@ -99,7 +106,8 @@ class SvidValidatorTest {
     @Test
     void refusesAnEmptyChain() {
         assertThatThrownBy(() -> validator.validate(new X509Certificate[0]))
-                .isInstanceOfSatisfying(SvidValidationException.class,
+                .isInstanceOfSatisfying(
+                        SvidValidationException.class,
                         e -> assertThat(e.reason()).isEqualTo(Reason.EMPTY_CHAIN));
     }
 

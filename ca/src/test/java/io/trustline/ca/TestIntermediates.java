@@ -26,7 +26,8 @@ public final class TestIntermediates {
         final JcaX509ExtensionUtils utils = new JcaX509ExtensionUtils();
         return new JcaX509CertificateConverter()
                 .getCertificate(new JcaX509v3CertificateBuilder(
-                                X500Name.getInstance(root.getSubjectX500Principal().getEncoded()),
+                                X500Name.getInstance(
+                                        root.getSubjectX500Principal().getEncoded()),
                                 BigInteger.valueOf(clock.millis()),
                                 Date.from(clock.instant().minusSeconds(60)),
                                 Date.from(clock.instant().plus(Duration.ofDays(30))),
@@ -34,7 +35,10 @@ public final class TestIntermediates {
                                 keys.getPublic())
                         .addExtension(Extension.basicConstraints, true, new BasicConstraints(0))
                         .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign))
-                        .addExtension(Extension.subjectKeyIdentifier, false, utils.createSubjectKeyIdentifier(keys.getPublic()))
+                        .addExtension(
+                                Extension.subjectKeyIdentifier,
+                                false,
+                                utils.createSubjectKeyIdentifier(keys.getPublic()))
                         .addExtension(Extension.authorityKeyIdentifier, false, utils.createAuthorityKeyIdentifier(root))
                         .build(new JcaContentSignerBuilder("SHA256withECDSA")
                                 .setProvider(BouncyCastle.PROVIDER)

@@ -13,8 +13,10 @@ import org.junit.jupiter.api.Test;
 
 class TrustBundleTest {
 
-    private final CertificateAuthority first = CertificateAuthority.createRoot("example.org", KeyType.EC_P256, Clock.systemUTC());
-    private final CertificateAuthority second = CertificateAuthority.createRoot("example.org", KeyType.RSA_3072, Clock.systemUTC());
+    private final CertificateAuthority first =
+            CertificateAuthority.createRoot("example.org", KeyType.EC_P256, Clock.systemUTC());
+    private final CertificateAuthority second =
+            CertificateAuthority.createRoot("example.org", KeyType.RSA_3072, Clock.systemUTC());
     private final TrustBundle bundle = first.trustBundle().withRoot(second.signingCertificate());
 
     @Test
@@ -40,16 +42,16 @@ class TrustBundleTest {
         }
         assertThat(json.path("keys").get(0).path("kty").asText()).isEqualTo("EC");
         assertThat(json.path("keys").get(1).path("kty").asText()).isEqualTo("RSA");
-        assertThat(TrustBundle.parseSpiffeJson(bundle.toSpiffeJson(7, Duration.ofMinutes(5)))).isEqualTo(bundle);
+        assertThat(TrustBundle.parseSpiffeJson(bundle.toSpiffeJson(7, Duration.ofMinutes(5))))
+                .isEqualTo(bundle);
     }
 
     @Test
     void refusesAnEmptyBundleOrALeafAsRoot() {
-        assertThatThrownBy(() -> TrustBundle.of(List.of()))
-                .hasMessageContaining("roots: empty");
-        assertThatThrownBy(() -> TrustBundle.of(List.of(first.issueOffline(SpiffeId.of("example.org", "a", "b"), null).leaf())))
+        assertThatThrownBy(() -> TrustBundle.of(List.of())).hasMessageContaining("roots: empty");
+        assertThatThrownBy(() -> TrustBundle.of(List.of(first.issueOffline(SpiffeId.of("example.org", "a", "b"), null)
+                        .leaf())))
                 .hasMessageContaining("is not a CA certificate");
-        assertThatThrownBy(() -> TrustBundle.parsePem("not pem"))
-                .hasMessageContaining("pem: no CERTIFICATE block");
+        assertThatThrownBy(() -> TrustBundle.parsePem("not pem")).hasMessageContaining("pem: no CERTIFICATE block");
     }
 }

@@ -5,10 +5,10 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "bundle", description = "Print the trust bundle as PEM or as a SPIFFE bundle (JWK Set).")
 final class BundleCommand implements Callable<Integer> {
@@ -30,11 +30,7 @@ final class BundleCommand implements Callable<Integer> {
     @Mixin
     DirOption dir;
 
-    @Option(
-            names = "--format",
-            paramLabel = "FORMAT",
-            defaultValue = "pem",
-            description = "pem (default) or spiffe.")
+    @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "pem", description = "pem (default) or spiffe.")
     Format format;
 
     @Override

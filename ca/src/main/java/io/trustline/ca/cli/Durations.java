@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import picocli.CommandLine;
 import picocli.CommandLine.ITypeConverter;
 
 /** Parses durations written as {@code 90s}, {@code 30m}, {@code 1h}, {@code 7d} or ISO-8601 {@code PT1H}. */
@@ -13,7 +14,12 @@ final class Durations implements ITypeConverter<Duration> {
 
     @Override
     public Duration convert(String value) {
-        return parse(value);
+        try {
+            return parse(value);
+        } catch (IllegalArgumentException e) {
+            // picocli then prints just the message, not the exception class.
+            throw new CommandLine.TypeConversionException(e.getMessage());
+        }
     }
 
     static Duration parse(String value) {
@@ -26,7 +32,8 @@ final class Durations implements ITypeConverter<Duration> {
                 case "s" -> Duration.ofSeconds(amount);
                 case "m" -> Duration.ofMinutes(amount);
                 case "h" -> Duration.ofHours(amount);
-                default -> Duration.ofDays(amount);};
+                default -> Duration.ofDays(amount);
+            };
         } else {
             try {
                 duration = Duration.parse(value);

@@ -7,10 +7,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(
         name = "init",
@@ -26,7 +26,11 @@ final class InitCommand implements Callable<Integer> {
     @Option(names = "--trust-domain", required = true, paramLabel = "DOMAIN", description = "e.g. example.org")
     String trustDomain;
 
-    @Option(names = "--dir", required = true, paramLabel = "DIR", description = "Where to keep the CA (created, mode 0700).")
+    @Option(
+            names = "--dir",
+            required = true,
+            paramLabel = "DIR",
+            description = "Where to keep the CA (created, mode 0700).")
     Path dir;
 
     @Option(

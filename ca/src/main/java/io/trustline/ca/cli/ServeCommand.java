@@ -42,10 +42,13 @@ final class ServeCommand implements Callable<Integer> {
                 .build()
                 .start();
         final CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.close();
-            stopped.countDown();
-        }, "trustline-ca-shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            server.close();
+                            stopped.countDown();
+                        },
+                        "trustline-ca-shutdown"));
         stopped.await();
         return 0;
     }

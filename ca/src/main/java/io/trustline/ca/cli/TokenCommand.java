@@ -11,11 +11,11 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(
         name = "token",
@@ -46,7 +46,11 @@ final class TokenCommand implements Runnable {
         @Mixin
         DirOption dir;
 
-        @Option(names = "--spiffe-id", required = true, paramLabel = "ID", description = "The one ID the token can obtain.")
+        @Option(
+                names = "--spiffe-id",
+                required = true,
+                paramLabel = "ID",
+                description = "The one ID the token can obtain.")
         String spiffeId;
 
         @Option(

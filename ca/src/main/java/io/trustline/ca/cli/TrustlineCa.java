@@ -40,11 +40,8 @@ public final class TrustlineCa implements Runnable {
         if (System.getProperty("logback.configurationFile") == null) {
             System.setProperty("logback.configurationFile", "trustline-ca-logback.xml");
         }
-        final int code = execute(
-                args,
-                new PrintWriter(System.out, true),
-                new PrintWriter(System.err, true),
-                Clock.systemUTC());
+        final int code =
+                execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true), Clock.systemUTC());
         System.exit(code);
     }
 
@@ -70,7 +67,8 @@ public final class TrustlineCa implements Runnable {
     private static String message(Throwable e) {
         Throwable cause = e;
         // Unwrap wrappers that add no meaning (UncheckedIOException and friends).
-        while (cause.getCause() != null && (cause.getMessage() == null || cause instanceof java.io.UncheckedIOException)) {
+        while (cause.getCause() != null
+                && (cause.getMessage() == null || cause instanceof java.io.UncheckedIOException)) {
             cause = cause.getCause();
         }
         final String message = cause.getMessage();

@@ -215,8 +215,9 @@ public final class SvidClient implements AutoCloseable {
             logger.atWarn()
                     .setMessage("svid renewal failed, keeping the current one")
                     .addKeyValue("spiffe_id", spiffeId)
-                    .addKeyValue("error", e instanceof StatusRuntimeException
-                            ? describe((StatusRuntimeException) e) : e.toString())
+                    .addKeyValue(
+                            "error",
+                            e instanceof StatusRuntimeException ? describe((StatusRuntimeException) e) : e.toString())
                     .addKeyValue("current_not_after", svid == null ? null : svid.notAfter())
                     .addKeyValue("retry_in", delay)
                     .log();
@@ -323,7 +324,8 @@ public final class SvidClient implements AutoCloseable {
             final CertificateFactory factory = CertificateFactory.getInstance("X.509");
             final List<X509Certificate> certificates = new ArrayList<>(ders.size());
             for (ByteString der : ders) {
-                certificates.add((X509Certificate) factory.generateCertificate(new ByteArrayInputStream(der.toByteArray())));
+                certificates.add(
+                        (X509Certificate) factory.generateCertificate(new ByteArrayInputStream(der.toByteArray())));
             }
             if (certificates.isEmpty()) {
                 throw new GeneralSecurityException("no certificates");

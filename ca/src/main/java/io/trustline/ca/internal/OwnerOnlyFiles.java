@@ -48,8 +48,8 @@ public final class OwnerOnlyFiles {
      * @throws FileAlreadyExistsException if it exists
      */
     public static void writeNew(Path file, byte[] content) throws IOException {
-        try (FileChannel channel = FileChannel.open(
-                file, EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), FILE)) {
+        try (FileChannel channel =
+                FileChannel.open(file, EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), FILE)) {
             write(channel, content);
         }
     }
@@ -75,8 +75,8 @@ public final class OwnerOnlyFiles {
 
     /** Opens a stream to a new file with mode 0600. */
     public static OutputStream newOutputStream(Path file) throws IOException {
-        return Channels.newOutputStream(FileChannel.open(
-                file, EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), FILE));
+        return Channels.newOutputStream(
+                FileChannel.open(file, EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), FILE));
     }
 
     /**

@@ -170,7 +170,10 @@ public final class CaServer implements AutoCloseable {
                         ""));
             } catch (IOException e) {
                 // The serving certificate authorises nothing; keep serving, but say so loudly.
-                logger.atError().setMessage("audit log write failed").setCause(e).log();
+                logger.atError()
+                        .setMessage("audit log write failed")
+                        .setCause(e)
+                        .log();
             }
             serverSvid = fresh;
             return fresh;

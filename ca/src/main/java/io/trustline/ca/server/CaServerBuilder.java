@@ -89,8 +89,7 @@ public final class CaServerBuilder {
     /** Sets how many signing requests may wait; beyond that callers get UNAVAILABLE. Default: 256. */
     public CaServerBuilder signingQueueCapacity(int signingQueueCapacity) {
         if (signingQueueCapacity <= 0) {
-            throw new IllegalArgumentException(
-                    "signingQueueCapacity: " + signingQueueCapacity + " (expected: > 0)");
+            throw new IllegalArgumentException("signingQueueCapacity: " + signingQueueCapacity + " (expected: > 0)");
         }
         this.signingQueueCapacity = signingQueueCapacity;
         return this;

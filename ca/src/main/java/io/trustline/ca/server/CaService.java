@@ -57,8 +57,11 @@ final class CaService extends CertificateAuthorityGrpc.CertificateAuthorityImplB
         try {
             executor.execute(() -> respond(request, peerChain, peer, responses));
         } catch (RejectedExecutionException e) {
-            logger.atWarn().setMessage("sign refused").addKeyValue("reason", "overloaded")
-                    .addKeyValue("peer", peer).log();
+            logger.atWarn()
+                    .setMessage("sign refused")
+                    .addKeyValue("reason", "overloaded")
+                    .addKeyValue("peer", peer)
+                    .log();
             responses.onError(Status.UNAVAILABLE
                     .withDescription("the CA is overloaded; retry later")
                     .asException());
@@ -80,7 +83,11 @@ final class CaService extends CertificateAuthorityGrpc.CertificateAuthorityImplB
             responses.onError(e);
             return;
         } catch (RuntimeException e) {
-            logger.atError().setMessage("sign failed").addKeyValue("peer", peer).setCause(e).log();
+            logger.atError()
+                    .setMessage("sign failed")
+                    .addKeyValue("peer", peer)
+                    .setCause(e)
+                    .log();
             responses.onError(Status.INTERNAL.withDescription("signing failed").asException());
             return;
         }

@@ -95,8 +95,8 @@ public final class JoinTokenStore {
         final String id = HexFormat.of().formatHex(idBytes);
         final String secret = Base64.getUrlEncoder().withoutPadding().encodeToString(secretBytes);
         final Instant now = clock.instant();
-        final Entry entry = new Entry(
-                new JoinToken(id, spiffeId, now, now.plus(ttl), reusable, null, false), hash(secret));
+        final Entry entry =
+                new Entry(new JoinToken(id, spiffeId, now, now.plus(ttl), reusable, null, false), hash(secret));
         persistence.update(entries -> {
             entries.put(id, entry);
             return null;
@@ -286,7 +286,11 @@ public final class JoinTokenStore {
                         node.path("reusable").asBoolean(),
                         usedAt.isEmpty() ? null : Instant.parse(usedAt),
                         node.path("revoked").asBoolean());
-                entries.put(token.id(), new Entry(token, HexFormat.of().parseHex(node.path("sha256").asText())));
+                entries.put(
+                        token.id(),
+                        new Entry(
+                                token,
+                                HexFormat.of().parseHex(node.path("sha256").asText())));
             }
             return entries;
         }

@@ -77,7 +77,10 @@ public final class CaDirectory {
         /** Returns the defaults for a trust domain. */
         public static Settings of(String trustDomain) {
             return new Settings(
-                    trustDomain, KeyType.EC_P256, CertificateAuthority.DEFAULT_TTL, CertificateAuthority.DEFAULT_MAX_TTL);
+                    trustDomain,
+                    KeyType.EC_P256,
+                    CertificateAuthority.DEFAULT_TTL,
+                    CertificateAuthority.DEFAULT_MAX_TTL);
         }
 
         /** Returns these settings with another key type. */
@@ -211,7 +214,8 @@ public final class CaDirectory {
         config.put("default_ttl", settings.defaultTtl().toString());
         config.put("max_ttl", settings.maxTtl().toString());
         config.put("created_at", clock.instant().toString());
-        Files.writeString(dir.resolve(CONFIG_FILE), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(config) + "\n");
+        Files.writeString(
+                dir.resolve(CONFIG_FILE), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(config) + "\n");
         return new CaDirectory(dir, ca, clock);
     }
 
@@ -244,7 +248,8 @@ public final class CaDirectory {
      * in seconds, so that editing the file (to add or retire a root) always increases it.
      */
     public long bundleSequence() throws IOException {
-        final Instant modified = Files.getLastModifiedTime(dir.resolve(BUNDLE_FILE)).toInstant();
+        final Instant modified =
+                Files.getLastModifiedTime(dir.resolve(BUNDLE_FILE)).toInstant();
         return modified.getEpochSecond();
     }
 }

@@ -131,7 +131,8 @@ public final class TestCertificates {
         final X509Certificate issuer = ca.signingCertificate();
         try {
             final X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(
-                            X500Name.getInstance(issuer.getSubjectX500Principal().getEncoded()),
+                            X500Name.getInstance(
+                                    issuer.getSubjectX500Principal().getEncoded()),
                             new BigInteger(128, random).setBit(0),
                             Date.from(notBefore),
                             Date.from(notAfter),
@@ -141,12 +142,13 @@ public final class TestCertificates {
                     .addExtension(
                             Extension.keyUsage,
                             true,
-                            new KeyUsage(isCa ? KeyUsage.keyCertSign | KeyUsage.digitalSignature : KeyUsage.digitalSignature))
-                    .addExtension(
-                            Extension.extendedKeyUsage,
-                            false,
-                            new ExtendedKeyUsage(
-                                    new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}))
+                            new KeyUsage(
+                                    isCa
+                                            ? KeyUsage.keyCertSign | KeyUsage.digitalSignature
+                                            : KeyUsage.digitalSignature))
+                    .addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(new KeyPurposeId[] {
+                        KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth
+                    }))
                     .addExtension(
                             Extension.subjectAlternativeName,
                             false,

@@ -174,7 +174,8 @@ class SvidClientTest {
 
     @Test
     void startFailsWithTheCasReasonWhenTheTokenIsRefused() {
-        final String forOtherId = tokens.create(SpiffeId.of("example.org", "shop", "frontend"), Duration.ofMinutes(10), false);
+        final String forOtherId =
+                tokens.create(SpiffeId.of("example.org", "shop", "frontend"), Duration.ofMinutes(10), false);
         client = client(forOtherId).build();
 
         assertThatThrownBy(() -> client.start())
@@ -208,7 +209,8 @@ class SvidClientTest {
     @Test
     void refusesToTrustACaServerOutsideTheBundle() {
         client = client(tokens.create(ORDERS, Duration.ofMinutes(10), false))
-                .caBundle(CertificateAuthority.createRoot("example.org", KeyType.EC_P256, clock).trustBundle())
+                .caBundle(CertificateAuthority.createRoot("example.org", KeyType.EC_P256, clock)
+                        .trustBundle())
                 .startupTimeout(Duration.ofSeconds(1))
                 .scheduler((task, delay) -> () -> {})
                 .build();
@@ -219,7 +221,10 @@ class SvidClientTest {
 
     @Test
     void builderNamesWhatIsMissing() {
-        assertThatThrownBy(() -> SvidClient.builder().caBundle(ca.trustBundle()).spiffeId(ORDERS).build())
+        assertThatThrownBy(() -> SvidClient.builder()
+                        .caBundle(ca.trustBundle())
+                        .spiffeId(ORDERS)
+                        .build())
                 .hasMessage("caAddress: not set");
         assertThatThrownBy(() -> SvidClient.builder().ttl(Duration.ofSeconds(-1)))
                 .hasMessage("ttl: PT-1S (expected: > 0)");

@@ -15,7 +15,8 @@ final class CaChannels {
     private CaChannels() {}
 
     static ManagedChannel channel(CaServer server, CertificateAuthority trusted, X509Svid clientSvid) {
-        final SvidValidator validator = new SvidValidator(trusted.trustBundle(), trusted.trustDomain(), trusted.clock());
+        final SvidValidator validator =
+                new SvidValidator(trusted.trustBundle(), trusted.trustDomain(), trusted.clock());
         final TlsChannelCredentials.Builder credentials = TlsChannelCredentials.newBuilder()
                 .trustManager(SvidTrustManager.forPeer(() -> validator, trusted.serverId()));
         if (clientSvid != null) {

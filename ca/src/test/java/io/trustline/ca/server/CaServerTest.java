@@ -98,11 +98,10 @@ class CaServerTest {
     }
 
     private static void assertRefused(Runnable call, Status.Code code, String messagePart) {
-        assertThatThrownBy(call::run)
-                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
-                    assertThat(e.getStatus().getCode()).isEqualTo(code);
-                    assertThat(e.getStatus().getDescription()).contains(messagePart);
-                });
+        assertThatThrownBy(call::run).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+            assertThat(e.getStatus().getCode()).isEqualTo(code);
+            assertThat(e.getStatus().getDescription()).contains(messagePart);
+        });
     }
 
     private X509Svid svidFromToken(SpiffeId id) throws Exception {
@@ -127,7 +126,8 @@ class CaServerTest {
         assertThat(response.getSpiffeId()).isEqualTo(ORDERS.toString());
         assertThat(chain).hasSize(1);
         assertThat(chain.get(0).getPublicKey()).isEqualTo(keyPair.getPublic());
-        assertThat(certificates(response.getTrustBundleList())).containsExactlyElementsOf(ca.trustBundle().roots());
+        assertThat(certificates(response.getTrustBundleList()))
+                .containsExactlyElementsOf(ca.trustBundle().roots());
         assertThat(new SvidValidator(ca.trustBundle(), "example.org", clock)
                         .validate(chain.toArray(new X509Certificate[0])))
                 .isEqualTo(ORDERS);
@@ -137,8 +137,7 @@ class CaServerTest {
     void issuesForTheTokensIdWhenTheCsrNamesNoId() throws Exception {
         final String token = tokens.create(ORDERS, Duration.ofMinutes(10), false);
 
-        final SignResponse response =
-                stub(null).sign(request(TestCsrs.csr(KeyType.EC_P256.generate()), token));
+        final SignResponse response = stub(null).sign(request(TestCsrs.csr(KeyType.EC_P256.generate()), token));
 
         assertThat(response.getSpiffeId()).isEqualTo(ORDERS.toString());
     }
@@ -148,11 +147,13 @@ class CaServerTest {
         final X509Svid first = svidFromToken(ORDERS);
         final KeyPair keyPair = KeyType.EC_P256.generate();
 
-        final SignResponse renewed = stub(first).sign(SignRequest.newBuilder()
-                .setCsr(ByteString.copyFrom(Csrs.create(keyPair, ORDERS)))
-                .build());
+        final SignResponse renewed = stub(first)
+                .sign(SignRequest.newBuilder()
+                        .setCsr(ByteString.copyFrom(Csrs.create(keyPair, ORDERS)))
+                        .build());
 
-        final X509Certificate leaf = certificates(renewed.getCertificateChainList()).get(0);
+        final X509Certificate leaf =
+                certificates(renewed.getCertificateChainList()).get(0);
         assertThat(renewed.getSpiffeId()).isEqualTo(ORDERS.toString());
         assertThat(leaf.getPublicKey()).isEqualTo(keyPair.getPublic());
         assertThat(leaf.getSerialNumber()).isNotEqualTo(first.leaf().getSerialNumber());
@@ -274,11 +275,12 @@ class CaServerTest {
         final String token = tokens.create(ORDERS, Duration.ofMinutes(10), false);
 
         assertRefused(
-                () -> stub(null).sign(SignRequest.newBuilder()
-                        .setCsr(ByteString.copyFrom(Csrs.create(KeyType.EC_P256.generate(), FRONTEND)))
-                        .setJoinToken(token)
-                        .setSpiffeId(FRONTEND.toString())
-                        .build()),
+                () -> stub(null)
+                        .sign(SignRequest.newBuilder()
+                                .setCsr(ByteString.copyFrom(Csrs.create(KeyType.EC_P256.generate(), FRONTEND)))
+                                .setJoinToken(token)
+                                .setSpiffeId(FRONTEND.toString())
+                                .build()),
                 Status.Code.PERMISSION_DENIED,
                 "the join token authorises " + ORDERS + ", not " + FRONTEND);
         assertRefused(
@@ -296,7 +298,8 @@ class CaServerTest {
                 () -> stub(null).sign(request(twoSans, token)),
                 Status.Code.INVALID_ARGUMENT,
                 "csr: requests 2 subject alternative names");
-        assertThat(stub(null).sign(request(Csrs.create(KeyType.EC_P256.generate(), ORDERS), token))
+        assertThat(stub(null)
+                        .sign(request(Csrs.create(KeyType.EC_P256.generate(), ORDERS), token))
                         .getSpiffeId())
                 .isEqualTo(ORDERS.toString());
     }
@@ -359,7 +362,8 @@ class CaServerTest {
         assertThat(workloadLines.get(0).path("serial").asText())
                 .isEqualTo(first.leaf().getSerialNumber().toString(16));
         assertThat(workloadLines.get(0).path("spiffe_id").asText()).isEqualTo(ORDERS.toString());
-        assertThat(workloadLines.get(0).path("not_after").asText()).isEqualTo(first.notAfter().toString());
+        assertThat(workloadLines.get(0).path("not_after").asText())
+                .isEqualTo(first.notAfter().toString());
         assertThat(workloadLines.get(0).path("peer").asText()).contains("127.0.0.1");
         assertThat(workloadLines.get(1).path("authorisation").asText()).isEqualTo("svid");
         assertThat(workloadLines.get(1).path("credential").asText())
@@ -371,6 +375,7 @@ class CaServerTest {
         final GetTrustBundleResponse bundle = stub(null).getTrustBundle(GetTrustBundleRequest.getDefaultInstance());
 
         assertThat(bundle.getTrustDomain()).isEqualTo("example.org");
-        assertThat(certificates(bundle.getX509AuthoritiesList())).containsExactlyElementsOf(ca.trustBundle().roots());
+        assertThat(certificates(bundle.getX509AuthoritiesList()))
+                .containsExactlyElementsOf(ca.trustBundle().roots());
     }
 }

@@ -31,7 +31,8 @@ class JoinTokenStoreTest {
         final String stored = Files.readString(file);
 
         assertThat(stored).contains(JoinTokenStore.idOf(token)).doesNotContain(secret);
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
+                .isEqualTo("rw-------");
     }
 
     @Test
@@ -43,7 +44,8 @@ class JoinTokenStoreTest {
 
         assertThat(server.redeem(token).spiffeId()).isEqualTo(ORDERS);
         assertThatThrownBy(() -> JoinTokenStore.inFile(file, clock).redeem(token))
-                .isInstanceOfSatisfying(JoinTokenException.class, e -> assertThat(e.reason()).isEqualTo(Reason.USED));
+                .isInstanceOfSatisfying(
+                        JoinTokenException.class, e -> assertThat(e.reason()).isEqualTo(Reason.USED));
     }
 
     @Test
@@ -68,11 +70,14 @@ class JoinTokenStoreTest {
         clock.advance(Duration.ofMinutes(6));
 
         assertThatThrownBy(() -> store.redeem(expiring))
-                .isInstanceOfSatisfying(JoinTokenException.class, e -> assertThat(e.reason()).isEqualTo(Reason.EXPIRED));
+                .isInstanceOfSatisfying(
+                        JoinTokenException.class, e -> assertThat(e.reason()).isEqualTo(Reason.EXPIRED));
         assertThatThrownBy(() -> store.redeem(revoked))
-                .isInstanceOfSatisfying(JoinTokenException.class, e -> assertThat(e.reason()).isEqualTo(Reason.REVOKED));
+                .isInstanceOfSatisfying(
+                        JoinTokenException.class, e -> assertThat(e.reason()).isEqualTo(Reason.REVOKED));
         assertThatThrownBy(() -> store.redeem(JoinTokenStore.idOf(revoked) + ".AAAA"))
-                .isInstanceOfSatisfying(JoinTokenException.class, e -> assertThat(e.reason()).isEqualTo(Reason.INVALID))
+                .isInstanceOfSatisfying(
+                        JoinTokenException.class, e -> assertThat(e.reason()).isEqualTo(Reason.INVALID))
                 .hasMessage("join token is not valid");
     }
 

@@ -39,8 +39,12 @@ class CaDirectoryTest {
 
         assertThat(perms(dir.resolve(CaDirectory.KEY_FILE))).isEqualTo("rw-------");
         assertThat(perms(dir)).isEqualTo("rwx------");
-        assertThat(opened.certificateAuthority().trustBundle()).isEqualTo(created.certificateAuthority().trustBundle());
-        assertThat(opened.certificateAuthority().issueOffline(ORDERS, null).leaf().getIssuerX500Principal())
+        assertThat(opened.certificateAuthority().trustBundle())
+                .isEqualTo(created.certificateAuthority().trustBundle());
+        assertThat(opened.certificateAuthority()
+                        .issueOffline(ORDERS, null)
+                        .leaf()
+                        .getIssuerX500Principal())
                 .isEqualTo(created.certificateAuthority().signingCertificate().getSubjectX500Principal());
         assertThat(Files.readString(dir.resolve(CaDirectory.KEY_FILE))).startsWith("-----BEGIN PRIVATE KEY-----");
     }
@@ -74,7 +78,8 @@ class CaDirectoryTest {
         CaDirectory.init(dir, CaDirectory.Settings.of("example.org"), clock);
         Files.setPosixFilePermissions(dir.resolve(CaDirectory.KEY_FILE), PosixFilePermissions.fromString("rw----r--"));
 
-        assertThatThrownBy(() -> CaServer.builder().directory(dir).listen("127.0.0.1:0").build())
+        assertThatThrownBy(() ->
+                        CaServer.builder().directory(dir).listen("127.0.0.1:0").build())
                 .isInstanceOf(UncheckedIOException.class)
                 .hasMessageContaining("let group or others access it");
     }
@@ -82,9 +87,11 @@ class CaDirectoryTest {
     @Test
     void refusesToOpenWhenTheTokenFileIsReadableByOthers() throws Exception {
         final Path dir = tmp.resolve("ca");
-        CaDirectory.init(dir, CaDirectory.Settings.of("example.org"), clock).joinTokens().create(
-                ORDERS, java.time.Duration.ofHours(1), false);
-        Files.setPosixFilePermissions(dir.resolve(CaDirectory.TOKENS_FILE), PosixFilePermissions.fromString("rw-rw-rw-"));
+        CaDirectory.init(dir, CaDirectory.Settings.of("example.org"), clock)
+                .joinTokens()
+                .create(ORDERS, java.time.Duration.ofHours(1), false);
+        Files.setPosixFilePermissions(
+                dir.resolve(CaDirectory.TOKENS_FILE), PosixFilePermissions.fromString("rw-rw-rw-"));
 
         assertThatThrownBy(() -> CaDirectory.open(dir, clock)).isInstanceOf(InsecureFileException.class);
     }

@@ -1,0 +1,174 @@
+package io.trustline.ca.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.trustline.ca.MutableClock;
+import io.trustline.ca.SpiffeId;
+import io.trustline.ca.SvidValidator;
+import io.trustline.ca.TrustBundle;
+import io.trustline.ca.X509Svid;
+import io.trustline.ca.client.SvidClient;
+import io.trustline.ca.server.CaServer;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TrustlineCaTest {
+
+    private static final String ORDERS = "spiffe://example.org/ns/shop/sa/orders";
+
+    @TempDir
+    Path tmp;
+
+    private final MutableClock clock = MutableClock.startingNow();
+
+    private record Result(int code, String out, String err) {}
+
+    private Result run(String... args) {
+        final StringWriter out = new StringWriter();
+        final StringWriter err = new StringWriter();
+        final int code = TrustlineCa.execute(args, new PrintWriter(out), new PrintWriter(err), clock);
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    private String dir() {
+        return tmp.resolve("ca").toString();
+    }
+
+    @Test
+    void initCreatesTheCaAndRefusesToOverwriteIt() {
+        final Result init = run("init", "--trust-domain", "example.org", "--dir", dir());
+        final Result again = run("init", "--trust-domain", "example.org", "--dir", dir());
+
+        assertThat(init.code()).isZero();
+        assertThat(init.out()).startsWith("initialised CA for trust domain example.org");
+        assertThat(again.code()).isEqualTo(1);
+        assertThat(again.err())
+                .isEqualTo("trustline-ca: " + dir() + ": already holds a CA (ca.key exists); " + "refusing to overwrite"
+                        + System.lineSeparator());
+    }
+
+    @Test
+    void issueWritesCertKeyAndBundleThatValidate() throws Exception {
+        run("init", "--trust-domain", "example.org", "--dir", dir(), "--key-type", "rsa-3072");
+        final Path out = tmp.resolve("out");
+
+        final Result issue =
+                run("issue", "--dir", dir(), "--spiffe-id", ORDERS, "--out", out.toString(), "--ttl", "30m");
+
+        assertThat(issue.code()).isZero();
+        final List<X509Certificate> chain =
+                io.trustline.ca.Pem.parseCertificates(Files.readString(out.resolve("cert.pem")));
+        final TrustBundle bundle = TrustBundle.parsePem(Files.readString(out.resolve("bundle.pem")));
+        assertThat(new SvidValidator(bundle, "example.org", clock).validate(chain.toArray(new X509Certificate[0])))
+                .isEqualTo(SpiffeId.parse(ORDERS));
+        assertThat(io.trustline.ca.Pem.parsePrivateKey(Files.readString(out.resolve("key.pem")))
+                        .getAlgorithm())
+                .isEqualTo("EC");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(out.resolve("key.pem"))))
+                .isEqualTo("rw-------");
+        assertThat(Files.readAllLines(tmp.resolve("ca").resolve("audit.log")))
+                .singleElement()
+                .asString()
+                .contains("\"authorisation\":\"offline\"", ORDERS);
+    }
+
+    @Test
+    void tokenCreatePrintsTheTokenOnceAndItObtainsAnSvidFromTheServedCa() {
+        run("init", "--trust-domain", "example.org", "--dir", dir());
+        final Result created = run("token", "create", "--dir", dir(), "--spiffe-id", ORDERS, "--ttl", "10m");
+        final String token = created.out().trim();
+
+        assertThat(created.code()).isZero();
+        assertThat(token).matches("[0-9a-f]{16}\\.[A-Za-z0-9_-]{43}");
+        assertThat(created.err()).contains("single use").doesNotContain(token);
+
+        final TrustBundle bundle =
+                TrustBundle.parsePem(run("bundle", "--dir", dir()).out());
+        try (CaServer server = CaServer.builder()
+                        .directory(tmp.resolve("ca"))
+                        .clock(clock)
+                        .listen("127.0.0.1:0")
+                        .build()
+                        .start();
+                SvidClient client = SvidClient.builder()
+                        .caAddress("127.0.0.1:" + server.port())
+                        .caBundle(bundle)
+                        .spiffeId(SpiffeId.parse(ORDERS))
+                        .joinToken(token)
+                        .clock(clock)
+                        .build()) {
+            final X509Svid svid = client.start();
+            assertThat(svid.id()).hasToString(ORDERS);
+        }
+        assertThat(run("token", "list", "--dir", dir()).out()).contains(ORDERS, "used");
+    }
+
+    @Test
+    void tokenRevokeAcceptsTheIdOrTheTokenAndComplainsAboutUnknownOnes() {
+        run("init", "--trust-domain", "example.org", "--dir", dir());
+        final String token = run("token", "create", "--dir", dir(), "--spiffe-id", ORDERS, "--reusable")
+                .out()
+                .trim();
+
+        assertThat(run("token", "revoke", "--dir", dir(), token).code()).isZero();
+        final Result unknown = run("token", "revoke", "--dir", dir(), "0123456789abcdef");
+
+        assertThat(run("token", "list", "--dir", dir()).out()).contains("revoked");
+        assertThat(unknown.code()).isEqualTo(1);
+        assertThat(unknown.err())
+                .isEqualTo("trustline-ca: no join token with id 0123456789abcdef" + System.lineSeparator());
+    }
+
+    @Test
+    void bundlePrintsPemOrSpiffeJson() {
+        run("init", "--trust-domain", "example.org", "--dir", dir());
+
+        assertThat(run("bundle", "--dir", dir()).out()).startsWith("-----BEGIN CERTIFICATE-----");
+        assertThat(run("bundle", "--dir", dir(), "--format", "spiffe").out())
+                .contains("\"use\":\"x509-svid\"", "\"spiffe_sequence\"", "\"spiffe_refresh_hint\":300");
+    }
+
+    @Test
+    void errorsAreOneLineWithoutStackTraces() throws Exception {
+        run("init", "--trust-domain", "example.org", "--dir", dir());
+        Files.setPosixFilePermissions(
+                tmp.resolve("ca").resolve("ca.key"), PosixFilePermissions.fromString("rw-r--r--"));
+
+        final List<Result> failures = List.of(
+                run("bundle", "--dir", dir()),
+                run("bundle", "--dir", tmp.resolve("missing").toString()),
+                run(
+                        "init",
+                        "--trust-domain",
+                        "Bad_Domain",
+                        "--dir",
+                        tmp.resolve("x").toString()),
+                run(
+                        "init",
+                        "--trust-domain",
+                        "example.org",
+                        "--dir",
+                        tmp.resolve("y").toString(),
+                        "--key-type",
+                        "dsa"),
+                run("token", "create", "--dir", dir(), "--spiffe-id", ORDERS, "--ttl", "soon"),
+                run("issue", "--dir", dir()),
+                run("nonsense"));
+
+        for (Result failure : failures) {
+            assertThat(failure.code()).isNotZero();
+            assertThat(failure.out()).isEmpty();
+            assertThat(failure.err().lines()).hasSize(1).first().asString().startsWith("trustline-ca: ");
+            assertThat(failure.err()).doesNotContain("Exception", "\tat ");
+        }
+        assertThat(failures.get(0).err()).contains("ca.key: permissions rw-r--r-- let group or others access it");
+        assertThat(failures.get(3).err()).contains("key type: dsa (expected: ec-p256 or rsa-3072)");
+    }
+}
