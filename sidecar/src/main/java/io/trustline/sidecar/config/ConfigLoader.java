@@ -71,7 +71,7 @@ public final class ConfigLoader {
             }
             return config;
         } catch (JsonProcessingException e) {
-            throw new ConfigException(format(file, e));
+            throw new ConfigException(format(file, substituted, e));
         }
     }
 
@@ -121,10 +121,30 @@ public final class ConfigLoader {
                 .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
     }
 
-    private static String format(Path file, JsonProcessingException e) {
+    private static String format(Path file, String text, JsonProcessingException e) {
         final JsonLocation loc = e.getLocation();
-        final String where = loc == null ? file + ":1:1" : file + ":" + loc.getLineNr() + ':' + loc.getColumnNr();
+        String where = loc == null ? file + ":1:1" : file + ":" + loc.getLineNr() + ':' + loc.getColumnNr();
+        if (e instanceof UnrecognizedPropertyException && loc != null) {
+            // Jackson reports an unknown field where it stopped reading (after its value); point at the name.
+            final int[] at = locateKey(text, ((UnrecognizedPropertyException) e).getPropertyName(), loc.getLineNr());
+            if (at != null) {
+                where = file + ":" + at[0] + ':' + at[1];
+            }
+        }
         return where + ": " + describe(e);
+    }
+
+    /** Finds {@code key:} on {@code line} or the few lines before it; returns {line, column}, 1-based. */
+    private static int[] locateKey(String text, String key, int line) {
+        final String[] lines = text.split("\n", -1);
+        final Pattern p = Pattern.compile("(^|[\\s{,])(" + Pattern.quote(key) + ")\\s*:");
+        for (int i = Math.min(line, lines.length); i >= Math.max(1, line - 5); i--) {
+            final Matcher m = p.matcher(lines[i - 1]);
+            if (m.find()) {
+                return new int[] {i, m.start(2) + 1};
+            }
+        }
+        return null;
     }
 
     private static String describe(JsonProcessingException e) {

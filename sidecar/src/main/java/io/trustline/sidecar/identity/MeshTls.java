@@ -10,8 +10,12 @@ import io.trustline.ca.SpiffeId;
 import io.trustline.ca.SvidValidationException;
 import io.trustline.ca.SvidValidator;
 import io.trustline.ca.X509Svid;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.PrivateKey;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
+import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
@@ -54,9 +58,24 @@ public final class MeshTls {
         final List<X509Certificate> roots = svid.bundle().roots();
         return new State(
                 svid,
-                TlsKeyPair.of(svid.privateKey(), svid.chain()),
+                TlsKeyPair.of(jdkKey(svid.privateKey()), svid.chain()),
                 new SvidValidator(svid.bundle(), trustDomain, clock),
                 roots.toArray(new X509Certificate[0]));
+    }
+
+    /**
+     * Re-creates {@code key} with the JDK's own provider. Armeria hashes the client key pair on every request (it is
+     * part of the connection-pool key), and a Bouncy Castle EC key recomputes its public point in hashCode(): a
+     * scalar multiplication per request. The JDK key hashes its encoding.
+     */
+    static PrivateKey jdkKey(PrivateKey key) {
+        try {
+            // Bouncy Castle names EC keys "ECDSA"; the JDK's KeyFactory calls them "EC".
+            final String algorithm = "ECDSA".equals(key.getAlgorithm()) ? "EC" : key.getAlgorithm();
+            return KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(key.getEncoded()));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("cannot re-encode the workload key (" + key.getAlgorithm() + ')', e);
+        }
     }
 
     private void update(X509Svid svid) {

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Hook for ../shared/bench (run.sh / verify.sh): starts two Trustline sidecars as two JVMs, as in a mesh:
+#   outbound 127.0.0.1:15001 (plaintext from the load tool) --mTLS h2--> inbound 127.0.0.1:15006 --> app :18080
+# Identities come from the harness's PKI ($BENCH_CERTS, files mode); the inbound's policy checks the JWT from
+# jwks.json (iss/aud as in certs.sh), allows only sa/client to GET /api/*, and limits each caller to
+# $BENCH_RATE_LIMIT requests per 10 s. Access logging is off. JVM flags are fixed and stated below.
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+# shellcheck source=/dev/null
+source "$BENCH_DIR/lib.sh"
+NAME=sidecar
+JAR="$ROOT/sidecar/target/trustline-sidecar.jar"
+[[ -s $JAR ]] || die "build the sidecar first: (cd $ROOT && ./mvnw -B -q -DskipTests package)"
+[[ -s $BENCH_CERTS/client.pem ]] || "$BENCH_DIR/certs.sh"
+[[ -s $BENCH_PIDS/$NAME.pids ]] && die "$NAME already running? ($BENCH_PIDS/$NAME.pids exists; run stop.sh)"
+for p in $OUTBOUND_PORT $INBOUND_PORT; do port_free "$p" || die "port $p already in use"; done
+
+RATE="${BENCH_RATE_LIMIT:-1000000}"
+WORK="$BENCH_WORK/trustline"
+rm -rf "$WORK"; mkdir -p "$WORK/policies"
+C="$BENCH_CERTS"
+# shellcheck source=/dev/null
+source "$C/claims.env"
+
+# The JVM flags every run uses (quoted in the benchmark notes): a small fixed heap, serial GC (no GC threads
+# competing with the event loops on 2 cores), two event loops per sidecar.
+JVM_FLAGS=(${TRUSTLINE_JVM_FLAGS:--Xms64m -Xmx64m -XX:+UseSerialGC -Xss512k -XX:ReservedCodeCacheSize=64m
+  -XX:MaxMetaspaceSize=128m -Dcom.linecorp.armeria.numCommonWorkers=2})
+
+cat > "$WORK/inbound.yaml" <<YAML
+service: server
+namespace: default
+trustDomain: bench.local
+identity: {certFile: $C/server.crt, keyFile: $C/server.key, bundleFile: $C/ca.crt}
+inbound:
+  listen: 127.0.0.1:$INBOUND_PORT
+  app: 127.0.0.1:$APP_PORT
+policy: {dir: $WORK/policies}
+admin: {listen: 127.0.0.1:15000}
+YAML
+
+cat > "$WORK/outbound.yaml" <<YAML
+service: client
+namespace: default
+trustDomain: bench.local
+identity: {certFile: $C/client.crt, keyFile: $C/client.key, bundleFile: $C/ca.crt}
+inbound:
+  listen: 127.0.0.1:15106
+  app: 127.0.0.1:18099
+outbound:
+  listen: 127.0.0.1:$OUTBOUND_PORT
+  routes:
+    # The load tool calls http://127.0.0.1:15001/..., so its Host header is the route name.
+    127.0.0.1: {address: 127.0.0.1:$INBOUND_PORT, identity: spiffe://bench.local/ns/default/sa/server}
+admin: {listen: 127.0.0.1:15100}
+YAML
+
+launch() { # label config
+  nohup java "${JVM_FLAGS[@]}" -jar "$JAR" --config "$2" >> "$BENCH_LOGS/trustline-$1.log" 2>&1 < /dev/null &
+  record_pid "$NAME" "$1" $!
+}
+launch inbound "$WORK/inbound.yaml"
+launch outbound "$WORK/outbound.yaml"
+if ! wait_port "$INBOUND_PORT" 30 || ! wait_port "$OUTBOUND_PORT" 30; then
+  "$HERE/stop.sh"
+  die "trustline sidecars did not come up (see $BENCH_LOGS/trustline-*.log)"
+fi
+log "trustline sidecars up (rate limit ${RATE}/10s, flags: ${JVM_FLAGS[*]}): $(tr '\n' ' ' < "$BENCH_PIDS/$NAME.pids")"

@@ -1,0 +1,90 @@
+package io.trustline.sidecar;
+
+import io.trustline.sidecar.config.ConfigException;
+import io.trustline.sidecar.config.ConfigLoader;
+import io.trustline.sidecar.config.SidecarConfig;
+import io.trustline.sidecar.identity.Identities;
+import io.trustline.sidecar.identity.WorkloadIdentity;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code java -jar trustline-sidecar.jar --config sidecar.yaml}. */
+@Command(
+        name = "trustline-sidecar",
+        mixinStandardHelpOptions = true,
+        description = "Runs the Trustline sidecar beside one service: mTLS inbound, routed outbound, policy.")
+public final class Main implements Callable<Integer> {
+
+    /** Exit code for a config file that cannot be used. */
+    static final int EXIT_CONFIG = 2;
+    /** Exit code when the sidecar cannot start (no identity, port taken). */
+    static final int EXIT_START = 3;
+
+    @Option(names = "--config", required = true, description = "Path to sidecar.yaml.")
+    Path config;
+
+    @Option(names = "--check", description = "Validate the config file and exit.")
+    boolean checkOnly;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new Main()).execute(args));
+    }
+
+    @Override
+    public Integer call() {
+        final SidecarConfig cfg;
+        try {
+            cfg = new ConfigLoader().load(config);
+        } catch (ConfigException e) {
+            e.errors().forEach(System.err::println);
+            return EXIT_CONFIG;
+        }
+        if (checkOnly) {
+            System.err.println(config + ": ok");
+            return 0;
+        }
+        final Clock clock = Clock.systemUTC();
+        final WorkloadIdentity identity;
+        try {
+            identity = Identities.obtain(cfg, clock);
+        } catch (RuntimeException e) {
+            System.err.println("trustline-sidecar: no workload identity: " + e.getMessage());
+            return EXIT_START;
+        }
+        final Sidecar sidecar;
+        try {
+            sidecar = Sidecar.start(cfg, identity, clock);
+        } catch (RuntimeException e) {
+            identity.close();
+            System.err.println("trustline-sidecar: cannot start: " + rootMessage(e));
+            return EXIT_START;
+        }
+        final CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            sidecar.close();
+                            stopped.countDown();
+                        },
+                        "trustline-shutdown"));
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return 0;
+    }
+
+    private static String rootMessage(Throwable t) {
+        Throwable c = t;
+        while (c.getCause() != null && c.getCause() != c) {
+            c = c.getCause();
+        }
+        return c.getMessage() != null ? c.getMessage() : c.getClass().getSimpleName();
+    }
+}

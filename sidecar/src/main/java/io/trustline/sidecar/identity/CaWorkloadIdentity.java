@@ -1,0 +1,31 @@
+package io.trustline.sidecar.identity;
+
+import io.trustline.ca.X509Svid;
+import io.trustline.ca.client.SvidClient;
+import java.util.function.Consumer;
+
+/** The SVID comes from the Trustline CA: first with a join token, then renewed over mTLS in the background. */
+public final class CaWorkloadIdentity implements WorkloadIdentity {
+
+    private final SvidClient client;
+
+    /** Wraps a started {@link SvidClient}. */
+    public CaWorkloadIdentity(SvidClient client) {
+        this.client = client;
+    }
+
+    @Override
+    public X509Svid current() {
+        return client.current();
+    }
+
+    @Override
+    public void addListener(Consumer<X509Svid> listener) {
+        client.addListener(listener);
+    }
+
+    @Override
+    public void close() {
+        client.close();
+    }
+}

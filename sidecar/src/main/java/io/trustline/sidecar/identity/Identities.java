@@ -1,0 +1,56 @@
+package io.trustline.sidecar.identity;
+
+import io.trustline.ca.SpiffeId;
+import io.trustline.ca.TrustBundle;
+import io.trustline.ca.client.SvidClient;
+import io.trustline.sidecar.config.SidecarConfig;
+import io.trustline.sidecar.config.SidecarConfig.IdentityConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.time.Clock;
+
+/** Obtains the workload identity the config asks for, before any listener opens. */
+public final class Identities {
+
+    /**
+     * Gets the first SVID (from the CA with the join token, or from files) and returns the identity that keeps it
+     * fresh.
+     *
+     * @throws IllegalStateException with a message fit for an operator when it cannot
+     */
+    public static WorkloadIdentity obtain(SidecarConfig config, Clock clock) {
+        final IdentityConfig id = config.identity();
+        final SpiffeId self = config.spiffeId();
+        if (!id.fromCa()) {
+            try {
+                return new FileWorkloadIdentity(id.certFile(), id.keyFile(), id.bundleFile(), self, clock);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalStateException(e.getMessage(), e);
+            }
+        }
+        final TrustBundle caBundle;
+        final String token;
+        try {
+            caBundle = TrustBundle.parsePem(Files.readString(id.caBundle()));
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalStateException(id.caBundle() + ": cannot read the CA bundle (" + e.getMessage() + ')', e);
+        }
+        try {
+            token = Files.readString(id.joinTokenFile()).trim();
+        } catch (IOException e) {
+            throw new IllegalStateException(id.joinTokenFile() + ": cannot read the join token", e);
+        }
+        final SvidClient client = SvidClient.builder()
+                .caAddress(id.ca().toString())
+                .caBundle(caBundle)
+                .spiffeId(self)
+                .joinToken(token)
+                .ttl(id.certTtl())
+                .clock(clock)
+                .build();
+        client.start();
+        return new CaWorkloadIdentity(client);
+    }
+
+    private Identities() {}
+}

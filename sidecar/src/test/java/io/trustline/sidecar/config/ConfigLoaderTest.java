@@ -1,0 +1,156 @@
+package io.trustline.sidecar.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.trustline.ca.SpiffeId;
+import io.trustline.sidecar.config.SidecarConfig.AppProtocol;
+import io.trustline.sidecar.config.SidecarConfig.MtlsMode;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ConfigLoaderTest {
+
+    private static final Path FILE = Path.of("/etc/trustline/sidecar.yaml");
+
+    private static final String VALID = String.join(
+            "\n",
+            "service: orders",
+            "namespace: shop",
+            "trustDomain: example.org",
+            "identity: {ca: 127.0.0.1:15012, caBundle: ./bundle.pem, joinTokenFile: ./orders.token, certTtl: 30m}",
+            "inbound:",
+            "  listen: 0.0.0.0:15006",
+            "  app: 127.0.0.1:8080",
+            "  appProtocol: h2c",
+            "  mtls: strict",
+            "outbound:",
+            "  routes:",
+            "    inventory: {address: 10.0.0.7:15006, identity: spiffe://example.org/ns/shop/sa/inventory}",
+            "policy: {dir: ./policies}",
+            "");
+
+    private static SidecarConfig parse(String yaml) throws ConfigException {
+        return new ConfigLoader(Map.of("APP_PORT", "9090")::get).parse(FILE, yaml);
+    }
+
+    private static String error(String yaml) {
+        try {
+            parse(yaml);
+        } catch (ConfigException e) {
+            assertThat(e.errors()).isNotEmpty();
+            return e.errors().get(0);
+        }
+        throw new AssertionError("expected a config error");
+    }
+
+    @Test
+    void readsACompleteConfigWithDefaultsFilledIn() throws Exception {
+        final SidecarConfig c = parse(VALID);
+        assertThat(c.spiffeId()).isEqualTo(SpiffeId.parse("spiffe://example.org/ns/shop/sa/orders"));
+        assertThat(c.identity().certTtl()).isEqualTo(Duration.ofMinutes(30));
+        assertThat(c.identity().caBundle()).isEqualTo(Path.of("/etc/trustline/bundle.pem"));
+        assertThat(c.inbound().appProtocol()).isEqualTo(AppProtocol.H2C);
+        assertThat(c.inbound().mtls()).isEqualTo(MtlsMode.STRICT);
+        assertThat(c.inbound().limits().maxRequestBodyBytes()).isZero();
+        assertThat(c.inbound().limits().requestTimeout()).isEqualTo(Duration.ZERO);
+        assertThat(c.outbound().listen()).isEqualTo(HostPort.parse("127.0.0.1:15001"));
+        assertThat(c.outbound().routes().get("inventory").identity())
+                .isEqualTo(SpiffeId.parse("spiffe://example.org/ns/shop/sa/inventory"));
+        assertThat(c.admin().listen()).isEqualTo(HostPort.parse("127.0.0.1:15000"));
+        assertThat(c.policy().dir()).isEqualTo(Path.of("/etc/trustline/policies"));
+    }
+
+    @Test
+    void substitutesEnvironmentVariablesWithDefaults() throws Exception {
+        final SidecarConfig c = parse(VALID.replace("127.0.0.1:8080", "127.0.0.1:${APP_PORT}")
+                .replace("0.0.0.0:15006", "${LISTEN:-0.0.0.0:16006}"));
+        assertThat(c.inbound().app().port()).isEqualTo(9090);
+        assertThat(c.inbound().listen().port()).isEqualTo(16006);
+    }
+
+    @Test
+    void unsetEnvironmentVariableIsAnErrorAtItsPlace() {
+        assertThat(error(VALID.replace("127.0.0.1:8080", "127.0.0.1:${NOPE}")))
+                .isEqualTo("/etc/trustline/sidecar.yaml:7:18: environment variable NOPE is not set "
+                        + "(write ${NOPE:-default} for a default)");
+    }
+
+    @Test
+    void unknownFieldNamesFileLineColumnAndTheKnownFields() {
+        assertThat(error(VALID.replace("  mtls: strict", "  mtsl: strict")))
+                .startsWith("/etc/trustline/sidecar.yaml:9:3: unknown field 'mtsl' in inbound (expected one of: ")
+                .contains("mtls");
+    }
+
+    @Test
+    void badAddressIsReportedWhereItIs() {
+        assertThat(error(VALID.replace("app: 127.0.0.1:8080", "app: localhost")))
+                .isEqualTo("/etc/trustline/sidecar.yaml:7:8: inbound.app: address: 'localhost' "
+                        + "(expected: host:port)");
+    }
+
+    @Test
+    void badEnumValueListsTheChoices() {
+        assertThat(error(VALID.replace("mtls: strict", "mtls: strictly")))
+                .startsWith("/etc/trustline/sidecar.yaml:9:9: ")
+                .endsWith("'strictly' (expected: strict, permissive)");
+    }
+
+    @Test
+    void wrongTypeIsReported() {
+        assertThat(error(VALID.replace("  mtls: strict", "  mtls: strict\n  limits: {maxHeaderBytes: [1]}")))
+                .startsWith("/etc/trustline/sidecar.yaml:10:")
+                .contains("maxHeaderBytes");
+    }
+
+    @Test
+    void badDurationIsReported() {
+        assertThat(error(VALID.replace("certTtl: 30m", "certTtl: 30 minutes")))
+                .startsWith("/etc/trustline/sidecar.yaml:4:")
+                .contains("duration: '30 minutes' (expected: a number followed by ms, s, m, h or d, e.g. 30s)");
+    }
+
+    @Test
+    void badSpiffeIdInARouteIsReported() {
+        assertThat(error(VALID.replace("spiffe://example.org/ns/shop/sa/inventory", "https://inventory")))
+                .startsWith("/etc/trustline/sidecar.yaml:12:")
+                .contains("outbound.routes.inventory.identity");
+    }
+
+    @Test
+    void missingRequiredFieldIsReported() {
+        assertThat(error(VALID.replace("  app: 127.0.0.1:8080\n", "")))
+                .startsWith("/etc/trustline/sidecar.yaml:")
+                .contains("missing required field 'app'");
+    }
+
+    @Test
+    void outboundListenerMustStayOnLoopback() {
+        assertThat(error(VALID.replace("outbound:\n", "outbound:\n  listen: 0.0.0.0:15001\n")))
+                .contains("outbound.listen: 0.0.0.0:15001 (expected: a loopback address");
+    }
+
+    @Test
+    void adminOnANonLoopbackAddressNeedsAnExplicitSetting() throws Exception {
+        assertThat(error(VALID + "admin: {listen: 0.0.0.0:15000}\n")).contains("admin.allowNonLoopback");
+        assertThat(parse(VALID + "admin: {listen: 0.0.0.0:15000, allowNonLoopback: true}\n")
+                        .admin()
+                        .listen()
+                        .host())
+                .isEqualTo("0.0.0.0");
+    }
+
+    @Test
+    void identityMustComeFromExactlyOneSource() {
+        assertThat(error(VALID.replace("certTtl: 30m", "certTtl: 30m, certFile: c.pem")))
+                .contains("identity: set either ca, caBundle and joinTokenFile");
+    }
+
+    @Test
+    void emptyFileIsAnError() {
+        assertThatThrownBy(() -> parse("")).isInstanceOf(ConfigException.class);
+    }
+}
