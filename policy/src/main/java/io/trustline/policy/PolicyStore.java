@@ -93,6 +93,7 @@ public final class PolicyStore implements AutoCloseable {
     private @Nullable WatchService watchService;
     private @Nullable Thread watchThread;
     private volatile boolean closed;
+    private boolean started;
 
     private PolicyStore(Builder b, PolicyEngine initial) {
         this.dir = b.dir;
@@ -141,7 +142,11 @@ public final class PolicyStore implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("closed");
         }
-        if (watch && watchService == null) {
+        if (started) {
+            return;
+        }
+        started = true;
+        if (watch) {
             WatchService ws = FileSystems.getDefault().newWatchService();
             dir.register(
                     ws,
