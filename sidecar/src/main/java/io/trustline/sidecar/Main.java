@@ -1,5 +1,6 @@
 package io.trustline.sidecar;
 
+import io.trustline.policy.PolicyParseException;
 import io.trustline.sidecar.config.ConfigException;
 import io.trustline.sidecar.config.ConfigLoader;
 import io.trustline.sidecar.config.SidecarConfig;
@@ -59,6 +60,10 @@ public final class Main implements Callable<Integer> {
         final Sidecar sidecar;
         try {
             sidecar = Sidecar.start(cfg, identity, clock);
+        } catch (PolicyParseException e) {
+            identity.close();
+            e.errors().forEach(error -> System.err.println(error));
+            return EXIT_CONFIG;
         } catch (RuntimeException e) {
             identity.close();
             System.err.println("trustline-sidecar: cannot start: " + rootMessage(e));

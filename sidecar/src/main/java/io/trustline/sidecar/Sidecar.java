@@ -8,12 +8,16 @@ import com.linecorp.armeria.common.SessionProtocol;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.ServerBuilder;
+import io.trustline.policy.PolicyParseException;
+import io.trustline.policy.PolicyStore;
+import io.trustline.policy.engine.PolicyEngine;
 import io.trustline.sidecar.config.HostPort;
 import io.trustline.sidecar.config.SidecarConfig;
 import io.trustline.sidecar.config.SidecarConfig.Limits;
 import io.trustline.sidecar.config.SidecarConfig.MtlsMode;
 import io.trustline.sidecar.identity.MeshTls;
 import io.trustline.sidecar.identity.WorkloadIdentity;
+import io.trustline.sidecar.inbound.AuthorizationService;
 import io.trustline.sidecar.inbound.InboundPipeline;
 import io.trustline.sidecar.inbound.InboundPipeline.Stage;
 import io.trustline.sidecar.inbound.PeerIdentityService;
@@ -22,11 +26,15 @@ import io.trustline.sidecar.outbound.OutboundService;
 import io.trustline.sidecar.proxy.AppProxyService;
 import io.trustline.sidecar.proxy.Upstreams;
 import io.trustline.sidecar.refusal.RefusalErrorHandler;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,15 +52,19 @@ public final class Sidecar implements AutoCloseable {
 
     private final SidecarConfig config;
     private final WorkloadIdentity identity;
+    private final @Nullable PolicyStore policyStore;
+    private final Supplier<PolicyEngine> policies;
     private final MeshTls tls;
     private final List<ClientFactory> factories = new ArrayList<>();
     private final Server inbound;
     private final @Nullable Server outbound;
     private final Server admin;
 
-    private Sidecar(SidecarConfig config, WorkloadIdentity identity, Clock clock) {
+    private Sidecar(SidecarConfig config, WorkloadIdentity identity, Clock clock, @Nullable PolicyStore policyStore) {
         this.config = config;
         this.identity = identity;
+        this.policyStore = policyStore;
+        policies = policyStore != null ? policyStore::engine : PolicyEngine::empty;
         tls = new MeshTls(identity, clock);
         final Duration maxConnectionAge = maxConnectionAge(config, identity, clock);
 
@@ -60,18 +72,7 @@ public final class Sidecar implements AutoCloseable {
         factories.add(appFactory);
         final AppProxyService proxy = new AppProxyService(Upstreams.appClient(
                 appFactory, config.inbound().app(), config.inbound().appProtocol()));
-        final HttpService inboundChain = InboundPipeline.build(
-                proxy,
-                new InboundPipeline.Stages(
-                        Stage.NONE,
-                        PeerIdentityService.newDecorator(tls)::apply,
-                        RequestHygieneService.newDecorator(
-                                config.inbound().limits().maxRequestBodyBytes())::apply,
-                        Stage.NONE,
-                        Stage.NONE,
-                        Stage.NONE,
-                        Stage.NONE));
-        inbound = inboundServer(config, inboundChain, maxConnectionAge);
+        inbound = inboundServer(config, InboundPipeline.build(proxy, inboundStages()), maxConnectionAge);
 
         if (config.outbound() != null) {
             final ClientFactory meshFactory =
@@ -85,11 +86,49 @@ public final class Sidecar implements AutoCloseable {
         admin = adminServer(config.admin().listen());
     }
 
-    /** Starts a sidecar for {@code config} with an identity already obtained (the listeners open after it). */
-    public static Sidecar start(SidecarConfig config, WorkloadIdentity identity, Clock clock) {
-        final Sidecar sidecar = new Sidecar(config, identity, clock);
-        sidecar.startServers();
-        return sidecar;
+    /** The inbound stages, one line each; {@link InboundPipeline} fixes their order. */
+    private InboundPipeline.Stages inboundStages() {
+        return new InboundPipeline.Stages(
+                Stage.NONE, // telemetry: tracing and access log
+                PeerIdentityService.newDecorator(tls)::apply,
+                RequestHygieneService.newDecorator(config.inbound().limits().maxRequestBodyBytes())::apply,
+                Stage.NONE, // rate limits keyed by peer or IP
+                Stage.NONE, // JWT authentication
+                AuthorizationService.newDecorator(policies, config.service())::apply,
+                Stage.NONE); // rate limits keyed by the user
+    }
+
+    /**
+     * Starts a sidecar for {@code config} with an identity already obtained: loads the policy directory (all of it
+     * must be valid), then opens the listeners.
+     *
+     * @throws PolicyParseException listing every error of the policy files
+     */
+    public static Sidecar start(SidecarConfig config, WorkloadIdentity identity, Clock clock)
+            throws PolicyParseException {
+        final PolicyStore store =
+                config.policy() != null ? openPolicies(config.policy().dir()) : null;
+        try {
+            final Sidecar sidecar = new Sidecar(config, identity, clock, store);
+            sidecar.startServers();
+            return sidecar;
+        } catch (RuntimeException e) {
+            if (store != null) {
+                store.close();
+            }
+            throw e;
+        }
+    }
+
+    private static PolicyStore openPolicies(Path dir) throws PolicyParseException {
+        final PolicyStore store = PolicyStore.builder(dir).build();
+        try {
+            store.start();
+        } catch (IOException e) {
+            store.close();
+            throw new UncheckedIOException(dir + ": cannot watch the policy directory", e);
+        }
+        return store;
     }
 
     private void startServers() {
@@ -170,6 +209,11 @@ public final class Sidecar implements AutoCloseable {
         return config;
     }
 
+    /** The policy engine in force now. */
+    public PolicyEngine policies() {
+        return policies.get();
+    }
+
     public MeshTls tls() {
         return tls;
     }
@@ -199,6 +243,9 @@ public final class Sidecar implements AutoCloseable {
         stopped.add(admin.stop());
         CompletableFuture.allOf(stopped.toArray(new CompletableFuture<?>[0])).join();
         factories.forEach(ClientFactory::close);
+        if (policyStore != null) {
+            policyStore.close();
+        }
         identity.close();
     }
 }

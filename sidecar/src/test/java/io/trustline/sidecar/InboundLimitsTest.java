@@ -67,9 +67,22 @@ class InboundLimitsTest {
     }
 
     @Test
+    void permissiveModePlaintextWithoutAPeerIsStillSubjectToPolicy() throws Exception {
+        final long before = mesh.httpApp.requests();
+        final AggregatedHttpResponse res = WebClient.of("http://127.0.0.1:" + mesh.backend.inboundPort())
+                .get("/echo/plain")
+                .aggregate()
+                .join();
+        // The only rule for /echo/plain demands the frontend's identity, which a plaintext caller cannot prove.
+        assertThat(res.status()).isEqualTo(HttpStatus.FORBIDDEN);
+        assertThat(JSON.readTree(res.contentUtf8()).get("reason").asText()).isEqualTo("authz.no_allow_match");
+        assertThat(mesh.httpApp.requests()).isEqualTo(before);
+    }
+
+    @Test
     void permissiveModeAcceptsPlaintextWithoutAPeerIdentity() throws Exception {
         final AggregatedHttpResponse res = WebClient.of("http://127.0.0.1:" + mesh.backend.inboundPort())
-                .execute(RequestHeaders.builder(HttpMethod.GET, "/echo/plain")
+                .execute(RequestHeaders.builder(HttpMethod.GET, "/echo/public")
                         .add("x-forwarded-client-cert", "By=x;URI=spiffe://example.org/ns/shop/sa/admin")
                         .build())
                 .aggregate()

@@ -201,6 +201,61 @@ class SidecarEndToEndTest {
     }
 
     @Test
+    void deniedCallIs403WithReasonAndRequestIdAndNeverReachesTheApp() throws Exception {
+        final long before = mesh.httpApp.requests();
+        final AggregatedHttpResponse res = get("backend", "/echo/admin/users");
+        assertThat(res.status()).isEqualTo(HttpStatus.FORBIDDEN);
+        final JsonNode body = json(res);
+        assertThat(body.get("reason").asText()).isEqualTo("authz.denied_by_rule");
+        assertThat(body.get("request_id").asText()).isNotBlank();
+        assertThat(body.get("error").asText()).isEqualTo("forbidden");
+        // Which rule decided is for the operator's log, never for the caller.
+        assertThat(res.contentUtf8()).doesNotContain("no-admin").doesNotContain("frontend");
+        assertThat(mesh.httpApp.requests()).isEqualTo(before);
+    }
+
+    @Test
+    void dotSegmentsCannotSlipPastADenyRule() throws Exception {
+        final long before = mesh.httpApp.requests();
+        for (String path : List.of(
+                "/echo/public/../admin/users",
+                "/echo/%2e%2e/echo/admin/x",
+                "//echo/admin/x",
+                "/echo/./admin/x",
+                "/echo/admin%2Fx")) {
+            final AggregatedHttpResponse res = get("backend", path);
+            assertThat(res.status().code()).as(path).isIn(400, 403);
+        }
+        assertThat(mesh.httpApp.requests()).isEqualTo(before);
+    }
+
+    @Test
+    void theAppReceivesTheNormalisedPath() throws Exception {
+        final AggregatedHttpResponse res = get("backend", "/echo//a/./b/%7Euser?q=%2F..");
+        assertThat(res.status()).isEqualTo(HttpStatus.OK);
+        assertThat(json(res).get("path").asText()).isEqualTo("/echo/a/b/~user?q=%2F..");
+    }
+
+    @Test
+    void deniedGrpcCallIsPermissionDeniedTrailersOnly() {
+        final io.grpc.Metadata deny = new io.grpc.Metadata();
+        deny.put(io.grpc.Metadata.Key.of("x-deny", io.grpc.Metadata.ASCII_STRING_MARSHALLER), "yes");
+        final long before = mesh.grpcApp.calls();
+        assertThatThrownBy(() -> EchoGrpc.newBlockingStub(channel)
+                        .withInterceptors(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(deny))
+                        .unary(EchoRequest.newBuilder().setMessage("x").build()))
+                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+                    assertThat(e.getStatus().getDescription()).contains("authz.denied_by_rule");
+                    assertThat(e.getTrailers()
+                                    .get(io.grpc.Metadata.Key.of(
+                                            "x-trustline-reason", io.grpc.Metadata.ASCII_STRING_MARSHALLER)))
+                            .isEqualTo("authz.denied_by_rule");
+                });
+        assertThat(mesh.grpcApp.calls()).isEqualTo(before);
+    }
+
+    @Test
     void grpcUnaryCarriesTheCallerIdentity() {
         final EchoResponse res = EchoGrpc.newBlockingStub(channel)
                 .unary(EchoRequest.newBuilder().setMessage("hi").build());

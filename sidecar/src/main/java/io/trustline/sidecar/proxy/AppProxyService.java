@@ -6,8 +6,9 @@ import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServiceRequestContext;
-import io.netty.util.AttributeKey;
+import io.trustline.policy.path.NormalizedPath;
 import io.trustline.sidecar.identity.PeerIdentity;
+import io.trustline.sidecar.inbound.RequestHygieneService;
 import io.trustline.sidecar.refusal.Refusals;
 import java.net.InetSocketAddress;
 
@@ -17,10 +18,6 @@ import java.net.InetSocketAddress;
  * UNAVAILABLE); a passed gRPC deadline a 504 (DEADLINE_EXCEEDED).
  */
 public final class AppProxyService implements HttpService {
-
-    /** The normalised path (with the original query) that the app receives, set by the hygiene stage. */
-    public static final AttributeKey<String> NORMALISED_PATH =
-            AttributeKey.valueOf(AppProxyService.class, "NORMALISED_PATH");
 
     private final WebClient app;
 
@@ -32,9 +29,10 @@ public final class AppProxyService implements HttpService {
     @Override
     public HttpResponse serve(ServiceRequestContext ctx, HttpRequest req) {
         final InetSocketAddress remote = ctx.remoteAddress();
+        final NormalizedPath path = ctx.attr(RequestHygieneService.PATH);
         final RequestHeaders headers = ProxyHeaders.toApp(
                 req.headers(),
-                ctx.attr(NORMALISED_PATH),
+                path != null ? path.pathAndQuery() : null,
                 ctx.attr(PeerIdentity.ATTR),
                 remote.getAddress().getHostAddress(),
                 ctx.sessionProtocol().isTls(),

@@ -95,6 +95,12 @@ public final class TestMesh implements AutoCloseable {
     private static String yaml(
             Path d, SpiffeId id, int appPort, String appProtocol, String inboundExtra, String outbound) {
         final String[] segments = id.path().split("/");
+        try {
+            Files.createDirectories(d.resolve("policies"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        write(d.resolve("policies").resolve("inbound.yaml"), policy(segments[4]));
         write(d.resolve("cert.pem"), "unused: the test hands the SVID over in code\n");
         write(d.resolve("key.pem"), "unused\n");
         write(d.resolve("bundle.pem"), "unused\n");
@@ -108,7 +114,33 @@ public final class TestMesh implements AutoCloseable {
                 + "  appProtocol: " + appProtocol + "\n"
                 + inboundExtra
                 + outbound
+                + "policy: {dir: policies}\n"
                 + "admin: {listen: 127.0.0.1:0}\n";
+    }
+
+    /**
+     * The backends let the frontend in, except on {@code /echo/admin*} and for calls carrying {@code x-deny: yes};
+     * anyone (even a plaintext peer in permissive mode) may call {@code /echo/public*}.
+     */
+    public static String policy(String service) {
+        return "apiVersion: trustline.io/v1\n"
+                + "kind: Policy\n"
+                + "metadata: {name: " + service + "-inbound}\n"
+                + "spec:\n"
+                + "  service: " + service + "\n"
+                + "  rules:\n"
+                + "    - name: no-admin\n"
+                + "      action: deny\n"
+                + "      to: {paths: [\"/echo/admin*\"]}\n"
+                + "    - name: deny-on-request\n"
+                + "      action: deny\n"
+                + "      to: {headers: {x-deny: [\"yes\"]}}\n"
+                + "    - name: frontend-may-call\n"
+                + "      action: allow\n"
+                + "      from: {principals: [\"" + FRONTEND + "\"]}\n"
+                + "    - name: public\n"
+                + "      action: allow\n"
+                + "      to: {paths: [\"/echo/public*\"]}\n";
     }
 
     private static void write(Path p, String s) {

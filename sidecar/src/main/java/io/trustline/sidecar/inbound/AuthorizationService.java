@@ -1,0 +1,81 @@
+package io.trustline.sidecar.inbound;
+
+import com.linecorp.armeria.common.HttpHeaderNames;
+import com.linecorp.armeria.common.HttpRequest;
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.RequestHeaders;
+import com.linecorp.armeria.server.HttpService;
+import com.linecorp.armeria.server.ServiceRequestContext;
+import com.linecorp.armeria.server.SimpleDecoratingHttpService;
+import io.netty.util.AttributeKey;
+import io.trustline.policy.engine.AuthzRequest;
+import io.trustline.policy.engine.Decision;
+import io.trustline.policy.engine.PolicyEngine;
+import io.trustline.policy.path.NormalizedPath;
+import io.trustline.sidecar.identity.PeerIdentity;
+import io.trustline.sidecar.jwt.VerifiedToken;
+import io.trustline.sidecar.refusal.Refusal;
+import io.trustline.sidecar.refusal.RefusalKind;
+import io.trustline.sidecar.refusal.Refusals;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * Stage 6 of the inbound pipeline: asks the policy engine (the same evaluator the policy CLI uses) whether this peer,
+ * as this user, may make this request. A denial is 403 / PERMISSION_DENIED with the reason code only; the decision,
+ * with the deciding policy and rule, stays on the request ({@link #DECISION}) for the access log and the span. An
+ * audit-mode rule that would deny is recorded there too, and the request goes on.
+ */
+public final class AuthorizationService extends SimpleDecoratingHttpService {
+
+    /** The policy decision of the current request. */
+    public static final AttributeKey<Decision> DECISION = AttributeKey.valueOf(AuthorizationService.class, "DECISION");
+
+    /**
+     * Decides with the engine {@code engine} supplies at each request (a {@code PolicyStore}'s current engine, so a
+     * reload takes effect on the next request) for the inbound sidecar of {@code service}.
+     */
+    public static Function<? super HttpService, AuthorizationService> newDecorator(
+            Supplier<PolicyEngine> engine, String service) {
+        return delegate -> new AuthorizationService(delegate, engine, service);
+    }
+
+    private final Supplier<PolicyEngine> engine;
+    private final String service;
+
+    AuthorizationService(HttpService delegate, Supplier<PolicyEngine> engine, String service) {
+        super(delegate);
+        this.engine = engine;
+        this.service = service;
+    }
+
+    @Override
+    public HttpResponse serve(ServiceRequestContext ctx, HttpRequest req) throws Exception {
+        final RequestHeaders headers = req.headers();
+        final NormalizedPath path = ctx.attr(RequestHygieneService.PATH);
+        final String normalised = path != null ? path.path() : headers.path();
+        final PeerIdentity peer = ctx.attr(PeerIdentity.ATTR);
+        final VerifiedToken token = ctx.attr(VerifiedToken.ATTR);
+        final Map<String, ?> claims = token != null ? token.claims() : Map.of();
+        final AuthzRequest authz = new AuthzRequest(
+                service,
+                peer != null ? peer.id().toString() : null,
+                token != null ? token.requestPrincipal() : null,
+                claims,
+                headers.method().name(),
+                normalised,
+                AuthzRequest.grpcMethodOf(normalised, headers.get(HttpHeaderNames.CONTENT_TYPE)),
+                headers::get,
+                ctx.remoteAddress().getAddress());
+        final Decision decision = engine.get().decide(authz);
+        ctx.setAttr(DECISION, decision);
+        if (!decision.allowed()) {
+            return Refusals.respond(
+                    ctx,
+                    headers,
+                    Refusal.of(RefusalKind.FORBIDDEN, decision.reason().code()));
+        }
+        return unwrap().serve(ctx, req);
+    }
+}
