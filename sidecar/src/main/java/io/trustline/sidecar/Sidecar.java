@@ -8,6 +8,9 @@ import com.linecorp.armeria.common.SessionProtocol;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.ServerBuilder;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.trustline.policy.PolicyParseException;
 import io.trustline.policy.PolicyStore;
 import io.trustline.policy.engine.PolicyEngine;
@@ -53,6 +56,7 @@ public final class Sidecar implements AutoCloseable {
     private final SidecarConfig config;
     private final WorkloadIdentity identity;
     private final @Nullable PolicyStore policyStore;
+    private final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Supplier<PolicyEngine> policies;
     private final MeshTls tls;
     private final List<ClientFactory> factories = new ArrayList<>();
@@ -191,6 +195,12 @@ public final class Sidecar implements AutoCloseable {
         return Server.builder()
                 .port(listen.toSocketAddress(), SessionProtocol.HTTP)
                 .disableServerHeader()
+                .service(
+                        "/metrics",
+                        (ctx, req) -> HttpResponse.of(
+                                HttpStatus.OK,
+                                MediaType.parse("text/plain; version=0.0.4; charset=utf-8"),
+                                meters.scrape()))
                 .service("/healthz", (ctx, req) -> HttpResponse.of(HttpStatus.OK, MediaType.PLAIN_TEXT_UTF_8, "ok"))
                 .service("/readyz", (ctx, req) -> HttpResponse.of(HttpStatus.OK, MediaType.PLAIN_TEXT_UTF_8, "ready"))
                 .build();
@@ -207,6 +217,11 @@ public final class Sidecar implements AutoCloseable {
 
     public SidecarConfig config() {
         return config;
+    }
+
+    /** The sidecar's metrics (served as Prometheus text on the admin port). */
+    public MeterRegistry meters() {
+        return meters;
     }
 
     /** The policy engine in force now. */
