@@ -6,6 +6,7 @@ import com.linecorp.armeria.common.ClosedSessionException;
 import com.linecorp.armeria.common.ContentTooLargeException;
 import com.linecorp.armeria.common.stream.ClosedStreamException;
 import com.linecorp.armeria.server.HttpStatusException;
+import com.linecorp.armeria.server.RequestTimeoutException;
 import io.netty.channel.ConnectTimeoutException;
 import io.trustline.sidecar.identity.PeerIdentityMismatchException;
 import io.trustline.sidecar.refusal.Refusal;
@@ -23,6 +24,7 @@ public final class UpstreamErrors {
     static final Refusal IDENTITY_MISMATCH = Refusal.of(RefusalKind.UPSTREAM_IDENTITY, "upstream.identity_mismatch");
     static final Refusal RESET = Refusal.of(RefusalKind.UPSTREAM_UNAVAILABLE, "upstream.reset");
     static final Refusal TIMEOUT = Refusal.of(RefusalKind.UPSTREAM_TIMEOUT, "upstream.timeout");
+    static final Refusal REQUEST_TIMEOUT = Refusal.of(RefusalKind.UPSTREAM_TIMEOUT, "request.timeout");
     static final Refusal BODY_TOO_LARGE = Refusal.of(RefusalKind.BODY_TOO_LARGE, "request.body_too_large");
     static final Refusal INTERNAL = Refusal.of(RefusalKind.INTERNAL, "internal.error");
 
@@ -32,6 +34,9 @@ public final class UpstreamErrors {
         }
         if (cause instanceof ResponseTimeoutException) {
             return TIMEOUT;
+        }
+        if (cause instanceof RequestTimeoutException) {
+            return REQUEST_TIMEOUT;
         }
         if (cause instanceof ContentTooLargeException) {
             return BODY_TOO_LARGE;
