@@ -614,6 +614,7 @@ public final class PolicyParser {
                     "fromQuery",
                     "claimsToHeaders",
                     "forwardToken",
+                    "required",
                     "maxTokenBytes",
                     "jwksCache",
                     "mode");
@@ -657,6 +658,7 @@ public final class PolicyParser {
             }
             Map<String, String> claimsToHeaders = claimsToHeaders(f);
             Boolean forward = f.optionalBoolean("forwardToken");
+            Boolean required = f.optionalBoolean("required");
             Long maxBytes = f.optionalLong("maxTokenBytes", 256, 65536);
             JwksCache cache = jwksCache(f);
             Mode mode = entryMode(f);
@@ -675,6 +677,7 @@ public final class PolicyParser {
                     fromQuery,
                     claimsToHeaders,
                     forward == null || forward,
+                    required != null && required,
                     maxBytes == null ? JwtProvider.DEFAULT_MAX_TOKEN_BYTES : maxBytes.intValue(),
                     cache,
                     mode,

@@ -52,6 +52,7 @@ class PolicyParserTest {
         assertThat(j.fromQuery()).isEmpty();
         assertThat(j.claimsToHeaders()).isEmpty();
         assertThat(j.forwardToken()).isTrue();
+        assertThat(j.required()).as("a missing token is for policy to judge").isFalse();
         assertThat(j.maxTokenBytes()).isEqualTo(8192);
         assertThat(j.jwksCache()).isEqualTo(JwksCache.DEFAULT);
         assertThat(j.mode()).isEqualTo(Mode.ENFORCE);
@@ -73,6 +74,7 @@ class PolicyParserTest {
                       fromQuery: access_token
                       claimsToHeaders: {sub: X-User-Id, tenant: x-tenant}
                       forwardToken: false
+                      required: true
                       maxTokenBytes: 4096
                       jwksCache: {refreshInterval: 1m, maxStaleness: 2h, minRefetchInterval: 10s, fetchTimeout: 2s}
                 """).jwt().get(0);
@@ -85,6 +87,7 @@ class PolicyParserTest {
         assertThat(j.fromQuery()).contains("access_token");
         assertThat(j.claimsToHeaders()).isEqualTo(Map.of("sub", "x-user-id", "tenant", "x-tenant"));
         assertThat(j.forwardToken()).isFalse();
+        assertThat(j.required()).isTrue();
         assertThat(j.maxTokenBytes()).isEqualTo(4096);
         assertThat(j.jwksCache())
                 .isEqualTo(new JwksCache(

@@ -26,6 +26,8 @@ import java.util.Set;
  * @param fromQuery a query parameter that may carry the token; empty = never from the query
  * @param claimsToHeaders claim name -> lower-case request header set for the app
  * @param forwardToken whether the token goes on to the app (default true)
+ * @param required whether a request without any token is refused (401 {@code jwt.missing}) instead of going on
+ *     to authorization without a user (default false)
  * @param maxTokenBytes longer tokens are rejected before parsing (default 8192)
  * @param jwksCache refresh and outage settings
  * @param mode the effective mode: audit if this entry or its policy says so
@@ -42,6 +44,7 @@ public record JwtProvider(
         Optional<String> fromQuery,
         Map<String, String> claimsToHeaders,
         boolean forwardToken,
+        boolean required,
         int maxTokenBytes,
         JwksCache jwksCache,
         Mode mode,
@@ -85,6 +88,7 @@ public record JwtProvider(
                 Optional.empty(),
                 Map.of(),
                 true,
+                false,
                 DEFAULT_MAX_TOKEN_BYTES,
                 JwksCache.DEFAULT,
                 Mode.ENFORCE,
