@@ -28,6 +28,9 @@ public final class TrustlineCa implements Runnable {
     /** Exit code for a command line that does not parse. */
     static final int EXIT_USAGE = 2;
 
+    // grpc-java logs through java.util.logging; a strong reference keeps this level in force.
+    private static final java.util.logging.Logger GRPC_LOGGER = java.util.logging.Logger.getLogger("io.grpc");
+
     final Clock clock;
 
     TrustlineCa(Clock clock) {
@@ -40,6 +43,8 @@ public final class TrustlineCa implements Runnable {
         if (System.getProperty("logback.configurationFile") == null) {
             System.setProperty("logback.configurationFile", "trustline-ca-logback.xml");
         }
+        // A client that is not speaking gRPC (a port scan, a TLS probe) is not worth a stack trace.
+        GRPC_LOGGER.setLevel(java.util.logging.Level.WARNING);
         final int code =
                 execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true), Clock.systemUTC());
         System.exit(code);

@@ -82,13 +82,18 @@ final class CaService extends CertificateAuthorityGrpc.CertificateAuthorityImplB
                     .log();
             responses.onError(e);
             return;
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // Answer even on an Error, or the caller would wait for its deadline; then let the
+            // Error go on.
             logger.atError()
                     .setMessage("sign failed")
                     .addKeyValue("peer", peer)
                     .setCause(e)
                     .log();
             responses.onError(Status.INTERNAL.withDescription("signing failed").asException());
+            if (e instanceof Error) {
+                throw (Error) e;
+            }
             return;
         }
         responses.onNext(response);

@@ -28,6 +28,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 /**
@@ -235,6 +236,8 @@ public final class JoinTokenStore {
     }
 
     private static final class FilePersistence implements Persistence {
+        private static final Map<Path, Object> JVM_LOCKS = new ConcurrentHashMap<>();
+
         private final Path file;
         private final Path lock;
         private final Clock clock;
@@ -246,22 +249,29 @@ public final class JoinTokenStore {
         }
 
         @Override
-        public synchronized <T> T update(Function<Map<String, Entry>, T> change) {
-            // The file lock keeps the CLI and a running server apart; `synchronized` keeps threads
-            // of this process apart (a JVM may not hold two locks on one file).
-            try (FileChannel channel = OwnerOnlyFiles.openForLock(lock);
-                    FileLock ignored = channel.lock()) {
-                final Map<String, Entry> entries = read();
-                final String before = serialise(entries);
-                final T result = change.apply(entries);
-                prune(entries);
-                final String after = serialise(entries);
-                if (!after.equals(before)) {
-                    OwnerOnlyFiles.replace(file, after.getBytes(StandardCharsets.UTF_8));
+        public <T> T update(Function<Map<String, Entry>, T> change) {
+            // The file lock keeps the CLI and a running server apart; the per-file monitor keeps
+            // threads and store instances of this process apart (a JVM may not hold two locks on
+            // one file).
+            synchronized (JVM_LOCKS.computeIfAbsent(lock.toAbsolutePath().normalize(), p -> new Object())) {
+                try (FileChannel channel = OwnerOnlyFiles.openForLock(lock)) {
+                    final FileLock held = channel.lock();
+                    try {
+                        final Map<String, Entry> entries = read();
+                        final String before = serialise(entries);
+                        final T result = change.apply(entries);
+                        prune(entries);
+                        final String after = serialise(entries);
+                        if (!after.equals(before)) {
+                            OwnerOnlyFiles.replace(file, after.getBytes(StandardCharsets.UTF_8));
+                        }
+                        return result;
+                    } finally {
+                        held.release();
+                    }
+                } catch (IOException e) {
+                    throw new UncheckedIOException("join tokens: cannot update " + file, e);
                 }
-                return result;
-            } catch (IOException e) {
-                throw new UncheckedIOException("join tokens: cannot update " + file, e);
             }
         }
 

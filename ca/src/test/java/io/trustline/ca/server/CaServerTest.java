@@ -33,6 +33,7 @@ import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -78,7 +79,7 @@ class CaServerTest {
             channel.shutdownNow();
         }
         channel = CaChannels.channel(server, ca, clientSvid);
-        return CertificateAuthorityGrpc.newBlockingStub(channel);
+        return CertificateAuthorityGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
     }
 
     private static SignRequest request(byte[] csr, String token) {
