@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.trustline.ca.SvidValidationException.Reason;
 import io.trustline.ca.internal.BouncyCastle;
+import java.io.ByteArrayInputStream;
 import java.security.GeneralSecurityException;
 import java.security.cert.CertPath;
 import java.security.cert.CertPathValidator;
@@ -161,8 +162,16 @@ public final class SvidValidator {
             path.remove(path.size() - 1);
         }
         try {
+            // Bouncy Castle's own certificate objects, so that PKIX verifies their signatures with
+            // Bouncy Castle too: given JDK certificates it would call the JDK's slower ECDSA.
             // Factories and validators are not documented as thread-safe; getting them is cheap.
-            final CertPath certPath = CertificateFactory.getInstance("X.509").generateCertPath(path);
+            final CertificateFactory factory = CertificateFactory.getInstance("X.509", BouncyCastle.PROVIDER);
+            final List<X509Certificate> bcPath = new ArrayList<>(path.size());
+            for (X509Certificate certificate : path) {
+                bcPath.add((X509Certificate)
+                        factory.generateCertificate(new ByteArrayInputStream(certificate.getEncoded())));
+            }
+            final CertPath certPath = factory.generateCertPath(bcPath);
             final PKIXParameters parameters = new PKIXParameters(anchors);
             parameters.setRevocationEnabled(false);
             parameters.setDate(now);

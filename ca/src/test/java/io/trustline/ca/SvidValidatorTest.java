@@ -53,6 +53,11 @@ class SvidValidatorTest {
     }
 
     @Test
+    void refusesACertificateNamingTheRightIssuerButSignedByAnotherKey() {
+        assertRefused(pki.forgedSignature(ORDERS), Reason.UNTRUSTED, "does not chain to the trust bundle");
+    }
+
+    @Test
     void refusesAnExpiredCertificate() {
         assertRefused(pki.expiredSvid(ORDERS), Reason.EXPIRED, "expired at");
     }

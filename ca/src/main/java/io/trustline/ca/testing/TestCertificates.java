@@ -122,11 +122,25 @@ public final class TestCertificates {
                 claimed);
     }
 
+    /**
+     * Returns a leaf that names this CA as its issuer (same subject, same key identifier) but is
+     * signed by another key: only a signature check can tell it apart.
+     */
+    public X509Svid forgedSignature(SpiffeId id) {
+        final Instant now = clock.instant();
+        return leaf(List.of(uri(id)), false, now.minusSeconds(10), now.plus(LIFETIME), id, KeyType.EC_P256.generate());
+    }
+
     private static GeneralName uri(SpiffeId id) {
         return new GeneralName(GeneralName.uniformResourceIdentifier, id.toString());
     }
 
     private X509Svid leaf(List<GeneralName> names, boolean isCa, Instant notBefore, Instant notAfter, SpiffeId id) {
+        return leaf(names, isCa, notBefore, notAfter, id, rootKeyPair);
+    }
+
+    private X509Svid leaf(
+            List<GeneralName> names, boolean isCa, Instant notBefore, Instant notAfter, SpiffeId id, KeyPair signer) {
         final KeyPair keyPair = KeyType.EC_P256.generate();
         final X509Certificate issuer = ca.signingCertificate();
         try {
@@ -156,7 +170,7 @@ public final class TestCertificates {
             final X509Certificate certificate = new JcaX509CertificateConverter()
                     .getCertificate(builder.build(new JcaContentSignerBuilder("SHA256withECDSA")
                             .setProvider(BouncyCastle.PROVIDER)
-                            .build(rootKeyPair.getPrivate())));
+                            .build(signer.getPrivate())));
             return new X509Svid(id, List.of(certificate), keyPair.getPrivate(), ca.trustBundle());
         } catch (Exception e) {
             throw new IllegalStateException("cannot build test certificate", e);

@@ -47,15 +47,23 @@ public class SigningBenchmark {
     private final SpiffeId id = SpiffeId.of("example.org", "shop", "orders");
     private CertificateAuthority ca;
     private byte[] csr;
-    private byte[] svidDer;
+    // More distinct certificates than the JDK's CertificateFactory caches (750), so every
+    // validation parses and verifies afresh, as for a peer seen for the first time.
+    private static final int DISTINCT_SVIDS = 1024;
+
+    private byte[][] svidDers;
+    private int next;
     private SvidValidator validator;
 
     @Setup
     public void setUp() {
         ca = CertificateAuthority.createRoot("example.org", KeyType.EC_P256, Clock.systemUTC());
         csr = Csrs.create(KeyType.EC_P256.generate(), id);
+        svidDers = new byte[DISTINCT_SVIDS][];
         try {
-            svidDer = ca.issueOffline(id, null).leaf().getEncoded();
+            for (int i = 0; i < DISTINCT_SVIDS; i++) {
+                svidDers[i] = ca.issueOffline(id, null).leaf().getEncoded();
+            }
         } catch (CertificateEncodingException e) {
             throw new IllegalStateException(e);
         }
@@ -74,10 +82,11 @@ public class SigningBenchmark {
 
     @Benchmark
     public SpiffeId validateSvid() throws SvidValidationException, CertificateException {
-        // Parsed afresh each time, as TLS hands over new objects per handshake: the JDK caches a
-        // verification result on a certificate object, which would flatter a reused one.
+        // A certificate object caches its verification result, and the factory caches objects by
+        // encoding; cycling through more certificates than it keeps measures the uncached cost.
+        next = (next + 1) % DISTINCT_SVIDS;
         final X509Certificate leaf = (X509Certificate)
-                CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(svidDer));
+                CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(svidDers[next]));
         return validator.validate(new X509Certificate[] {leaf});
     }
 }
