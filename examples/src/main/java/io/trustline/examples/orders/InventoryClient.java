@@ -1,0 +1,86 @@
+package io.trustline.examples.orders;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.linecorp.armeria.client.WebClient;
+import com.linecorp.armeria.common.AggregatedHttpResponse;
+import com.linecorp.armeria.common.HttpData;
+import com.linecorp.armeria.common.HttpMethod;
+import com.linecorp.armeria.common.HttpRequest;
+import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.common.RequestHeaders;
+import io.trustline.examples.common.CallContext;
+import java.net.InetSocketAddress;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Calls {@code inventory} the way every mesh app calls another service: plain HTTP to its own sidecar's outbound
+ * listener on loopback, naming the destination in {@code Host}. The sidecar adds mTLS, checks inventory's SPIFFE ID
+ * and forwards; the user's token and the trace context travel along.
+ */
+final class InventoryClient {
+
+    /** What inventory answered: a reservation id, or the status and (for a sidecar refusal) its reason code. */
+    record Result(
+            int status,
+            @Nullable String reservation,
+            @Nullable String reason,
+            String message) {
+        boolean ok() {
+            return status == 200 && reservation != null;
+        }
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Supplier<InetSocketAddress> outbound;
+    private volatile WebClient client;
+
+    InventoryClient(Supplier<InetSocketAddress> outbound) {
+        this.outbound = outbound;
+    }
+
+    CompletableFuture<Result> reserve(CallContext call, String sku, int quantity) {
+        final RequestHeaders headers = call.propagateTo(
+                        RequestHeaders.builder(HttpMethod.POST, "/stock/" + sku + "/reservations")
+                                .authority("inventory")
+                                .contentType(MediaType.JSON_UTF_8))
+                .build();
+        final String body = JSON.createObjectNode().put("quantity", quantity).toString();
+        return client().execute(HttpRequest.of(headers, HttpData.ofUtf8(body)))
+                .aggregate()
+                .thenApply(InventoryClient::result);
+    }
+
+    private static Result result(AggregatedHttpResponse res) {
+        JsonNode body;
+        try {
+            body = JSON.readTree(res.contentUtf8());
+        } catch (Exception e) {
+            body = null;
+        }
+        final JsonNode b = body == null ? JSON.createObjectNode() : body;
+        return new Result(
+                res.status().code(),
+                b.hasNonNull("reservation") ? b.get("reservation").asText() : null,
+                b.hasNonNull("reason") ? b.get("reason").asText() : null,
+                b.path("error").asText(res.status().reasonPhrase()));
+    }
+
+    private WebClient client() {
+        WebClient c = client;
+        if (c == null) {
+            synchronized (this) {
+                c = client;
+                if (c == null) {
+                    final InetSocketAddress a = outbound.get();
+                    c = WebClient.of("http://" + a.getHostString() + ':' + a.getPort());
+                    client = c;
+                }
+            }
+        }
+        return c;
+    }
+}
