@@ -1,0 +1,211 @@
+package io.trustline.examples.compose;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
+import io.trustline.sidecar.config.ConfigLoader;
+import io.trustline.sidecar.config.SidecarConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * What can be checked of docker-compose.yml and the Kubernetes manifests without Docker or a cluster: they parse,
+ * they have the shape the docs promise (a sidecar in each service's network namespace, only the edge published,
+ * Jaeger with OTLP), the sidecar configs load with the real config loader, and the copies of policies and sidecar
+ * configs in the manifests are the files themselves. {@code docker compose config} itself needs Docker.
+ */
+class ExampleManifestsTest {
+
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    private static final Path ROOT = Path.of("..");
+    private static final Path COMPOSE = ROOT.resolve("docker-compose.yml");
+    private static final Path KUBERNETES = Path.of("kubernetes");
+    private static final List<String> SERVICES = List.of("frontend", "orders", "inventory");
+    /** A join token is {@code <16 hex>.<secret>}: none may be written into a manifest. */
+    private static final Pattern TOKEN = Pattern.compile("\\b[0-9a-f]{16}\\.[A-Za-z0-9_-]{20,}");
+
+    @Test
+    void everyServiceHasASidecarInItsNetworkNamespaceAndOnlyTheEdgeIsPublished() throws IOException {
+        final JsonNode services = YAML.readTree(COMPOSE.toFile()).get("services");
+        for (String service : SERVICES) {
+            final JsonNode sidecar = services.get(service + "-sidecar");
+            assertThat(sidecar).as(service + "-sidecar").isNotNull();
+            assertThat(sidecar.path("network_mode").asText()).isEqualTo("service:" + service);
+            assertThat(sidecar.has("ports"))
+                    .as(service + "-sidecar publishes nothing")
+                    .isFalse();
+            assertThat(services.get(service).path("command").toString()).contains("127.0.0.1:8080");
+        }
+        assertThat(services.get("frontend").get("ports").toString()).contains("8080:15006");
+        assertThat(services.get("orders").has("ports")).isFalse();
+        assertThat(services.get("inventory").has("ports")).isFalse();
+        assertThat(services.get("ca").has("ports")).isFalse();
+    }
+
+    @Test
+    void jaegerTakesOtlpAndServesItsUiAndTheSidecarsExportToIt() throws IOException {
+        final JsonNode services = YAML.readTree(COMPOSE.toFile()).get("services");
+        final JsonNode jaeger = services.get("jaeger");
+        assertThat(jaeger.path("image").asText()).startsWith("jaegertracing/all-in-one:");
+        assertThat(jaeger.path("environment").path("COLLECTOR_OTLP_ENABLED").asText())
+                .isEqualTo("true");
+        assertThat(jaeger.get("ports").toString()).contains("16686:16686");
+        for (String service : SERVICES) {
+            assertThat(services.get(service + "-sidecar")
+                            .path("environment")
+                            .path("OTEL_EXPORTER_OTLP_ENDPOINT")
+                            .asText())
+                    .isEqualTo("http://jaeger:4317");
+        }
+    }
+
+    @Test
+    void joinTokensComeFromTheInitStepIntoOneVolumePerSidecar() throws IOException {
+        final String text = Files.readString(COMPOSE);
+        assertThat(TOKEN.matcher(text).find())
+                .as("a join token written in the compose file")
+                .isFalse();
+        final JsonNode services = YAML.readTree(COMPOSE.toFile()).get("services");
+        final String init = services.get("ca-init").get("volumes").toString();
+        for (String service : SERVICES) {
+            assertThat(init).contains("identity-" + service + ":/identity/" + service);
+            final String mounts =
+                    services.get(service + "-sidecar").get("volumes").toString();
+            assertThat(mounts).contains("identity-" + service + ":/identity:ro");
+            for (String other : SERVICES) {
+                if (!other.equals(service)) {
+                    assertThat(mounts).doesNotContain("identity-" + other);
+                }
+            }
+        }
+        assertThat(services.get("ca")
+                        .path("depends_on")
+                        .path("ca-init")
+                        .path("condition")
+                        .asText())
+                .isEqualTo("service_completed_successfully");
+    }
+
+    @Test
+    void everyFileTheComposeFileMountsExists() throws IOException {
+        final JsonNode services = YAML.readTree(COMPOSE.toFile()).get("services");
+        final List<String> missing = new ArrayList<>();
+        services.fields()
+                .forEachRemaining(e -> e.getValue().path("volumes").forEach(v -> {
+                    final String source = v.asText().split(":")[0];
+                    if (source.startsWith("./") && !Files.exists(ROOT.resolve(source))) {
+                        missing.add(e.getKey() + ": " + source);
+                    }
+                }));
+        assertThat(missing).isEmpty();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"frontend", "orders", "inventory"})
+    void theSidecarConfigsLoadWithTheSidecarsOwnLoader(String service) throws Exception {
+        final Path file = Path.of("compose/sidecars/" + service + ".yaml");
+        final SidecarConfig config = new ConfigLoader(name -> null).load(file);
+        assertThat(config.service()).isEqualTo(service);
+        assertThat(config.spiffeId().toString()).isEqualTo("spiffe://example.org/ns/shop/sa/" + service);
+        assertThat(config.identity().fromCa()).isTrue();
+        assertThat(config.inbound().app().toString()).isEqualTo("127.0.0.1:8080");
+        assertThat(config.admin().listen().isLoopback()).isTrue();
+    }
+
+    @Test
+    void theKubernetesPoliciesAreThePolicyFiles() throws IOException {
+        final Map<String, JsonNode> configMaps = configMaps();
+        for (String service : SERVICES) {
+            assertThat(configMaps
+                            .get("policies-" + service)
+                            .path("data")
+                            .path(service + ".yaml")
+                            .asText())
+                    .as("policies-" + service)
+                    .isEqualTo(Files.readString(Path.of("policies/" + service + "/" + service + ".yaml")));
+            assertThat(configMaps
+                            .get("sidecar-" + service)
+                            .path("data")
+                            .path("sidecar.yaml")
+                            .asText())
+                    .as("sidecar-" + service)
+                    .isEqualTo(Files.readString(Path.of("compose/sidecars/" + service + ".yaml")));
+        }
+    }
+
+    @Test
+    void eachShopPodRunsItsAppWithTheSidecarAsSecondContainer() throws IOException {
+        for (JsonNode doc : documents()) {
+            if (!"Deployment".equals(doc.path("kind").asText())
+                    || !SERVICES.contains(doc.path("metadata").path("name").asText())) {
+                continue;
+            }
+            final String name = doc.path("metadata").path("name").asText();
+            final JsonNode pod = doc.path("spec").path("template").path("spec");
+            assertThat(pod.path("containers")).hasSize(2);
+            assertThat(pod.path("containers").get(0).path("name").asText()).isEqualTo("app");
+            assertThat(pod.path("containers").get(1).path("name").asText()).isEqualTo("sidecar");
+            assertThat(pod.path("volumes").toString()).contains(name + "-join-token", "policies-" + name);
+        }
+        assertThat(documents())
+                .filteredOn(d -> "Deployment".equals(d.path("kind").asText()))
+                .extracting(d -> d.path("metadata").path("name").asText())
+                .containsExactlyInAnyOrder("ca", "jaeger", "auth", "frontend", "orders", "inventory");
+    }
+
+    @Test
+    void theCaKeepsItsDataOnAPersistentVolumeAndNoSecretIsCommitted() throws IOException {
+        final List<JsonNode> docs = documents();
+        assertThat(docs).anySatisfy(d -> {
+            assertThat(d.path("kind").asText()).isEqualTo("PersistentVolumeClaim");
+            assertThat(d.path("metadata").path("name").asText()).isEqualTo("ca-data");
+        });
+        assertThat(docs).noneSatisfy(d -> assertThat(d.path("kind").asText()).isEqualTo("Secret"));
+        try (Stream<Path> files = Files.list(KUBERNETES)) {
+            for (Path f : files.toList()) {
+                assertThat(TOKEN.matcher(Files.readString(f)).find())
+                        .as(f.toString())
+                        .isFalse();
+            }
+        }
+    }
+
+    private static Map<String, JsonNode> configMaps() throws IOException {
+        final Map<String, JsonNode> maps = new java.util.HashMap<>();
+        for (JsonNode d : documents()) {
+            if ("ConfigMap".equals(d.path("kind").asText())) {
+                maps.put(d.path("metadata").path("name").asText(), d);
+            }
+        }
+        return maps;
+    }
+
+    private static List<JsonNode> documents() throws IOException {
+        final List<JsonNode> docs = new ArrayList<>();
+        try (Stream<Path> files = Files.list(KUBERNETES)) {
+            for (Path f :
+                    files.filter(p -> p.toString().endsWith(".yaml")).sorted().toList()) {
+                try (YAMLParser parser = new YAMLFactory().createParser(f.toFile())) {
+                    YAML.readValues(parser, JsonNode.class).forEachRemaining(d -> {
+                        if (d != null && !d.isNull() && !d.isMissingNode()) {
+                            docs.add(d);
+                        }
+                    });
+                }
+            }
+        }
+        return docs;
+    }
+}
