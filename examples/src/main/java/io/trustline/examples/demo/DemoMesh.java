@@ -1,0 +1,316 @@
+package io.trustline.examples.demo;
+
+import io.trustline.ca.CertificateAuthority;
+import io.trustline.ca.KeyType;
+import io.trustline.ca.SpiffeId;
+import io.trustline.ca.X509Svid;
+import io.trustline.ca.server.CaServer;
+import io.trustline.ca.server.JoinTokenStore;
+import io.trustline.examples.auth.AuthServer;
+import io.trustline.examples.auth.TokenIssuer;
+import io.trustline.examples.frontend.FrontendServer;
+import io.trustline.examples.inventory.InventoryServer;
+import io.trustline.examples.inventory.Stock;
+import io.trustline.examples.orders.OrdersServer;
+import io.trustline.policy.PolicyParseException;
+import io.trustline.sidecar.Sidecar;
+import io.trustline.sidecar.config.ConfigException;
+import io.trustline.sidecar.config.ConfigLoader;
+import io.trustline.sidecar.config.SidecarConfig;
+import io.trustline.sidecar.identity.Identities;
+import io.trustline.sidecar.identity.WorkloadIdentity;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The whole example mesh in one JVM, on loopback: the CA (in memory), the token issuer, the three shop services and
+ * their sidecars. Each sidecar takes the production path: a join token from the CA, its own key and CSR, its SVID
+ * from the CA's gRPC API, the policy directory loaded, then the listeners opened.
+ */
+public final class DemoMesh implements AutoCloseable {
+
+    public static final String TRUST_DOMAIN = "example.org";
+    public static final String NAMESPACE = "shop";
+    /** The issuer the policies trust; the name the auth service has inside the mesh (compose, Kubernetes). */
+    public static final String ISSUER = "http://auth:9000";
+    /** Where the policy files point for keys; the demo points them at the local auth server instead. */
+    static final String MESH_AUTH_URL = "http://auth:9000";
+
+    static final List<String> SERVICES = List.of("frontend", "orders", "inventory");
+
+    /** How the demo mesh is started. Port 0 picks a free port. */
+    public record Options(
+            int authPort,
+            int frontendPort,
+            Duration certTtl,
+            Duration ordersCertTtl,
+            Path workDir,
+            Telemetry telemetry) {}
+
+    private final Options options;
+    private final Clock clock = Clock.systemUTC();
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private final Map<String, Sidecar> sidecars = new LinkedHashMap<>();
+    private final Map<String, WorkloadIdentity> identities = new LinkedHashMap<>();
+    private final Map<String, Integer> appPorts = new LinkedHashMap<>();
+    private CaServer caServer;
+    private AuthServer auth;
+
+    private DemoMesh(Options options) {
+        this.options = options;
+    }
+
+    /** Starts everything, in dependency order; on failure stops what was started. */
+    public static DemoMesh start(Options options) throws Exception {
+        final DemoMesh mesh = new DemoMesh(options);
+        try {
+            mesh.startAll();
+            return mesh;
+        } catch (Exception | Error e) {
+            mesh.close();
+            throw e;
+        }
+    }
+
+    private void startAll() throws Exception {
+        Files.createDirectories(options.workDir());
+        final CertificateAuthority ca = CertificateAuthority.createRoot(TRUST_DOMAIN, KeyType.EC_P256, clock);
+        caServer = track(CaServer.builder()
+                .certificateAuthority(ca)
+                .joinTokens(JoinTokenStore.inMemory(clock))
+                .listen("127.0.0.1:0")
+                .build()
+                .start());
+        Files.writeString(
+                options.workDir().resolve("bundle.pem"), ca.trustBundle().toPem());
+
+        auth = track(AuthServer.start(
+                new InetSocketAddress("127.0.0.1", options.authPort()),
+                new TokenIssuer(ISSUER, "shop", TokenIssuer.DEFAULT_TTL, clock)));
+
+        final InventoryServer inventoryApp =
+                track(InventoryServer.start(new InetSocketAddress("127.0.0.1", 0), Stock.seeded()));
+        appPorts.put("inventory", inventoryApp.port());
+        final Sidecar inventory = sidecar("inventory", inventoryApp.port(), "http", null, options.certTtl(), "");
+
+        final AtomicReference<InetSocketAddress> ordersOutbound = new AtomicReference<>();
+        final OrdersServer ordersApp =
+                track(OrdersServer.start(new InetSocketAddress("127.0.0.1", 0), ordersOutbound::get));
+        appPorts.put("orders", ordersApp.port());
+        final Sidecar orders = sidecar(
+                "orders",
+                ordersApp.port(),
+                "h2c",
+                null,
+                options.ordersCertTtl(),
+                "outbound:\n  listen: 127.0.0.1:0\n  routes:\n" + route("inventory", inventory));
+        ordersOutbound.set(new InetSocketAddress("127.0.0.1", orders.outboundPort()));
+
+        final AtomicReference<InetSocketAddress> frontendOutbound = new AtomicReference<>();
+        final FrontendServer frontendApp =
+                track(FrontendServer.start(new InetSocketAddress("127.0.0.1", 0), frontendOutbound::get));
+        appPorts.put("frontend", frontendApp.port());
+        // The frontend has a route to inventory on purpose: the demo shows that inventory's policy, not a missing
+        // route, is what stops a compromised frontend.
+        final Sidecar frontend = sidecar(
+                "frontend",
+                frontendApp.port(),
+                "http",
+                options.frontendPort(),
+                options.certTtl(),
+                "outbound:\n  listen: 127.0.0.1:0\n  routes:\n" + route("orders", orders)
+                        + route("inventory", inventory));
+        frontendOutbound.set(new InetSocketAddress("127.0.0.1", frontend.outboundPort()));
+    }
+
+    private static String route(String name, Sidecar target) {
+        return "    " + name + ": {address: 127.0.0.1:" + target.inboundPort() + ", identity: "
+                + SpiffeId.of(TRUST_DOMAIN, NAMESPACE, name) + "}\n";
+    }
+
+    /**
+     * Starts the sidecar of {@code service}: policies copied from the jar (keys fetched from the local auth server),
+     * a sidecar.yaml, a join token, then {@link Identities#obtain} and {@link Sidecar#start} exactly as the sidecar's
+     * own main does.
+     *
+     * @param edgePort the inbound port for the shop's edge (the frontend, which also accepts plaintext), or null for
+     *     a mesh-only inbound on a free port
+     */
+    private Sidecar sidecar(
+            String service,
+            int appPort,
+            String appProtocol,
+            @Nullable Integer edgePort,
+            Duration certTtl,
+            String outbound)
+            throws IOException, ConfigException, PolicyParseException {
+        final Path dir = Files.createDirectories(options.workDir().resolve(service));
+        final Path policies = Files.createDirectories(dir.resolve("policies"));
+        Files.writeString(policies.resolve(service + ".yaml"), policy(service));
+
+        final SpiffeId id = SpiffeId.of(TRUST_DOMAIN, NAMESPACE, service);
+        final String token = caServer.joinTokens().create(id, Duration.ofMinutes(5), false);
+        Files.writeString(dir.resolve("join.token"), token + "\n");
+
+        final String yaml = "service: " + service + "\n"
+                + "namespace: " + NAMESPACE + "\n"
+                + "trustDomain: " + TRUST_DOMAIN + "\n"
+                + "identity:\n"
+                + "  ca: 127.0.0.1:" + caServer.port() + "\n"
+                + "  caBundle: ../bundle.pem\n"
+                + "  joinTokenFile: join.token\n"
+                + "  certTtl: " + certTtl.toSeconds() + "s\n"
+                + "inbound:\n"
+                + "  listen: 127.0.0.1:" + (edgePort != null ? edgePort : 0) + "\n"
+                + "  app: 127.0.0.1:" + appPort + "\n"
+                + "  appProtocol: " + appProtocol + "\n"
+                + (edgePort != null ? "  mtls: permissive\n" : "")
+                + outbound
+                + "policy: {dir: policies}\n"
+                + "admin: {listen: 127.0.0.1:0}\n"
+                + options.telemetry().sidecarYaml(service, dir);
+        final Path file = dir.resolve("sidecar.yaml");
+        Files.writeString(file, yaml);
+        final SidecarConfig config = new ConfigLoader().load(file);
+        final WorkloadIdentity identity = Identities.obtain(config, clock);
+        Files.deleteIfExists(dir.resolve("join.token"));
+        final Sidecar sidecar;
+        try {
+            sidecar = Sidecar.start(config, identity, clock);
+        } catch (RuntimeException | PolicyParseException e) {
+            identity.close();
+            throw e;
+        }
+        track(sidecar);
+        sidecars.put(service, sidecar);
+        identities.put(service, identity);
+        return sidecar;
+    }
+
+    /** The service's policy from the jar, with the JWKS fetched from the local auth server. */
+    private String policy(String service) throws IOException {
+        final String resource = "/io/trustline/examples/policies/" + service + "/" + service + ".yaml";
+        try (InputStream in = DemoMesh.class.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IOException(resource + ": not on the classpath (build with ./mvnw package)");
+            }
+            final String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            return text.replace("jwksUri: " + MESH_AUTH_URL + "/", "jwksUri: " + authUrl() + "/");
+        }
+    }
+
+    private <T extends AutoCloseable> T track(T t) {
+        closeables.add(0, t);
+        return t;
+    }
+
+    public String authUrl() {
+        return "http://127.0.0.1:" + auth.port();
+    }
+
+    public String frontendUrl() {
+        return "http://127.0.0.1:" + sidecar("frontend").inboundPort();
+    }
+
+    public CaServer ca() {
+        return caServer;
+    }
+
+    public AuthServer auth() {
+        return auth;
+    }
+
+    public Sidecar sidecar(String service) {
+        final Sidecar s = sidecars.get(service);
+        if (s == null) {
+            throw new IllegalArgumentException("no sidecar for " + service);
+        }
+        return s;
+    }
+
+    public WorkloadIdentity identity(String service) {
+        return identities.get(service);
+    }
+
+    /**
+     * Waits until {@code service}'s certificate is no longer {@code before} (the sidecar renews at about half of the
+     * lifetime, in the background), at most {@code timeout}.
+     *
+     * @return the new certificate, or null if none came in time
+     */
+    public @Nullable X509Svid awaitRenewal(String service, X509Svid before, Duration timeout) {
+        final WorkloadIdentity identity = identity(service);
+        final CompletableFuture<X509Svid> renewed = new CompletableFuture<>();
+        identity.addListener(svid -> {
+            if (!svid.leaf().getSerialNumber().equals(before.leaf().getSerialNumber())) {
+                renewed.complete(svid);
+            }
+        });
+        final X509Svid now = identity.current();
+        if (!now.leaf().getSerialNumber().equals(before.leaf().getSerialNumber())) {
+            return now;
+        }
+        try {
+            return renewed.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    public int appPort(String service) {
+        return appPorts.get(service);
+    }
+
+    public Options options() {
+        return options;
+    }
+
+    @Override
+    public void close() {
+        for (AutoCloseable c : closeables) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                // Keep closing the rest.
+            }
+        }
+        closeables.clear();
+    }
+
+    static void deleteRecursively(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (IOException | UncheckedIOException e) {
+            // A temporary directory; the OS cleans up what is left.
+        }
+    }
+}
