@@ -1,5 +1,6 @@
 package io.trustline.sidecar;
 
+import com.github.benmanes.caffeine.cache.Ticker;
 import com.linecorp.armeria.client.ClientFactory;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
@@ -26,8 +27,11 @@ import io.trustline.sidecar.inbound.InboundPipeline.Stage;
 import io.trustline.sidecar.inbound.PeerIdentityService;
 import io.trustline.sidecar.inbound.RequestHygieneService;
 import io.trustline.sidecar.outbound.OutboundService;
+import io.trustline.sidecar.overload.ConcurrencyLimitingService;
 import io.trustline.sidecar.proxy.AppProxyService;
 import io.trustline.sidecar.proxy.Upstreams;
+import io.trustline.sidecar.ratelimit.RateLimitService;
+import io.trustline.sidecar.ratelimit.RateLimits;
 import io.trustline.sidecar.refusal.RefusalErrorHandler;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -59,17 +63,27 @@ public final class Sidecar implements AutoCloseable {
     private final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Supplier<PolicyEngine> policies;
     private final MeshTls tls;
+    private final RateLimits rateLimits;
     private final List<ClientFactory> factories = new ArrayList<>();
     private final Server inbound;
     private final @Nullable Server outbound;
     private final Server admin;
 
-    private Sidecar(SidecarConfig config, WorkloadIdentity identity, Clock clock, @Nullable PolicyStore policyStore) {
+    private Sidecar(
+            SidecarConfig config,
+            WorkloadIdentity identity,
+            Clock clock,
+            Ticker ticker,
+            @Nullable PolicyStore policyStore) {
         this.config = config;
         this.identity = identity;
         this.policyStore = policyStore;
         policies = policyStore != null ? policyStore::engine : PolicyEngine::empty;
         tls = new MeshTls(identity, clock);
+        rateLimits = RateLimits.builder(policies, config.service())
+                .ticker(ticker)
+                .meterRegistry(meters)
+                .build();
         final Duration maxConnectionAge = maxConnectionAge(config, identity, clock);
 
         final ClientFactory appFactory = Upstreams.factory(config.inbound().limits(), maxConnectionAge);
@@ -96,10 +110,10 @@ public final class Sidecar implements AutoCloseable {
                 Stage.NONE, // telemetry: tracing and access log
                 PeerIdentityService.newDecorator(tls)::apply,
                 RequestHygieneService.newDecorator(config.inbound().limits().maxRequestBodyBytes())::apply,
-                Stage.NONE, // rate limits keyed by peer or IP
+                RateLimitService.newDecorator(rateLimits, RateLimitService.Phase.PEER)::apply,
                 Stage.NONE, // JWT authentication
                 AuthorizationService.newDecorator(policies, config.service())::apply,
-                Stage.NONE); // rate limits keyed by the user
+                RateLimitService.newDecorator(rateLimits, RateLimitService.Phase.USER)::apply);
     }
 
     /**
@@ -110,10 +124,19 @@ public final class Sidecar implements AutoCloseable {
      */
     public static Sidecar start(SidecarConfig config, WorkloadIdentity identity, Clock clock)
             throws PolicyParseException {
+        return start(config, identity, clock, Ticker.systemTicker());
+    }
+
+    /**
+     * As {@link #start(SidecarConfig, WorkloadIdentity, Clock)}, with the time source of rate limits and the
+     * penalty box (tests pass a fake one).
+     */
+    public static Sidecar start(SidecarConfig config, WorkloadIdentity identity, Clock clock, Ticker ticker)
+            throws PolicyParseException {
         final PolicyStore store =
                 config.policy() != null ? openPolicies(config.policy().dir()) : null;
         try {
-            final Sidecar sidecar = new Sidecar(config, identity, clock, store);
+            final Sidecar sidecar = new Sidecar(config, identity, clock, ticker, store);
             sidecar.startServers();
             return sidecar;
         } catch (RuntimeException e) {
@@ -161,16 +184,18 @@ public final class Sidecar implements AutoCloseable {
         }
         sb.tlsProvider(tls.serverTlsProvider(), tls.serverTlsConfig());
         applyLimits(sb, in.limits());
+        protectFromOverload(sb, in.limits(), "inbound");
         sb.maxConnectionAge(maxConnectionAge);
         sb.serviceUnder("/", chain);
         return sb.build();
     }
 
-    private static Server outboundServer(SidecarConfig config, OutboundService service) {
+    private Server outboundServer(SidecarConfig config, OutboundService service) {
         final SidecarConfig.OutboundConfig out = config.outbound();
         final ServerBuilder sb = Server.builder();
         sb.port(out.listen().toSocketAddress(), SessionProtocol.HTTP);
         applyLimits(sb, out.limits());
+        protectFromOverload(sb, out.limits(), "outbound");
         sb.absoluteUriTransformer(OutboundService::absoluteUriToPath);
         sb.serviceUnder("/", service);
         return sb.build();
@@ -188,6 +213,18 @@ public final class Sidecar implements AutoCloseable {
                 .gracefulShutdownTimeout(Duration.ofSeconds(1), Duration.ofSeconds(10));
         if (limits.maxConnections() > 0) {
             sb.maxNumConnections(limits.maxConnections());
+        }
+    }
+
+    /** Caps the listener's requests in flight and waiting (503 beyond), whatever the policy says. */
+    private void protectFromOverload(ServerBuilder sb, Limits limits, String listener) {
+        if (limits.maxConcurrentRequests() > 0) {
+            sb.decorator(ConcurrencyLimitingService.newDecorator(
+                    listener,
+                    limits.maxConcurrentRequests(),
+                    limits.maxPendingRequests(),
+                    limits.pendingTimeout(),
+                    meters));
         }
     }
 

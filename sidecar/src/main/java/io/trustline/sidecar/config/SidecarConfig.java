@@ -170,6 +170,9 @@ public record SidecarConfig(
     /**
      * Limits and timeouts of one listener. Zero means "no limit" for sizes and "none" for timeouts; long streams
      * are bounded by idle timeouts and the callers' deadlines, never by a fixed request timeout by default.
+     * Overload protection, independent of policy: at most {@code maxConcurrentRequests} requests (streams
+     * included) are served at once; up to {@code maxPendingRequests} more wait, each at most {@code pendingTimeout},
+     * for a slot; anything beyond is refused with 503 / UNAVAILABLE. The queue is never unbounded.
      */
     public record Limits(
             Long maxRequestBodyBytes,
@@ -178,9 +181,20 @@ public record SidecarConfig(
             Duration requestTimeout,
             Duration connectTimeout,
             Integer maxConnections,
-            Long maxConcurrentStreams) {
+            Long maxConcurrentStreams,
+            Integer maxConcurrentRequests,
+            Integer maxPendingRequests,
+            Duration pendingTimeout) {
 
-        public static final Limits DEFAULT = new Limits(null, null, null, null, null, null, null);
+        /** Default {@code maxConcurrentRequests}: requests served at once by one listener. */
+        public static final int DEFAULT_MAX_CONCURRENT_REQUESTS = 10_000;
+        /** Default {@code maxPendingRequests}: requests that may wait for a slot; the rest are refused at once. */
+        public static final int DEFAULT_MAX_PENDING_REQUESTS = 1_000;
+        /** Default {@code pendingTimeout}: how long a request may wait for a slot before it is refused. */
+        public static final Duration DEFAULT_PENDING_TIMEOUT = Duration.ofSeconds(1);
+
+        // After the defaults it is built from.
+        public static final Limits DEFAULT = new Limits(null, null, null, null, null, null, null, null, null, null);
 
         public Limits {
             if (maxRequestBodyBytes == null) {
@@ -221,6 +235,31 @@ public record SidecarConfig(
             }
             if (connectTimeout.isZero()) {
                 throw new IllegalArgumentException("connectTimeout: 0 (expected: > 0)");
+            }
+            if (maxConcurrentRequests == null) {
+                maxConcurrentRequests = DEFAULT_MAX_CONCURRENT_REQUESTS;
+            }
+            if (maxConcurrentRequests < 0) {
+                throw new IllegalArgumentException(
+                        "maxConcurrentRequests: " + maxConcurrentRequests + " (expected: >= 0; 0 = no limit)");
+            }
+            if (maxPendingRequests != null && maxPendingRequests != 0 && maxConcurrentRequests == 0) {
+                throw new IllegalArgumentException("maxPendingRequests: " + maxPendingRequests
+                        + " (expected: 0 or absent when maxConcurrentRequests is 0: without a limit nothing waits)");
+            }
+            if (maxPendingRequests == null) {
+                maxPendingRequests = maxConcurrentRequests == 0 ? 0 : DEFAULT_MAX_PENDING_REQUESTS;
+            }
+            if (maxPendingRequests < 0) {
+                throw new IllegalArgumentException(
+                        "maxPendingRequests: " + maxPendingRequests + " (expected: >= 0; 0 = refuse at once)");
+            }
+            if (pendingTimeout == null) {
+                pendingTimeout = DEFAULT_PENDING_TIMEOUT;
+            }
+            if (pendingTimeout.isZero() || pendingTimeout.isNegative()) {
+                throw new IllegalArgumentException("pendingTimeout: " + Durations.format(pendingTimeout)
+                        + " (expected: > 0; a waiting request is refused after it)");
             }
         }
     }

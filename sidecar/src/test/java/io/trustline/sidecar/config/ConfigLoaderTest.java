@@ -153,4 +153,48 @@ class ConfigLoaderTest {
     void emptyFileIsAnError() {
         assertThatThrownBy(() -> parse("")).isInstanceOf(ConfigException.class);
     }
+
+    @Test
+    void overloadProtectionIsOnByDefaultWithABoundedQueue() throws Exception {
+        final SidecarConfig.Limits limits = parse(VALID).inbound().limits();
+        assertThat(limits.maxConcurrentRequests()).isEqualTo(10_000);
+        assertThat(limits.maxPendingRequests()).isEqualTo(1_000);
+        assertThat(limits.pendingTimeout()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(parse(VALID).outbound().limits().maxConcurrentRequests()).isEqualTo(10_000);
+    }
+
+    @Test
+    void overloadLimitsAreRead() throws Exception {
+        final SidecarConfig.Limits limits = parse(
+                        VALID.replace(
+                                "  mtls: strict",
+                                "  mtls: strict\n  limits: {maxConcurrentRequests: 64, maxPendingRequests: 0, pendingTimeout: 250ms}"))
+                .inbound()
+                .limits();
+        assertThat(limits.maxConcurrentRequests()).isEqualTo(64);
+        assertThat(limits.maxPendingRequests()).isZero();
+        assertThat(limits.pendingTimeout()).isEqualTo(Duration.ofMillis(250));
+        // 0 switches the limit off, and then nothing can wait.
+        final SidecarConfig.Limits off = parse(
+                        VALID.replace("  mtls: strict", "  mtls: strict\n  limits: {maxConcurrentRequests: 0}"))
+                .inbound()
+                .limits();
+        assertThat(off.maxConcurrentRequests()).isZero();
+        assertThat(off.maxPendingRequests()).isZero();
+    }
+
+    @Test
+    void badOverloadLimitsAreReportedWithWhatIsExpected() {
+        assertThat(error(VALID.replace("  mtls: strict", "  mtls: strict\n  limits: {maxConcurrentRequests: -1}")))
+                .startsWith("/etc/trustline/sidecar.yaml:10:")
+                .contains("maxConcurrentRequests: -1 (expected: >= 0; 0 = no limit)");
+        assertThat(error(VALID.replace("  mtls: strict", "  mtls: strict\n  limits: {maxPendingRequests: -5}")))
+                .contains("maxPendingRequests: -5 (expected: >= 0; 0 = refuse at once)");
+        assertThat(error(VALID.replace(
+                        "  mtls: strict",
+                        "  mtls: strict\n  limits: {maxConcurrentRequests: 0, maxPendingRequests: 10}")))
+                .contains("maxPendingRequests: 10 (expected: 0 or absent when maxConcurrentRequests is 0");
+        assertThat(error(VALID.replace("  mtls: strict", "  mtls: strict\n  limits: {pendingTimeout: 0}")))
+                .contains("pendingTimeout: 0 (expected: > 0; a waiting request is refused after it)");
+    }
 }
