@@ -2,9 +2,6 @@ package io.trustline.sidecar;
 
 import com.github.benmanes.caffeine.cache.Ticker;
 import com.linecorp.armeria.client.ClientFactory;
-import com.linecorp.armeria.common.HttpResponse;
-import com.linecorp.armeria.common.HttpStatus;
-import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.SessionProtocol;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.Server;
@@ -15,7 +12,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.trustline.policy.PolicyParseException;
 import io.trustline.policy.PolicyStore;
 import io.trustline.policy.engine.PolicyEngine;
-import io.trustline.sidecar.config.HostPort;
+import io.trustline.sidecar.admin.AdminServer;
 import io.trustline.sidecar.config.SidecarConfig;
 import io.trustline.sidecar.config.SidecarConfig.Limits;
 import io.trustline.sidecar.config.SidecarConfig.MtlsMode;
@@ -33,6 +30,9 @@ import io.trustline.sidecar.proxy.Upstreams;
 import io.trustline.sidecar.ratelimit.RateLimitService;
 import io.trustline.sidecar.ratelimit.RateLimits;
 import io.trustline.sidecar.refusal.RefusalErrorHandler;
+import io.trustline.sidecar.telemetry.SidecarMetrics;
+import io.trustline.sidecar.telemetry.Telemetry;
+import io.trustline.sidecar.telemetry.TelemetryService;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -63,11 +63,12 @@ public final class Sidecar implements AutoCloseable {
     private final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Supplier<PolicyEngine> policies;
     private final MeshTls tls;
+    private final Telemetry telemetry;
     private final RateLimits rateLimits;
     private final List<ClientFactory> factories = new ArrayList<>();
     private final Server inbound;
     private final @Nullable Server outbound;
-    private final Server admin;
+    private final AdminServer admin;
 
     private Sidecar(
             SidecarConfig config,
@@ -80,6 +81,7 @@ public final class Sidecar implements AutoCloseable {
         this.policyStore = policyStore;
         policies = policyStore != null ? policyStore::engine : PolicyEngine::empty;
         tls = new MeshTls(identity, clock);
+        telemetry = Telemetry.create(config, meters);
         rateLimits = RateLimits.builder(policies, config.service())
                 .ticker(ticker)
                 .meterRegistry(meters)
@@ -96,18 +98,24 @@ public final class Sidecar implements AutoCloseable {
             final ClientFactory meshFactory =
                     Upstreams.factory(config.outbound().limits(), maxConnectionAge);
             factories.add(meshFactory);
-            outbound =
-                    outboundServer(config, new OutboundService(config.outbound().routes(), meshFactory, tls));
+            outbound = outboundServer(
+                    config,
+                    TelemetryService.newOutboundDecorator(telemetry)
+                            .apply(new OutboundService(config.outbound().routes(), meshFactory, tls)));
         } else {
             outbound = null;
         }
-        admin = adminServer(config.admin().listen());
+        admin = AdminServer.builder(config, meters, tls)
+                .policyStore(policyStore)
+                .clock(clock)
+                .build();
+        bindStateMetrics();
     }
 
     /** The inbound stages, one line each; {@link InboundPipeline} fixes their order. */
     private InboundPipeline.Stages inboundStages() {
         return new InboundPipeline.Stages(
-                Stage.NONE, // telemetry: tracing and access log
+                TelemetryService.newInboundDecorator(telemetry)::apply, // spans, metrics, access log around all
                 PeerIdentityService.newDecorator(tls)::apply,
                 RequestHygieneService.newDecorator(config.inbound().limits().maxRequestBodyBytes())::apply,
                 RateLimitService.newDecorator(rateLimits, RateLimitService.Phase.PEER)::apply,
@@ -190,7 +198,7 @@ public final class Sidecar implements AutoCloseable {
         return sb.build();
     }
 
-    private Server outboundServer(SidecarConfig config, OutboundService service) {
+    private Server outboundServer(SidecarConfig config, HttpService service) {
         final SidecarConfig.OutboundConfig out = config.outbound();
         final ServerBuilder sb = Server.builder();
         sb.port(out.listen().toSocketAddress(), SessionProtocol.HTTP);
@@ -228,19 +236,16 @@ public final class Sidecar implements AutoCloseable {
         }
     }
 
-    private Server adminServer(HostPort listen) {
-        return Server.builder()
-                .port(listen.toSocketAddress(), SessionProtocol.HTTP)
-                .disableServerHeader()
-                .service(
-                        "/metrics",
-                        (ctx, req) -> HttpResponse.of(
-                                HttpStatus.OK,
-                                MediaType.parse("text/plain; version=0.0.4; charset=utf-8"),
-                                meters.scrape()))
-                .service("/healthz", (ctx, req) -> HttpResponse.of(HttpStatus.OK, MediaType.PLAIN_TEXT_UTF_8, "ok"))
-                .service("/readyz", (ctx, req) -> HttpResponse.of(HttpStatus.OK, MediaType.PLAIN_TEXT_UTF_8, "ready"))
-                .build();
+    /** Policy version and reloads, certificate expiry and renewals, open connections: see MetricNames. */
+    private void bindStateMetrics() {
+        if (policyStore != null) {
+            SidecarMetrics.bindPolicy(meters, policyStore);
+        }
+        SidecarMetrics.bindIdentity(meters, tls, identity);
+        SidecarMetrics.bindListener(meters, "inbound", inbound);
+        if (outbound != null) {
+            SidecarMetrics.bindListener(meters, "outbound", outbound);
+        }
     }
 
     static Duration maxConnectionAge(SidecarConfig config, WorkloadIdentity identity, Clock clock) {
@@ -270,6 +275,11 @@ public final class Sidecar implements AutoCloseable {
         return tls;
     }
 
+    /** Spans, request metrics and the access log of this sidecar. */
+    public Telemetry telemetry() {
+        return telemetry;
+    }
+
     public int inboundPort() {
         return inbound.activeLocalPort();
     }
@@ -282,7 +292,7 @@ public final class Sidecar implements AutoCloseable {
     }
 
     public int adminPort() {
-        return admin.activeLocalPort();
+        return admin.port();
     }
 
     @Override
@@ -295,6 +305,8 @@ public final class Sidecar implements AutoCloseable {
         stopped.add(admin.stop());
         CompletableFuture.allOf(stopped.toArray(new CompletableFuture<?>[0])).join();
         factories.forEach(ClientFactory::close);
+        // After the listeners: the last calls' spans and log lines are flushed too.
+        telemetry.close();
         if (policyStore != null) {
             policyStore.close();
         }

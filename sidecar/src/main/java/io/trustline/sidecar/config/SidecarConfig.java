@@ -4,9 +4,11 @@ import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonValue;
 import io.trustline.ca.SpiffeId;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
@@ -22,7 +24,9 @@ public record SidecarConfig(
         @JsonProperty(required = true) InboundConfig inbound,
         @Nullable OutboundConfig outbound,
         @Nullable PolicyConfig policy,
-        AdminConfig admin) {
+        AdminConfig admin,
+        TelemetryConfig telemetry,
+        AccessLogConfig accessLog) {
 
     public SidecarConfig {
         requireNonNull(service, "service");
@@ -32,6 +36,17 @@ public record SidecarConfig(
         requireNonNull(inbound, "inbound");
         if (admin == null) {
             admin = AdminConfig.DEFAULT;
+        }
+        if (telemetry == null) {
+            telemetry = TelemetryConfig.DEFAULT;
+        }
+        if (accessLog == null) {
+            accessLog = AccessLogConfig.DEFAULT;
+        }
+        if (admin.listen().port() != 0
+                && admin.listen().port() == inbound.listen().port()) {
+            throw new IllegalArgumentException("admin.listen: " + admin.listen()
+                    + " (expected: another port than inbound.listen; the admin port never shares the network port)");
         }
     }
 
@@ -288,6 +303,220 @@ public record SidecarConfig(
             if (!listen.isLoopback() && !allowNonLoopback) {
                 throw new IllegalArgumentException("admin.listen: " + listen
                         + " (expected: a loopback address, or set admin.allowNonLoopback: true)");
+            }
+        }
+    }
+
+    /** Traces (OpenTelemetry, OTLP) and metrics (Prometheus text on the admin port). */
+    public record TelemetryConfig(TracingConfig tracing, MetricsConfig metrics) {
+
+        static final TelemetryConfig DEFAULT = new TelemetryConfig(null, null);
+
+        public TelemetryConfig {
+            if (tracing == null) {
+                tracing = TracingConfig.DEFAULT;
+            }
+            if (metrics == null) {
+                metrics = MetricsConfig.DEFAULT;
+            }
+        }
+    }
+
+    /** How OTLP export is reached; {@code http/protobuf} is OTLP over HTTP 1.1/2 with protobuf bodies. */
+    public enum OtlpProtocol {
+        GRPC("grpc"),
+        HTTP_PROTOBUF("http/protobuf");
+
+        private final String text;
+
+        OtlpProtocol(String text) {
+            this.text = text;
+        }
+
+        /** The value of {@code OTEL_EXPORTER_OTLP_PROTOCOL} for this protocol. */
+        @JsonValue
+        public String text() {
+            return text;
+        }
+
+        @JsonCreator
+        public static OtlpProtocol parse(String text) {
+            for (OtlpProtocol p : values()) {
+                if (p.text.equalsIgnoreCase(text)) {
+                    return p;
+                }
+            }
+            throw new IllegalArgumentException("'" + text + "' (expected: grpc, http/protobuf)");
+        }
+    }
+
+    /**
+     * Tracing. The standard {@code OTEL_*} environment variables apply (endpoint, protocol, service name, sampler,
+     * resource attributes, batch processor); what is set here wins over them. Tracing is on only when it is enabled
+     * and an OTLP endpoint is known (here or in {@code OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT}).
+     *
+     * @param enabled default true
+     * @param endpoint the OTLP endpoint, e.g. {@code http://jaeger:4317}; default from the environment
+     * @param protocol default from {@code OTEL_EXPORTER_OTLP_PROTOCOL}, else grpc
+     * @param maxQueueSize spans waiting for export; more are dropped, so an unreachable collector costs bounded
+     *     memory. Default 2048
+     * @param properties more OpenTelemetry SDK properties ({@code otel.*}), e.g. {@code otel.bsp.schedule.delay}
+     */
+    public record TracingConfig(
+            Boolean enabled,
+            @Nullable String endpoint,
+            @Nullable OtlpProtocol protocol,
+            Integer maxQueueSize,
+            Map<String, String> properties) {
+
+        static final TracingConfig DEFAULT = new TracingConfig(null, null, null, null, null);
+
+        public TracingConfig {
+            if (enabled == null) {
+                enabled = true;
+            }
+            if (maxQueueSize == null) {
+                maxQueueSize = 2048;
+            }
+            properties = properties == null ? Map.of() : Map.copyOf(properties);
+            if (endpoint != null && !(endpoint.startsWith("http://") || endpoint.startsWith("https://"))) {
+                throw new IllegalArgumentException(
+                        "endpoint: '" + endpoint + "' (expected: an http:// or https:// URL)");
+            }
+            if (maxQueueSize < 1) {
+                throw new IllegalArgumentException("maxQueueSize: " + maxQueueSize + " (expected: >= 1)");
+            }
+            for (String key : properties.keySet()) {
+                if (!key.startsWith("otel.")) {
+                    throw new IllegalArgumentException(
+                            "properties: '" + key + "' (expected: an OpenTelemetry SDK property, otel.*)");
+                }
+            }
+        }
+    }
+
+    /**
+     * Metrics. Tags come from closed sets; the peer's SPIFFE ID becomes a tag only when an operator opts in here
+     * (one series per caller, so only for meshes with few services).
+     *
+     * @param peerIdentityTag default false
+     */
+    public record MetricsConfig(Boolean peerIdentityTag) {
+
+        static final MetricsConfig DEFAULT = new MetricsConfig(null);
+
+        public MetricsConfig {
+            if (peerIdentityTag == null) {
+                peerIdentityTag = false;
+            }
+        }
+    }
+
+    /** Where access-log lines go. */
+    public enum AccessLogSink {
+        /** One JSON line per call on standard output (the default; operational logs go to stderr). */
+        STDOUT,
+        /** Appended to {@code accessLog.file}. */
+        FILE,
+        /** No access log (benchmarks); security events still reach the operational log. */
+        OFF;
+
+        @JsonCreator
+        public static AccessLogSink parse(String text) {
+            return parseEnum(AccessLogSink.class, text);
+        }
+    }
+
+    /**
+     * The JSON access/audit log: one line per call, written off the event loop. Header values and the query string
+     * are logged only when asked for, and the values of sensitive headers and query parameters are redacted.
+     *
+     * @param sink default stdout, or file when {@code file} is set
+     * @param headers request headers whose values are logged; default none
+     * @param query whether the query string is logged (sensitive parameters redacted); default false
+     * @param sensitiveHeaders redacted in addition to the built-in ones (authorization, cookie, ...)
+     * @param sensitiveQueryParams redacted in addition to the built-in ones (access_token, code, ...)
+     * @param queueSize lines waiting to be written; more are dropped and counted. Default 8192
+     */
+    public record AccessLogConfig(
+            AccessLogSink sink,
+            @Nullable Path file,
+            List<String> headers,
+            Boolean query,
+            List<String> sensitiveHeaders,
+            List<String> sensitiveQueryParams,
+            Integer queueSize,
+            SecurityEventsConfig securityEvents) {
+
+        static final AccessLogConfig DEFAULT = new AccessLogConfig(null, null, null, null, null, null, null, null);
+
+        public AccessLogConfig {
+            if (sink == null) {
+                sink = file != null ? AccessLogSink.FILE : AccessLogSink.STDOUT;
+            }
+            headers = lowerCase(headers);
+            sensitiveHeaders = lowerCase(sensitiveHeaders);
+            sensitiveQueryParams = lowerCase(sensitiveQueryParams);
+            if (query == null) {
+                query = false;
+            }
+            if (queueSize == null) {
+                queueSize = 8192;
+            }
+            if (securityEvents == null) {
+                securityEvents = SecurityEventsConfig.DEFAULT;
+            }
+            if (sink == AccessLogSink.FILE && file == null) {
+                throw new IllegalArgumentException("accessLog: sink file needs accessLog.file");
+            }
+            if (sink != AccessLogSink.FILE && file != null) {
+                throw new IllegalArgumentException(
+                        "accessLog.file: " + file + " (expected: only with sink: file; sink is "
+                                + sink.name().toLowerCase(java.util.Locale.ROOT) + ')');
+            }
+            if (queueSize < 1) {
+                throw new IllegalArgumentException("queueSize: " + queueSize + " (expected: >= 1)");
+            }
+        }
+
+        private static List<String> lowerCase(@Nullable List<String> names) {
+            if (names == null) {
+                return List.of();
+            }
+            return names.stream().map(n -> n.toLowerCase(java.util.Locale.ROOT)).toList();
+        }
+    }
+
+    /**
+     * A security-event line when one caller (peer SPIFFE ID, or IP without one) fails authentication or authorization
+     * {@code threshold} times within {@code window}.
+     *
+     * @param threshold failures that raise an event; default 20, 0 switches events off
+     * @param window default 1m
+     * @param maxCallers callers tracked at once (least recent dropped first); default 10000
+     */
+    public record SecurityEventsConfig(Integer threshold, Duration window, Integer maxCallers) {
+
+        static final SecurityEventsConfig DEFAULT = new SecurityEventsConfig(null, null, null);
+
+        public SecurityEventsConfig {
+            if (threshold == null) {
+                threshold = 20;
+            }
+            if (window == null) {
+                window = Duration.ofMinutes(1);
+            }
+            if (maxCallers == null) {
+                maxCallers = 10_000;
+            }
+            if (threshold < 0) {
+                throw new IllegalArgumentException("threshold: " + threshold + " (expected: >= 0; 0 = off)");
+            }
+            if (window.isZero() || window.isNegative()) {
+                throw new IllegalArgumentException("window: " + Durations.format(window) + " (expected: > 0)");
+            }
+            if (maxCallers < 1) {
+                throw new IllegalArgumentException("maxCallers: " + maxCallers + " (expected: >= 1)");
             }
         }
     }

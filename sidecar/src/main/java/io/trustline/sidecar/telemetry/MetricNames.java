@@ -40,5 +40,51 @@ public final class MetricNames {
     /** Tag: the stable reason code, or {@code none}. */
     public static final String REASON = "reason";
 
+    /**
+     * Calls seen by a listener ({@code trustline_requests_total}). Tags: {@link #DIRECTION}, {@link #STATUS_CLASS},
+     * {@link #DECISION}, {@link #REASON} (a stable reason code from the code base, never from input), and
+     * {@link #PEER} only when an operator opts in ({@code telemetry.metrics.peerIdentityTag}).
+     */
+    public static final String REQUESTS = "trustline.requests";
+
+    /** Time from the first byte of a request to the last byte of its response; tag {@link #DIRECTION}. */
+    public static final String REQUEST_DURATION = "trustline.request.duration";
+
+    /** Policy reload attempts that changed something; tag {@link #RESULT} (success, failure). */
+    public static final String POLICY_RELOADS = "trustline.policy.reloads";
+
+    /** Always 1, tagged with the {@link #VERSION} (content hash) of the policy in force. */
+    public static final String POLICY_INFO = "trustline.policy.info";
+
+    /** When the workload certificate in use expires, in seconds since the epoch. */
+    public static final String CERTIFICATE_NOT_AFTER = "trustline.certificate.not.after";
+
+    /** New workload certificates taken into use after the first; tag {@link #RESULT} (success). */
+    public static final String CERTIFICATE_RENEWALS = "trustline.certificate.renewals";
+
+    /** Open client connections of a listener; tag {@link #LISTENER} (inbound, outbound). */
+    public static final String OPEN_CONNECTIONS = "trustline.connections.open";
+
+    /** Access-log lines dropped because the writer fell behind (the request path never waits for it). */
+    public static final String ACCESS_LOG_DROPPED = "trustline.accesslog.dropped";
+
+    /** Security events raised (a caller over the failure threshold); tag {@link #KIND} (authn, authz). */
+    public static final String SECURITY_EVENTS = "trustline.security.events";
+
+    /** Tag: inbound or outbound. */
+    public static final String DIRECTION = "direction";
+    /** Tag: 1xx .. 5xx. */
+    public static final String STATUS_CLASS = "status_class";
+    /** Tag: allow, deny, audit_deny (allowed, but an audit-mode check would have refused it), error. */
+    public static final String DECISION = "decision";
+    /** Tag (opt-in only): the peer's SPIFFE ID, or {@code none}. */
+    public static final String PEER = "peer";
+    /** Tag: success or failure. */
+    public static final String RESULT = "result";
+    /** Tag: the policy version. */
+    public static final String VERSION = "version";
+    /** Tag: authn or authz. */
+    public static final String KIND = "kind";
+
     private MetricNames() {}
 }

@@ -155,6 +155,73 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void telemetryAndAccessLogHaveDefaults() throws Exception {
+        final SidecarConfig c = parse(VALID);
+        assertThat(c.telemetry().tracing().enabled()).isTrue();
+        assertThat(c.telemetry().tracing().endpoint()).isNull();
+        assertThat(c.telemetry().tracing().maxQueueSize()).isEqualTo(2048);
+        assertThat(c.telemetry().metrics().peerIdentityTag()).isFalse();
+        assertThat(c.accessLog().sink()).isEqualTo(SidecarConfig.AccessLogSink.STDOUT);
+        assertThat(c.accessLog().headers()).isEmpty();
+        assertThat(c.accessLog().query()).isFalse();
+        assertThat(c.accessLog().queueSize()).isEqualTo(8192);
+        assertThat(c.accessLog().securityEvents().threshold()).isEqualTo(20);
+        assertThat(c.accessLog().securityEvents().window()).isEqualTo(Duration.ofMinutes(1));
+    }
+
+    @Test
+    void readsTelemetryAndAccessLogSections() throws Exception {
+        final SidecarConfig c = parse(VALID
+                + "telemetry:\n"
+                + "  tracing: {endpoint: http://jaeger:4318, protocol: http/protobuf, maxQueueSize: 512,\n"
+                + "            properties: {otel.traces.sampler: parentbased_traceidratio}}\n"
+                + "  metrics: {peerIdentityTag: true}\n"
+                + "accessLog:\n"
+                + "  file: logs/access.log\n"
+                + "  headers: [User-Agent]\n"
+                + "  sensitiveHeaders: [X-Tenant-Key]\n"
+                + "  securityEvents: {threshold: 5, window: 30s}\n");
+        assertThat(c.telemetry().tracing().protocol()).isEqualTo(SidecarConfig.OtlpProtocol.HTTP_PROTOBUF);
+        assertThat(c.telemetry().tracing().properties())
+                .containsEntry("otel.traces.sampler", "parentbased_traceidratio");
+        assertThat(c.telemetry().metrics().peerIdentityTag()).isTrue();
+        assertThat(c.accessLog().sink()).isEqualTo(SidecarConfig.AccessLogSink.FILE);
+        assertThat(c.accessLog().file()).isEqualTo(Path.of("/etc/trustline/logs/access.log"));
+        assertThat(c.accessLog().headers()).containsExactly("user-agent");
+        assertThat(c.accessLog().sensitiveHeaders()).containsExactly("x-tenant-key");
+        assertThat(c.accessLog().securityEvents().window()).isEqualTo(Duration.ofSeconds(30));
+    }
+
+    @Test
+    void accessLogFileSinkNeedsAFile() {
+        assertThat(error(VALID + "accessLog: {sink: file}\n")).contains("accessLog: sink file needs accessLog.file");
+        assertThat(error(VALID + "accessLog: {sink: off, file: a.log}\n")).contains("only with sink: file");
+        assertThat(error(VALID + "accessLog: {sink: syslog}\n")).contains("expected: stdout, file, off");
+    }
+
+    @Test
+    void tracingSettingsAreValidated() {
+        assertThat(error(VALID + "telemetry: {tracing: {endpoint: jaeger:4317}}\n"))
+                .contains("endpoint: 'jaeger:4317' (expected: an http:// or https:// URL)");
+        assertThat(error(VALID + "telemetry: {tracing: {protocol: thrift}}\n"))
+                .contains("expected: grpc, http/protobuf");
+        assertThat(error(VALID + "telemetry: {tracing: {properties: {sampler: x}}}\n"))
+                .contains("(expected: an OpenTelemetry SDK property, otel.*)");
+        assertThat(error(VALID + "telemetry: {tracing: {maxQueueSize: 0}}\n")).contains("maxQueueSize: 0");
+    }
+
+    @Test
+    void securityEventWindowMustBePositive() {
+        assertThat(error(VALID + "accessLog: {securityEvents: {window: 0}}\n")).contains("window: 0");
+    }
+
+    @Test
+    void adminPortNeverSharesTheInboundPort() {
+        assertThat(error(VALID + "admin: {listen: 127.0.0.1:15006}\n"))
+                .contains("expected: another port than inbound.listen");
+    }
+
+    @Test
     void overloadProtectionIsOnByDefaultWithABoundedQueue() throws Exception {
         final SidecarConfig.Limits limits = parse(VALID).inbound().limits();
         assertThat(limits.maxConcurrentRequests()).isEqualTo(10_000);

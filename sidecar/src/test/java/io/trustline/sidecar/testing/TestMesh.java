@@ -43,26 +43,36 @@ public final class TestMesh implements AutoCloseable {
 
     /** Extra YAML lines for the backend's {@code inbound} section (indented by four spaces). */
     public static TestMesh start(Path dir, String backendInboundExtra) throws Exception {
-        return new TestMesh(dir, backendInboundExtra);
+        return new TestMesh(dir, backendInboundExtra, "");
     }
 
     public static TestMesh start(Path dir) throws Exception {
-        return new TestMesh(dir, "");
+        return new TestMesh(dir, "", "");
     }
 
-    private TestMesh(Path dir, String backendInboundExtra) throws Exception {
+    /**
+     * As {@link #start(Path, String)}, with extra top-level YAML for every sidecar (e.g. {@code telemetry:} and
+     * {@code accessLog:} sections; relative paths in it resolve against each sidecar's own directory).
+     */
+    public static TestMesh start(Path dir, String backendInboundExtra, String sidecarExtra) throws Exception {
+        return new TestMesh(dir, backendInboundExtra, sidecarExtra);
+    }
+
+    private TestMesh(Path dir, String backendInboundExtra, String sidecarExtra) throws Exception {
         ca = CertificateAuthority.createRoot(TRUST_DOMAIN, KeyType.EC_P256, Clock.systemUTC());
         httpApp = track(new TestHttpApp());
         grpcApp = track(new TestGrpcApp());
 
         backendIdentity = new StaticWorkloadIdentity(issue(BACKEND));
         backend = track(Sidecar.start(
-                config(dir, BACKEND, httpApp.port(), "http", backendInboundExtra, ""),
+                config(dir, BACKEND, httpApp.port(), "http", backendInboundExtra, sidecarExtra),
                 backendIdentity,
                 Clock.systemUTC()));
         grpcBackendIdentity = new StaticWorkloadIdentity(issue(GRPC_BACKEND));
         grpcBackend = track(Sidecar.start(
-                config(dir, GRPC_BACKEND, grpcApp.port(), "h2c", "", ""), grpcBackendIdentity, Clock.systemUTC()));
+                config(dir, GRPC_BACKEND, grpcApp.port(), "h2c", "", sidecarExtra),
+                grpcBackendIdentity,
+                Clock.systemUTC()));
 
         frontendIdentity = new StaticWorkloadIdentity(issue(FRONTEND));
         final String outbound = "outbound:\n"
@@ -74,8 +84,8 @@ public final class TestMesh implements AutoCloseable {
                 + "    impostor: {address: 127.0.0.1:" + backend.inboundPort() + ", identity: " + GRPC_BACKEND
                 + "}\n"
                 + "    nobody-home: {address: 127.0.0.1:1, identity: " + BACKEND + "}\n";
-        frontend = track(
-                Sidecar.start(config(dir, FRONTEND, 1, "http", "", outbound), frontendIdentity, Clock.systemUTC()));
+        frontend = track(Sidecar.start(
+                config(dir, FRONTEND, 1, "http", "", outbound + sidecarExtra), frontendIdentity, Clock.systemUTC()));
     }
 
     public X509Svid issue(SpiffeId id) {

@@ -1,0 +1,75 @@
+package io.trustline.sidecar.telemetry;
+
+import com.linecorp.armeria.server.Server;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import io.trustline.policy.PolicyStore;
+import io.trustline.policy.PolicyStore.Outcome;
+import io.trustline.sidecar.identity.MeshTls;
+import io.trustline.sidecar.identity.WorkloadIdentity;
+import java.util.List;
+
+/**
+ * The sidecar's state as metrics: the policy version in force and its reloads, the workload certificate's expiry
+ * and renewals, and the open connections of each listener. Everything is read from listeners and from values the
+ * sidecar keeps anyway; nothing here runs per request.
+ */
+public final class SidecarMetrics {
+
+    /** Counts reloads by result and exports the version in force as {@value MetricNames#POLICY_INFO}. */
+    public static void bindPolicy(MeterRegistry meters, PolicyStore store) {
+        final Counter success = reloads(meters, "success");
+        final Counter failure = reloads(meters, "failure");
+        final MultiGauge info = MultiGauge.builder(MetricNames.POLICY_INFO)
+                .description("The policy version in force (always 1)")
+                .register(meters);
+        info.register(List.of(MultiGauge.Row.of(Tags.of(MetricNames.VERSION, store.version()), 1)), true);
+        store.addListener(event -> {
+            if (event.outcome() == Outcome.SUCCESS) {
+                success.increment();
+                info.register(List.of(MultiGauge.Row.of(Tags.of(MetricNames.VERSION, event.activeVersion()), 1)), true);
+            } else if (event.outcome() == Outcome.FAILURE) {
+                failure.increment();
+            }
+        });
+    }
+
+    private static Counter reloads(MeterRegistry meters, String result) {
+        return Counter.builder(MetricNames.POLICY_RELOADS)
+                .description("Policy reloads that changed something, by result (a failure keeps the last good one)")
+                .tag(MetricNames.RESULT, result)
+                .register(meters);
+    }
+
+    /** Exports the current certificate's not-after and counts each new certificate taken into use. */
+    public static void bindIdentity(MeterRegistry meters, MeshTls tls, WorkloadIdentity identity) {
+        Gauge.builder(
+                        MetricNames.CERTIFICATE_NOT_AFTER,
+                        tls,
+                        t -> t.svid().notAfter().getEpochSecond())
+                .description("When the workload certificate in use expires (seconds since the epoch)")
+                .baseUnit("seconds")
+                .register(meters);
+        final Counter renewals = Counter.builder(MetricNames.CERTIFICATE_RENEWALS)
+                .description("New workload certificates taken into use after the first")
+                .tag(MetricNames.RESULT, "success")
+                .register(meters);
+        identity.addListener(svid -> renewals.increment());
+    }
+
+    /** Exports the open connections of {@code server}, the {@code listener} (inbound, outbound) listener. */
+    public static void bindListener(MeterRegistry meters, String listener, Server server) {
+        Gauge.builder(
+                        MetricNames.OPEN_CONNECTIONS,
+                        server,
+                        s -> s.config().serverMetrics().activeConnections())
+                .description("Open client connections of a listener")
+                .tag(MetricNames.LISTENER, listener)
+                .register(meters);
+    }
+
+    private SidecarMetrics() {}
+}

@@ -1,0 +1,335 @@
+package io.trustline.sidecar.telemetry;
+
+import com.github.benmanes.caffeine.cache.Ticker;
+import com.linecorp.armeria.common.HttpHeaders;
+import com.linecorp.armeria.common.RequestHeaders;
+import com.linecorp.armeria.common.logging.RequestLog;
+import com.linecorp.armeria.server.ServiceRequestContext;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.propagation.TextMapGetter;
+import io.trustline.ca.SpiffeId;
+import io.trustline.policy.engine.Decision;
+import io.trustline.policy.path.NormalizedPath;
+import io.trustline.sidecar.config.SidecarConfig;
+import io.trustline.sidecar.config.SidecarConfig.AccessLogSink;
+import io.trustline.sidecar.config.SidecarConfig.RouteConfig;
+import io.trustline.sidecar.identity.PeerIdentity;
+import io.trustline.sidecar.inbound.AuthorizationService;
+import io.trustline.sidecar.inbound.RequestHygieneService;
+import io.trustline.sidecar.jwt.VerifiedToken;
+import io.trustline.sidecar.outbound.OutboundService;
+import io.trustline.sidecar.refusal.Refusal;
+import io.trustline.sidecar.refusal.RefusalKind;
+import io.trustline.sidecar.refusal.Refusals;
+import java.util.HashMap;
+import java.util.Map;
+import javax.net.ssl.SSLSession;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Everything the sidecar records about a call, in one place: the span (OpenTelemetry), the metrics (Micrometer), the
+ * access/audit log line and the security-event counters. {@link TelemetryService} calls {@link #startSpan} when a
+ * call arrives and {@link #complete} once its log is complete, so the outcome is read from the typed attributes the
+ * pipeline stages left on the request: nothing is parsed twice and no stage knows about telemetry.
+ */
+public final class Telemetry implements AutoCloseable {
+
+    static final AttributeKey<String> HTTP_METHOD = AttributeKey.stringKey("http.request.method");
+    static final AttributeKey<String> URL_PATH = AttributeKey.stringKey("url.path");
+    static final AttributeKey<Long> HTTP_STATUS = AttributeKey.longKey("http.response.status_code");
+    static final AttributeKey<String> CLIENT_ADDRESS = AttributeKey.stringKey("client.address");
+    static final AttributeKey<String> NETWORK_PROTOCOL_VERSION = AttributeKey.stringKey("network.protocol.version");
+    static final AttributeKey<String> TLS_VERSION = AttributeKey.stringKey("tls.protocol.version");
+    static final AttributeKey<String> RPC_SYSTEM = AttributeKey.stringKey("rpc.system");
+    static final AttributeKey<Long> GRPC_STATUS = AttributeKey.longKey("rpc.grpc.status_code");
+    static final AttributeKey<String> REQUEST_ID = AttributeKey.stringKey("trustline.request_id");
+    static final AttributeKey<String> DIRECTION = AttributeKey.stringKey("trustline.direction");
+    static final AttributeKey<String> PEER = AttributeKey.stringKey("trustline.peer.spiffe_id");
+    static final AttributeKey<String> PRINCIPAL = AttributeKey.stringKey("trustline.request.principal");
+    static final AttributeKey<String> DECISION = AttributeKey.stringKey("trustline.decision");
+    static final AttributeKey<String> REASON = AttributeKey.stringKey("trustline.reason");
+    static final AttributeKey<String> POLICY = AttributeKey.stringKey("trustline.policy");
+    static final AttributeKey<String> RULE = AttributeKey.stringKey("trustline.rule");
+    static final AttributeKey<Boolean> AUDIT_WOULD_DENY = AttributeKey.booleanKey("trustline.audit.would_deny");
+    static final AttributeKey<String> AUDIT_REASON = AttributeKey.stringKey("trustline.audit.reason");
+    static final AttributeKey<String> AUDIT_RULE = AttributeKey.stringKey("trustline.audit.rule");
+    static final AttributeKey<String> RATE_LIMIT = AttributeKey.stringKey("trustline.ratelimit.name");
+    static final AttributeKey<String> ROUTE = AttributeKey.stringKey("trustline.route");
+
+    /** Decision tag values (closed set). */
+    static final String ALLOW = "allow";
+
+    static final String DENY = "deny";
+    static final String AUDIT_DENY = "audit_deny";
+    static final String ERROR = "error";
+    static final String NONE = "none";
+
+    private static final TextMapGetter<RequestHeaders> HEADERS = new TextMapGetter<>() {
+        @Override
+        public Iterable<String> keys(RequestHeaders carrier) {
+            return carrier.names().stream().map(Object::toString).toList();
+        }
+
+        @Override
+        public @Nullable String get(@Nullable RequestHeaders carrier, String key) {
+            return carrier != null ? carrier.get(key) : null;
+        }
+    };
+
+    private final Tracing tracing;
+    private final RequestMetrics metrics;
+    private final @Nullable AccessLogWriter accessLog;
+    private final Redaction redaction;
+    private final SecurityEvents securityEvents;
+    private final Map<String, SpiffeId> routeIdentities;
+
+    private Telemetry(SidecarConfig config, Tracing tracing, MeterRegistry meters, Ticker ticker) {
+        this.tracing = tracing;
+        metrics = new RequestMetrics(meters, config.telemetry().metrics().peerIdentityTag());
+        accessLog = config.accessLog().sink() == AccessLogSink.OFF
+                ? null
+                : AccessLogWriter.open(config.accessLog(), meters);
+        redaction = new Redaction(config.accessLog());
+        securityEvents = new SecurityEvents(config.accessLog().securityEvents(), ticker, meters, line -> {
+            if (accessLog != null) {
+                accessLog.offer(line);
+            }
+        });
+        final Map<String, SpiffeId> routes = new HashMap<>();
+        if (config.outbound() != null) {
+            for (Map.Entry<String, RouteConfig> e : config.outbound().routes().entrySet()) {
+                routes.put(e.getKey(), e.getValue().identity());
+            }
+        }
+        routeIdentities = Map.copyOf(routes);
+    }
+
+    /** Telemetry for {@code config}: tracing from the config and the {@code OTEL_*} environment. */
+    public static Telemetry create(SidecarConfig config, MeterRegistry meters) {
+        return new Telemetry(config, Tracing.create(config), meters, Ticker.systemTicker());
+    }
+
+    /** Telemetry with a given tracing setup and ticker (tests). */
+    static Telemetry create(SidecarConfig config, Tracing tracing, MeterRegistry meters, Ticker ticker) {
+        return new Telemetry(config, tracing, meters, ticker);
+    }
+
+    /** The tracing setup (for tests and shutdown). */
+    public Tracing tracing() {
+        return tracing;
+    }
+
+    /**
+     * Starts the span of a call: SERVER inbound, CLIENT outbound (the outbound sidecar is the caller's client to
+     * the next hop), child of the trace context the caller sent, if any. Null when tracing is off.
+     */
+    @Nullable
+    Span startSpan(Direction direction, ServiceRequestContext ctx, RequestHeaders headers) {
+        final var tracer = tracing.tracer();
+        if (tracer == null) {
+            return null;
+        }
+        final Context parent = tracing.extractor().extract(Context.root(), headers, HEADERS);
+        final boolean grpc = Refusals.isGrpc(headers);
+        final String method = headers.method().name();
+        final var builder = tracer.spanBuilder(spanName(headers.path(), method, grpc))
+                .setParent(parent)
+                .setSpanKind(direction == Direction.INBOUND ? SpanKind.SERVER : SpanKind.CLIENT)
+                .setAttribute(HTTP_METHOD, method)
+                .setAttribute(DIRECTION, direction.tag())
+                .setAttribute(REQUEST_ID, ctx.id().text());
+        if (grpc) {
+            builder.setAttribute(RPC_SYSTEM, "grpc");
+        }
+        return builder.startSpan();
+    }
+
+    /** gRPC: {@code package.Service/Method}; HTTP: the method (paths are not low-cardinality names). */
+    static String spanName(String path, String method, boolean grpc) {
+        if (grpc && path.length() > 1 && path.charAt(0) == '/') {
+            final int query = path.indexOf('?');
+            return query < 0 ? path.substring(1) : path.substring(1, query);
+        }
+        return method;
+    }
+
+    /** Records a finished call: metrics, span attributes and end, security events, the access-log line. */
+    void complete(Direction direction, ServiceRequestContext ctx, RequestLog log, @Nullable Span span) {
+        final Refusal refusal = ctx.attr(Refusals.REFUSAL);
+        final Decision authz = ctx.attr(AuthorizationService.DECISION);
+        final String rateLimit = PipelineOutcomes.rateLimit(ctx);
+        final int status = log.responseHeaders().status().code();
+        final String decision;
+        final String reason;
+        if (refusal != null) {
+            decision = isDenial(refusal.kind()) ? DENY : ERROR;
+            reason = refusal.reason();
+        } else if (authz != null && authz.auditDenied()) {
+            decision = AUDIT_DENY;
+            reason = authz.audit().reason().code();
+        } else {
+            final String auditReason = PipelineOutcomes.auditReason(ctx);
+            decision = auditReason != null ? AUDIT_DENY : ALLOW;
+            reason = auditReason != null
+                    ? auditReason
+                    : authz != null ? authz.reason().code() : NONE;
+        }
+        final String peer = peer(direction, ctx);
+        final long durationNanos = log.totalDurationNanos();
+        metrics.record(direction, status, decision, reason, peer, durationNanos);
+
+        final VerifiedToken token = ctx.attr(VerifiedToken.ATTR);
+        final String principal = token != null ? token.requestPrincipal() : null;
+        final String grpcStatus = grpcStatus(log);
+        final String tlsVersion = tlsVersion(direction == Direction.INBOUND ? ctx.sslSession() : null);
+        final String route = direction == Direction.OUTBOUND ? ctx.attr(OutboundService.ROUTE) : null;
+        final Decision audit = authz != null ? authz.audit() : null;
+        final boolean auditWouldDeny = AUDIT_DENY.equals(decision);
+        final String path = path(ctx);
+        final String clientIp = ctx.remoteAddress().getAddress().getHostAddress();
+
+        if (span != null) {
+            span.setAttribute(URL_PATH, path);
+            span.setAttribute(HTTP_STATUS, (long) status);
+            span.setAttribute(CLIENT_ADDRESS, clientIp);
+            span.setAttribute(NETWORK_PROTOCOL_VERSION, log.sessionProtocol().isMultiplex() ? "2" : "1.1");
+            span.setAttribute(DECISION, decision);
+            span.setAttribute(REASON, reason);
+            setIfPresent(span, TLS_VERSION, tlsVersion);
+            setIfPresent(span, PEER, peer);
+            setIfPresent(span, PRINCIPAL, principal);
+            setIfPresent(span, ROUTE, route);
+            setIfPresent(span, RATE_LIMIT, rateLimit);
+            if (authz != null && authz.rule() != null) {
+                span.setAttribute(POLICY, authz.policy());
+                span.setAttribute(RULE, authz.rule());
+            }
+            if (auditWouldDeny) {
+                span.setAttribute(AUDIT_WOULD_DENY, true);
+                span.setAttribute(AUDIT_REASON, reason);
+                if (audit != null && audit.rule() != null) {
+                    span.setAttribute(AUDIT_RULE, audit.policy() + '/' + audit.rule());
+                }
+            }
+            if (grpcStatus != null) {
+                try {
+                    span.setAttribute(GRPC_STATUS, Long.parseLong(grpcStatus));
+                } catch (NumberFormatException ignored) {
+                    // Not ours to judge: a malformed status from the app is passed on as it is.
+                }
+            }
+            // As the HTTP conventions say: a server span fails on 5xx, a client span on any error status; and a
+            // call the sidecar refused is always an error, with its reason code.
+            if (refusal != null || status >= (direction == Direction.INBOUND ? 500 : 400)) {
+                span.setStatus(StatusCode.ERROR, refusal != null ? reason : "HTTP " + status);
+            }
+            span.end();
+        }
+
+        if (direction == Direction.INBOUND && refusal != null && securityEvents.enabled()) {
+            final SecurityEvents.Kind kind = refusal.kind() == RefusalKind.UNAUTHENTICATED
+                    ? SecurityEvents.Kind.AUTHN
+                    : refusal.kind() == RefusalKind.FORBIDDEN ? SecurityEvents.Kind.AUTHZ : null;
+            if (kind != null) {
+                securityEvents.failure(peer != null ? peer : clientIp, kind, reason, log.requestStartTimeMicros());
+            }
+        }
+
+        if (accessLog != null) {
+            final SpanContext sc = span != null ? span.getSpanContext() : null;
+            final RequestHeaders headers = log.requestHeaders();
+            final Decision decided = authz != null && authz.rule() != null ? authz : null;
+            accessLog.offer(new AccessLogLine.Call(
+                    log.requestStartTimeMicros(),
+                    sc != null ? sc.getTraceId() : null,
+                    sc != null ? sc.getSpanId() : null,
+                    ctx.id().text(),
+                    direction,
+                    peer,
+                    principal,
+                    clientIp,
+                    headers.method().name(),
+                    path,
+                    redaction.query(ctx.query()),
+                    log.sessionProtocol().uriText(),
+                    tlsVersion,
+                    route,
+                    status,
+                    grpcStatus,
+                    decision,
+                    reason,
+                    decided != null ? decided.policy() : null,
+                    decided != null ? decided.rule() : null,
+                    auditWouldDeny,
+                    auditWouldDeny ? reason : null,
+                    audit != null ? audit.policy() : null,
+                    audit != null ? audit.rule() : null,
+                    rateLimit,
+                    log.requestLength(),
+                    log.responseLength(),
+                    durationNanos,
+                    redaction.headers(headers)));
+        }
+    }
+
+    /** Refusals that are a security decision (the caller may not), as opposed to a failure on the way. */
+    static boolean isDenial(RefusalKind kind) {
+        return kind == RefusalKind.UNAUTHENTICATED
+                || kind == RefusalKind.FORBIDDEN
+                || kind == RefusalKind.RATE_LIMITED
+                || kind == RefusalKind.NO_ROUTE;
+    }
+
+    /** Inbound: the caller's verified SPIFFE ID; outbound: the identity the destination had to prove. */
+    private @Nullable String peer(Direction direction, ServiceRequestContext ctx) {
+        if (direction == Direction.INBOUND) {
+            final PeerIdentity peer = ctx.attr(PeerIdentity.ATTR);
+            return peer != null ? peer.id().toString() : null;
+        }
+        final String route = ctx.attr(OutboundService.ROUTE);
+        final SpiffeId id = route != null ? routeIdentities.get(route) : null;
+        return id != null ? id.toString() : null;
+    }
+
+    /** The normalised path once hygiene ran; before that (an early refusal) the path as received; no query. */
+    private static String path(ServiceRequestContext ctx) {
+        final NormalizedPath normalized = ctx.attr(RequestHygieneService.PATH);
+        return normalized != null ? normalized.path() : ctx.path();
+    }
+
+    private static @Nullable String grpcStatus(RequestLog log) {
+        final HttpHeaders trailers = log.responseTrailers();
+        final String fromTrailers = trailers.get("grpc-status");
+        return fromTrailers != null ? fromTrailers : log.responseHeaders().get("grpc-status");
+    }
+
+    /** {@code TLSv1.3} as {@code 1.3}, the form of the {@code tls.protocol.version} attribute. */
+    static @Nullable String tlsVersion(@Nullable SSLSession session) {
+        if (session == null) {
+            return null;
+        }
+        final String protocol = session.getProtocol();
+        return protocol != null && protocol.startsWith("TLSv") ? protocol.substring(4) : protocol;
+    }
+
+    private static <T> void setIfPresent(Span span, AttributeKey<T> key, @Nullable T value) {
+        if (value != null) {
+            span.setAttribute(key, value);
+        }
+    }
+
+    /** Flushes the access log and the span queue (bounded waits) and stops their threads. */
+    @Override
+    public void close() {
+        if (accessLog != null) {
+            accessLog.close();
+        }
+        tracing.close();
+    }
+}
