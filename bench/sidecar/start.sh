@@ -37,6 +37,7 @@ inbound:
   listen: 127.0.0.1:$INBOUND_PORT
   app: 127.0.0.1:$APP_PORT
 policy: {dir: $WORK/policies}
+accessLog: {sink: off}
 admin: {listen: 127.0.0.1:15000}
 YAML
 
@@ -53,6 +54,7 @@ outbound:
   routes:
     # The load tool calls http://127.0.0.1:15001/..., so its Host header is the route name.
     127.0.0.1: {address: 127.0.0.1:$INBOUND_PORT, identity: spiffe://bench.local/ns/default/sa/server}
+accessLog: {sink: off}
 admin: {listen: 127.0.0.1:15100}
 YAML
 

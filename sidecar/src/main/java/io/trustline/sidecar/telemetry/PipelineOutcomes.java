@@ -1,26 +1,37 @@
 package io.trustline.sidecar.telemetry;
 
 import com.linecorp.armeria.server.ServiceRequestContext;
+import io.trustline.sidecar.ratelimit.RateLimitOutcome;
+import io.trustline.sidecar.ratelimit.RateLimitService;
 import org.jspecify.annotations.Nullable;
 
 /**
  * What the JWT and rate-limit stages report about a call, read from their typed attributes for the span, the access
- * log and the metrics. Those stages are built alongside telemetry; until their attributes exist these readers return
- * null, and wiring a new attribute means changing only this class.
+ * log and the metrics; wiring a new stage's attribute means changing only this class. The JWT stage's outcome needs
+ * no reader here: a verified user is {@code VerifiedToken.ATTR} and a rejected token is the request's refusal,
+ * whose reason code ({@code jwt.*}) is recorded for every refusal.
  */
 final class PipelineOutcomes {
 
+    /** The reason code of an audit-mode penalty box; any other limit is {@code ratelimit.exceeded}. */
+    private static final String PENALTY_PREFIX = "penalty:";
+
     /** The rate limit that refused the call, or would have in audit mode; null when none fired. */
     static @Nullable String rateLimit(ServiceRequestContext ctx) {
-        return null;
+        final RateLimitOutcome outcome = ctx.attr(RateLimitService.OUTCOME);
+        return outcome != null ? outcome.limit() : null;
     }
 
     /**
-     * The reason code of an audit-mode JWT requirement or rate limit that would have refused a call that went
-     * through (the authorization stage's audit decision is read directly); null when none would have.
+     * The reason code of an audit-mode check other than authorization (whose audit decision is read directly) that
+     * would have refused a call that went through; null when none would have.
      */
     static @Nullable String auditReason(ServiceRequestContext ctx) {
-        return null;
+        final RateLimitOutcome outcome = ctx.attr(RateLimitService.OUTCOME);
+        if (outcome == null || outcome.refused()) {
+            return null;
+        }
+        return outcome.limit().startsWith(PENALTY_PREFIX) ? "ratelimit.penalty_box" : "ratelimit.exceeded";
     }
 
     private PipelineOutcomes() {}
