@@ -97,8 +97,7 @@ public final class RateLimits {
      *
      * @return the refusal, or null to let the request go on
      */
-    @Nullable
-    Refusal check(Phase phase, ServiceRequestContext ctx, RequestHeaders headers) {
+    public @Nullable Refusal check(Phase phase, ServiceRequestContext ctx, RequestHeaders headers) {
         final Compiled c = compiled();
         final CompiledLimit[] limits = phase == Phase.PEER ? c.peer : c.user;
         final PenaltyBox box = c.penalty;

@@ -1,5 +1,6 @@
 package io.trustline.sidecar.testing;
 
+import com.github.benmanes.caffeine.cache.Ticker;
 import io.trustline.ca.CertificateAuthority;
 import io.trustline.ca.KeyType;
 import io.trustline.ca.SpiffeId;
@@ -43,11 +44,11 @@ public final class TestMesh implements AutoCloseable {
 
     /** Extra YAML lines for the backend's {@code inbound} section (indented by four spaces). */
     public static TestMesh start(Path dir, String backendInboundExtra) throws Exception {
-        return new TestMesh(dir, backendInboundExtra, "");
+        return new TestMesh(dir, backendInboundExtra, "", Ticker.systemTicker());
     }
 
     public static TestMesh start(Path dir) throws Exception {
-        return new TestMesh(dir, "", "");
+        return new TestMesh(dir, "", "", Ticker.systemTicker());
     }
 
     /**
@@ -55,10 +56,19 @@ public final class TestMesh implements AutoCloseable {
      * {@code accessLog:} sections; relative paths in it resolve against each sidecar's own directory).
      */
     public static TestMesh start(Path dir, String backendInboundExtra, String sidecarExtra) throws Exception {
-        return new TestMesh(dir, backendInboundExtra, sidecarExtra);
+        return new TestMesh(dir, backendInboundExtra, sidecarExtra, Ticker.systemTicker());
     }
 
-    private TestMesh(Path dir, String backendInboundExtra, String sidecarExtra) throws Exception {
+    /**
+     * As {@link #start(Path, String)}, with {@code backendTicker} as the time source of both backends' rate limits
+     * and penalty box, so that a test moves their time. Extra policy files may be written beforehand into
+     * {@code dir/backend/policies} and {@code dir/grpc-backend/policies}: every file there is loaded.
+     */
+    public static TestMesh start(Path dir, String backendInboundExtra, Ticker backendTicker) throws Exception {
+        return new TestMesh(dir, backendInboundExtra, "", backendTicker);
+    }
+
+    private TestMesh(Path dir, String backendInboundExtra, String sidecarExtra, Ticker backendTicker) throws Exception {
         ca = CertificateAuthority.createRoot(TRUST_DOMAIN, KeyType.EC_P256, Clock.systemUTC());
         httpApp = track(new TestHttpApp());
         grpcApp = track(new TestGrpcApp());
@@ -67,12 +77,14 @@ public final class TestMesh implements AutoCloseable {
         backend = track(Sidecar.start(
                 config(dir, BACKEND, httpApp.port(), "http", backendInboundExtra, sidecarExtra),
                 backendIdentity,
-                Clock.systemUTC()));
+                Clock.systemUTC(),
+                backendTicker));
         grpcBackendIdentity = new StaticWorkloadIdentity(issue(GRPC_BACKEND));
         grpcBackend = track(Sidecar.start(
                 config(dir, GRPC_BACKEND, grpcApp.port(), "h2c", "", sidecarExtra),
                 grpcBackendIdentity,
-                Clock.systemUTC()));
+                Clock.systemUTC(),
+                backendTicker));
 
         frontendIdentity = new StaticWorkloadIdentity(issue(FRONTEND));
         final String outbound = "outbound:\n"

@@ -1,0 +1,179 @@
+package io.trustline.sidecar;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.linecorp.armeria.client.WebClient;
+import com.linecorp.armeria.common.AggregatedHttpResponse;
+import com.linecorp.armeria.common.HttpData;
+import com.linecorp.armeria.common.HttpMethod;
+import com.linecorp.armeria.common.HttpRequest;
+import com.linecorp.armeria.common.HttpRequestWriter;
+import com.linecorp.armeria.common.HttpStatus;
+import com.linecorp.armeria.common.RequestHeaders;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.trustline.sidecar.config.ConfigLoader;
+import io.trustline.sidecar.identity.StaticWorkloadIdentity;
+import io.trustline.sidecar.testing.TestMesh;
+import io.trustline.sidecar.testing.v1.EchoGrpc;
+import io.trustline.sidecar.testing.v1.EchoRequest;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Overload protection through real sidecars: the backend's inbound listener serves one request at a time and queues
+ * none; a second sidecar for the frontend's app (an "edge") has the same limit on its outbound listener. A streaming
+ * upload that the test keeps open holds the slot.
+ */
+class OverloadEndToEndTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    static Path dir;
+
+    static TestMesh mesh;
+    static Sidecar edge;
+    static WebClient outbound;
+
+    @BeforeAll
+    static void startMesh() throws Exception {
+        mesh = TestMesh.start(dir, "  limits: {maxConcurrentRequests: 1, maxPendingRequests: 0}\n");
+        outbound = WebClient.builder("http://127.0.0.1:" + mesh.frontend.outboundPort())
+                .responseTimeout(Duration.ofSeconds(30))
+                .build();
+        final Path d = Files.createDirectories(dir.resolve("edge"));
+        for (String f : new String[] {"cert.pem", "key.pem", "bundle.pem"}) {
+            Files.writeString(d.resolve(f), "unused: the test hands the SVID over in code\n");
+        }
+        final String yaml = "service: frontend\nnamespace: shop\ntrustDomain: " + TestMesh.TRUST_DOMAIN + "\n"
+                + "identity: {certFile: cert.pem, keyFile: key.pem, bundleFile: bundle.pem}\n"
+                + "inbound: {listen: 127.0.0.1:0, app: 127.0.0.1:1}\n"
+                + "outbound:\n"
+                + "  listen: 127.0.0.1:0\n"
+                + "  routes:\n"
+                + "    backend: {address: 127.0.0.1:" + mesh.backend.inboundPort() + ", identity: " + TestMesh.BACKEND
+                + "}\n"
+                + "  limits: {maxConcurrentRequests: 1, maxPendingRequests: 0}\n"
+                + "admin: {listen: 127.0.0.1:0}\n";
+        edge = Sidecar.start(
+                new ConfigLoader().parse(d.resolve("sidecar.yaml"), yaml),
+                new StaticWorkloadIdentity(mesh.issue(TestMesh.FRONTEND)),
+                Clock.systemUTC());
+    }
+
+    @AfterAll
+    static void stopMesh() throws Exception {
+        edge.close();
+        mesh.close();
+    }
+
+    /** Starts an upload to the backend through {@code port} and keeps its body open: it holds a slot. */
+    private static HttpRequestWriter holdUpload(int port, CompletableFuture<AggregatedHttpResponse> response) {
+        final HttpRequestWriter upload = HttpRequest.streaming(RequestHeaders.builder(HttpMethod.POST, "/upload")
+                .authority("backend")
+                .build());
+        upload.write(HttpData.ofUtf8("first chunk"));
+        WebClient.builder("http://127.0.0.1:" + port)
+                .responseTimeout(Duration.ofSeconds(60))
+                .build()
+                .execute(upload)
+                .aggregate()
+                .whenComplete((res, cause) -> {
+                    if (cause != null) {
+                        response.completeExceptionally(cause);
+                    } else {
+                        response.complete(res);
+                    }
+                });
+        return upload;
+    }
+
+    private static String metrics(Sidecar sidecar) {
+        return WebClient.of("http://127.0.0.1:" + sidecar.adminPort())
+                .get("/metrics")
+                .aggregate()
+                .join()
+                .contentUtf8();
+    }
+
+    private static AggregatedHttpResponse get(int port, String path) {
+        return WebClient.of("http://127.0.0.1:" + port)
+                .execute(RequestHeaders.builder(HttpMethod.GET, path)
+                        .authority("backend")
+                        .build())
+                .aggregate()
+                .join();
+    }
+
+    @Test
+    void aFullInboundListenerAnswers503AndGrpcCallersUnavailable() throws Exception {
+        final CompletableFuture<AggregatedHttpResponse> held = new CompletableFuture<>();
+        final HttpRequestWriter upload = holdUpload(mesh.frontend.outboundPort(), held);
+        Awaitility.await()
+                .atMost(Duration.ofSeconds(10))
+                .until(() -> metrics(mesh.backend).contains("trustline_overload_active{listener=\"inbound\"} 1.0"));
+
+        final long before = mesh.httpApp.requests();
+        final AggregatedHttpResponse refused = get(mesh.frontend.outboundPort(), "/echo/busy");
+        assertThat(refused.status()).isEqualTo(HttpStatus.SERVICE_UNAVAILABLE);
+        assertThat(JSON.readTree(refused.contentUtf8()).get("reason").asText()).isEqualTo("overload.concurrency_limit");
+        assertThat(mesh.httpApp.requests()).isEqualTo(before);
+
+        final ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", mesh.frontend.outboundPort())
+                .usePlaintext()
+                .overrideAuthority("backend")
+                .build();
+        try {
+            assertThatThrownBy(() -> EchoGrpc.newBlockingStub(channel)
+                            .unary(EchoRequest.newBuilder().build()))
+                    .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+                        assertThat(e.getStatus().getDescription()).contains("overload.concurrency_limit");
+                    });
+        } finally {
+            channel.shutdownNow();
+        }
+        assertThat(metrics(mesh.backend))
+                .contains(
+                        "trustline_overload_refusals_total{listener=\"inbound\",reason=\"overload.concurrency_limit\"}"
+                                + " 2.0");
+
+        upload.close();
+        assertThat(held.join().status()).isEqualTo(HttpStatus.OK);
+        Awaitility.await()
+                .atMost(Duration.ofSeconds(10))
+                .until(() -> get(mesh.frontend.outboundPort(), "/echo/free").status() == HttpStatus.OK);
+    }
+
+    @Test
+    void aFullOutboundListenerAnswers503Itself() throws Exception {
+        final CompletableFuture<AggregatedHttpResponse> held = new CompletableFuture<>();
+        final HttpRequestWriter upload = holdUpload(edge.outboundPort(), held);
+        Awaitility.await()
+                .atMost(Duration.ofSeconds(10))
+                .until(() -> metrics(edge).contains("trustline_overload_active{listener=\"outbound\"} 1.0"));
+
+        final AggregatedHttpResponse refused = get(edge.outboundPort(), "/echo/busy");
+        assertThat(refused.status()).isEqualTo(HttpStatus.SERVICE_UNAVAILABLE);
+        assertThat(JSON.readTree(refused.contentUtf8()).get("reason").asText()).isEqualTo("overload.concurrency_limit");
+        assertThat(metrics(edge))
+                .contains(
+                        "trustline_overload_refusals_total{listener=\"outbound\",reason=\"overload.concurrency_limit\"}"
+                                + " 1.0");
+        upload.close();
+        assertThat(held.join().status()).isEqualTo(HttpStatus.OK);
+    }
+}
