@@ -41,6 +41,32 @@ accessLog: {sink: off}
 admin: {listen: 127.0.0.1:15000}
 YAML
 
+# The same rules as the HAProxy peer: JWT (RS256 from jwks.json; iss/aud as certs.sh writes them), only sa/client,
+# only GET /api/*, and a per-identity limit of $RATE requests per 10 s (a token bucket: burst $RATE, refill $RATE/10s).
+cat > "$WORK/policies/bench.yaml" <<YAML
+apiVersion: trustline.io/v1
+kind: Policy
+metadata: {name: bench-inbound}
+spec:
+  service: server
+  jwt:
+    - issuer: $JWT_ISS
+      audiences: ["$JWT_AUD"]
+      algorithms: [RS256, ES256]
+      jwksFile: $C/jwks.json
+  rules:
+    - name: client-reads-api
+      action: allow
+      from:
+        principals: ["$CLIENT_ID"]
+        requestPrincipals: ["$JWT_ISS/*"]
+      to:
+        methods: [GET]
+        paths: ["/api/*"]
+  rateLimits:
+    - {name: per-caller, key: principal, rate: $((RATE * 6))/m, burst: $RATE}
+YAML
+
 cat > "$WORK/outbound.yaml" <<YAML
 service: client
 namespace: default

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# A/B helper for changes on the request path when the machine is not quiet: CPU time per request is far less
+# sensitive to other load than req/s. Starts the bench sidecars (bench/sidecar/start.sh), warms them up, sends a
+# fixed number of requests through the two hops with h2load and prints, per sidecar process, utime+stime divided by
+# the requests, plus the req/s h2load saw (noisy when the machine is busy).
+#   bench/cpu-per-request.sh [REQUESTS] [h2load flags...]     e.g. bench/cpu-per-request.sh 200000 --h1 -c 64
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export BENCH_DIR="${BENCH_HARNESS:-$ROOT/../shared/bench}"
+# shellcheck source=/dev/null
+source "$BENCH_DIR/lib.sh"
+N="${1:-200000}"; shift || true
+FLAGS=("$@"); ((${#FLAGS[@]})) || FLAGS=(--h1 -c 64)
+TOKEN="$(cat "$BENCH_CERTS/token.jwt" 2>/dev/null || true)"
+[[ -s $BENCH_PIDS/backend.pids ]] || "$BENCH_DIR/backend/start.sh" >/dev/null
+"$ROOT/bench/sidecar/stop.sh" >/dev/null 2>&1 || true
+"$ROOT/bench/sidecar/start.sh" >/dev/null
+trap '"$ROOT/bench/sidecar/stop.sh" >/dev/null 2>&1' EXIT
+URL="http://127.0.0.1:$OUTBOUND_PORT/api/bench"
+load() { timeout 300 h2load "${FLAGS[@]}" -t 1 -n "$1" -H "Authorization: Bearer $TOKEN" "$URL"; }
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+load $((N / 2)) >/dev/null 2>&1   # warm-up: JIT, pools, caches
+declare -A before
+while read -r label pid; do before[$label]=$(ticks "$pid"); done < "$BENCH_PIDS/sidecar.pids"
+out=$(load "$N" 2>&1)
+hz=$(getconf CLK_TCK)
+echo "$out" | grep -E "finished in|requests:|status codes:"
+while read -r label pid; do
+  t=$(( $(ticks "$pid") - ${before[$label]} ))
+  awk -v l="$label" -v t="$t" -v hz="$hz" -v n="$N" -v rss="$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")" \
+    'BEGIN { printf "%-9s %6.1f us CPU/request  RSS %d MB\n", l, t / hz * 1e6 / n, rss / 1024 }'
+done < "$BENCH_PIDS/sidecar.pids"
