@@ -13,6 +13,7 @@ import io.trustline.policy.PolicyParseException;
 import io.trustline.policy.PolicyStore;
 import io.trustline.policy.engine.PolicyEngine;
 import io.trustline.sidecar.admin.AdminServer;
+import io.trustline.sidecar.admin.ReadinessCheck;
 import io.trustline.sidecar.config.SidecarConfig;
 import io.trustline.sidecar.config.SidecarConfig.Limits;
 import io.trustline.sidecar.config.SidecarConfig.MtlsMode;
@@ -20,9 +21,10 @@ import io.trustline.sidecar.identity.MeshTls;
 import io.trustline.sidecar.identity.WorkloadIdentity;
 import io.trustline.sidecar.inbound.AuthorizationService;
 import io.trustline.sidecar.inbound.InboundPipeline;
-import io.trustline.sidecar.inbound.InboundPipeline.Stage;
 import io.trustline.sidecar.inbound.PeerIdentityService;
 import io.trustline.sidecar.inbound.RequestHygieneService;
+import io.trustline.sidecar.jwt.JwtAuthenticationService;
+import io.trustline.sidecar.jwt.JwtAuthenticator;
 import io.trustline.sidecar.outbound.OutboundService;
 import io.trustline.sidecar.overload.ConcurrencyLimitingService;
 import io.trustline.sidecar.proxy.AppProxyService;
@@ -63,6 +65,7 @@ public final class Sidecar implements AutoCloseable {
     private final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Supplier<PolicyEngine> policies;
     private final MeshTls tls;
+    private final JwtAuthenticator jwt;
     private final Telemetry telemetry;
     private final RateLimits rateLimits;
     private final List<ClientFactory> factories = new ArrayList<>();
@@ -81,6 +84,14 @@ public final class Sidecar implements AutoCloseable {
         this.policyStore = policyStore;
         policies = policyStore != null ? policyStore::engine : PolicyEngine::empty;
         tls = new MeshTls(identity, clock);
+        jwt = JwtAuthenticator.builder(policies, config.service())
+                .clock(clock)
+                .meterRegistry(meters)
+                .build();
+        if (policyStore != null) {
+            // A reload that adds an issuer starts fetching its keys at once, not at its first token.
+            policyStore.addListener(event -> jwt.refresh());
+        }
         telemetry = Telemetry.create(config, meters);
         rateLimits = RateLimits.builder(policies, config.service())
                 .ticker(ticker)
@@ -108,6 +119,7 @@ public final class Sidecar implements AutoCloseable {
         admin = AdminServer.builder(config, meters, tls)
                 .policyStore(policyStore)
                 .clock(clock)
+                .readinessCheck(ReadinessCheck.of("jwks", jwt::readinessProblem))
                 .build();
         bindStateMetrics();
     }
@@ -119,7 +131,7 @@ public final class Sidecar implements AutoCloseable {
                 PeerIdentityService.newDecorator(tls)::apply,
                 RequestHygieneService.newDecorator(config.inbound().limits().maxRequestBodyBytes())::apply,
                 RateLimitService.newDecorator(rateLimits, RateLimitService.Phase.PEER)::apply,
-                Stage.NONE, // JWT authentication
+                JwtAuthenticationService.newDecorator(jwt)::apply,
                 AuthorizationService.newDecorator(policies, config.service())::apply,
                 RateLimitService.newDecorator(rateLimits, RateLimitService.Phase.USER)::apply);
     }
@@ -275,6 +287,11 @@ public final class Sidecar implements AutoCloseable {
         return tls;
     }
 
+    /** The JWT authenticator of the inbound listener; {@link JwtAuthenticator#ready()} is for readiness. */
+    public JwtAuthenticator jwt() {
+        return jwt;
+    }
+
     /** Spans, request metrics and the access log of this sidecar. */
     public Telemetry telemetry() {
         return telemetry;
@@ -307,6 +324,7 @@ public final class Sidecar implements AutoCloseable {
         factories.forEach(ClientFactory::close);
         // After the listeners: the last calls' spans and log lines are flushed too.
         telemetry.close();
+        jwt.close();
         if (policyStore != null) {
             policyStore.close();
         }

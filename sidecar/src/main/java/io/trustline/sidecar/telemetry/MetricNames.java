@@ -86,5 +86,24 @@ public final class MetricNames {
     /** Tag: authn or authz. */
     public static final String KIND = "kind";
 
+    /**
+     * JWT checks of inbound requests. Tags: {@link #RESULT} ({@code verified}, {@code cached} (from the
+     * verified-token cache), {@code none} (no token, and none required) or a {@code jwt.*} reason code),
+     * {@link #MODE} ({@code audit}: a would-be rejection that went through).
+     */
+    public static final String JWT_VERIFICATIONS = "trustline.jwt.verifications";
+
+    /** JWKS fetches; tags {@link #JWKS}, {@link #RESULT} ({@code success}, {@code failure}, {@code rate_limited}). */
+    public static final String JWKS_FETCHES = "trustline.jwt.jwks.fetches";
+
+    /** Seconds since the JWKS keys in use were fetched (-1 before the first fetch); tag {@link #JWKS}. */
+    public static final String JWKS_STALENESS = "trustline.jwt.jwks.staleness";
+
+    /** 1 while a JWKS's keys are usable (fetched, not older than maxStaleness), else 0; tag {@link #JWKS}. */
+    public static final String JWKS_AVAILABLE = "trustline.jwt.jwks.available";
+
+    /** Tag: a JWKS URL or file as the policy's {@code jwt} section names it (a closed set: the policy's). */
+    public static final String JWKS = "jwks";
+
     private MetricNames() {}
 }

@@ -1,0 +1,90 @@
+package io.trustline.sidecar.jwt;
+
+import com.linecorp.armeria.common.HttpHeaderNames;
+import com.linecorp.armeria.common.HttpHeaders;
+import io.trustline.sidecar.refusal.Refusal;
+import io.trustline.sidecar.refusal.RefusalKind;
+
+/**
+ * Why a token was not accepted: one stable reason code each, the only thing a caller learns (with 401 and
+ * {@code WWW-Authenticate}, or UNAUTHENTICATED for gRPC). docs/jwt.md lists them with their causes.
+ */
+public enum JwtReason {
+    /** No token at all, and an issuer of the service says {@code required: true}. */
+    MISSING("jwt.missing"),
+    /** Not a compact JWS: wrong number of parts, bad base64url or JSON, a claim of the wrong type, a bad typ. */
+    MALFORMED("jwt.malformed"),
+    /** A JWE (five parts, encrypted) where a signed token is expected. */
+    ENCRYPTED("jwt.encrypted"),
+    /** More than one token on the request (two Authorization headers, header and query, ...). */
+    MULTIPLE_TOKENS("jwt.multiple_tokens"),
+    /** Longer than {@code maxTokenBytes}; refused before parsing. */
+    TOO_LARGE("jwt.too_large"),
+    /** {@code alg: none}, an HMAC algorithm, or any algorithm not in the issuer's allow-list. */
+    ALG_NOT_ALLOWED("jwt.alg_not_allowed"),
+    /** A {@code crit} header: the sidecar understands no JWS extension, so any critical one is unknown. */
+    UNKNOWN_CRIT("jwt.unknown_crit"),
+    /** No {@code iss}, an issuer this service does not accept, or a token read from a place its issuer does not use. */
+    WRONG_ISSUER("jwt.wrong_issuer"),
+    /** No key of the issuer matches the token's {@code kid} and algorithm, even after a refetch of the JWKS. */
+    UNKNOWN_KID("jwt.unknown_kid"),
+    /** The signature does not verify (including ECDSA signatures with r or s out of range, CVE-2022-21449). */
+    BAD_SIGNATURE("jwt.bad_signature"),
+    /** {@code exp} is in the past by more than the clock skew. */
+    EXPIRED("jwt.expired"),
+    /** {@code nbf} or {@code iat} is in the future by more than the clock skew. */
+    NOT_YET_VALID("jwt.not_yet_valid"),
+    /** No {@code exp}: every token must expire. */
+    MISSING_EXP("jwt.missing_exp"),
+    /** No {@code iat} although the issuer has a {@code maxTokenLifetime}. */
+    MISSING_IAT("jwt.missing_iat"),
+    /** No {@code sub}: the request principal is {@code iss/sub}. */
+    MISSING_SUB("jwt.missing_sub"),
+    /** No {@code aud}, or none of its values is an accepted audience. */
+    WRONG_AUDIENCE("jwt.wrong_audience"),
+    /** {@code exp - iat} exceeds the issuer's {@code maxTokenLifetime}. */
+    LIFETIME_TOO_LONG("jwt.lifetime_too_long"),
+    /**
+     * The issuer's keys are not usable: never fetched yet, or older than {@code jwksCache.maxStaleness} through an
+     * outage. A server-side failure (503-class for the operator), but a 401 to the caller, who cannot be verified.
+     */
+    JWKS_UNAVAILABLE("jwt.jwks_unavailable");
+
+    /** RFC 6750 section 3: a request with credentials that failed. */
+    static final String INVALID_TOKEN_CHALLENGE = "Bearer error=\"invalid_token\"";
+    /** RFC 6750 section 3.1: a request without credentials gets the bare challenge, no error code. */
+    static final String BARE_CHALLENGE = "Bearer";
+
+    private final String code;
+    private final Refusal refusal;
+
+    JwtReason(String code) {
+        this.code = code;
+        refusal = Refusal.of(
+                RefusalKind.UNAUTHENTICATED,
+                code,
+                HttpHeaders.of(
+                        HttpHeaderNames.WWW_AUTHENTICATE,
+                        "jwt.missing".equals(code) ? BARE_CHALLENGE : INVALID_TOKEN_CHALLENGE));
+    }
+
+    /** The stable reason code, e.g. {@code jwt.expired}. */
+    public String code() {
+        return code;
+    }
+
+    /** The refusal sent to the caller: 401 with the challenge, or UNAUTHENTICATED for gRPC. */
+    public Refusal refusal() {
+        return refusal;
+    }
+
+    /** Whether the sidecar, not the token, is at fault (keys unavailable): an operator alert, not a caller error. */
+    public boolean serverSide() {
+        return this == JWKS_UNAVAILABLE;
+    }
+
+    @Override
+    public String toString() {
+        return code;
+    }
+}
