@@ -104,8 +104,21 @@ public final class TestMesh implements AutoCloseable {
         return ca.issueOffline(id, Duration.ofHours(1));
     }
 
-    /** Writes a sidecar.yaml for {@code id} (identity from files written next to it) and loads it. */
-    static SidecarConfig config(
+    /**
+     * The policy directory of the sidecar of {@code id} under {@code dir}, created if need be. Policy files a test
+     * writes there before {@link #start} are loaded with the default one ({@link #policy}).
+     */
+    public static Path policyDir(Path dir, SpiffeId id) throws IOException {
+        final String name = id.path().substring(id.path().lastIndexOf('/') + 1);
+        return Files.createDirectories(dir.resolve(name).resolve("policies"));
+    }
+
+    /**
+     * Writes a sidecar.yaml for {@code id} (identity from files written next to it, the default policy
+     * {@link #policy} beside any files already in {@link #policyDir}) and loads it: for tests that start a sidecar
+     * of their own (e.g. with a fake clock).
+     */
+    public static SidecarConfig config(
             Path dir, SpiffeId id, int appPort, String appProtocol, String inboundExtra, String outbound)
             throws Exception {
         final String name = id.path().substring(id.path().lastIndexOf('/') + 1);
