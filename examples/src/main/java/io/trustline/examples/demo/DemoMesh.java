@@ -72,6 +72,8 @@ public final class DemoMesh implements AutoCloseable {
     private final Map<String, Integer> appPorts = new LinkedHashMap<>();
     private CaServer caServer;
     private AuthServer auth;
+    private @Nullable TraceSink traceSink;
+    private String traceEndpoint;
 
     private DemoMesh(Options options) {
         this.options = options;
@@ -91,6 +93,12 @@ public final class DemoMesh implements AutoCloseable {
 
     private void startAll() throws Exception {
         Files.createDirectories(options.workDir());
+        if (options.telemetry().exporting()) {
+            traceEndpoint = options.telemetry().otlpEndpoint();
+        } else {
+            traceSink = track(new TraceSink());
+            traceEndpoint = traceSink.endpoint();
+        }
         final CertificateAuthority ca = CertificateAuthority.createRoot(TRUST_DOMAIN, KeyType.EC_P256, clock);
         caServer = track(CaServer.builder()
                 .certificateAuthority(ca)
@@ -185,7 +193,7 @@ public final class DemoMesh implements AutoCloseable {
                 + outbound
                 + "policy: {dir: policies}\n"
                 + "admin: {listen: 127.0.0.1:0}\n"
-                + options.telemetry().sidecarYaml(service, dir);
+                + Telemetry.sidecarYaml(traceEndpoint, options.telemetry().protocol(), dir);
         final Path file = dir.resolve("sidecar.yaml");
         Files.writeString(file, yaml);
         final SidecarConfig config = new ConfigLoader().load(file);
@@ -279,6 +287,21 @@ public final class DemoMesh implements AutoCloseable {
 
     public int appPort(String service) {
         return appPorts.get(service);
+    }
+
+    /** The sidecars' access logs. */
+    AccessLogs accessLogs() {
+        final Map<String, Path> files = new LinkedHashMap<>();
+        for (String service : SERVICES) {
+            files.put(service, options.workDir().resolve(service).resolve("access.log"));
+        }
+        return new AccessLogs(files);
+    }
+
+    /** The demo's own trace receiver, when no collector was found. */
+    @Nullable
+    TraceSink traceSink() {
+        return traceSink;
     }
 
     public Options options() {

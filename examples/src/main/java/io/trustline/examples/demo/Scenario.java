@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -32,6 +33,8 @@ public final class Scenario {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final Duration RESPONSE_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration EVIDENCE_WAIT = Duration.ofSeconds(3);
+    private static final Duration POLL = Duration.ofMillis(50);
 
     private final DemoMesh mesh;
     private final PrintStream out;
@@ -58,25 +61,23 @@ public final class Scenario {
                 "read-order",
                 "alice reads one of her orders",
                 "alice -> frontend -> orders (GetOrder)",
+                List.of("frontend", "orders"),
                 shopperCall(HttpMethod.GET, "/shop/orders/1001", alice, null),
                 200,
                 null);
-        final Step list = http(
+        http(
                 "list-orders",
                 "alice lists her orders (gRPC server streaming)",
                 "alice -> frontend -> orders (ListOrders)",
+                List.of("frontend", "orders"),
                 shopperCall(HttpMethod.GET, "/shop/orders", alice, null),
                 200,
                 null);
-        note(
-                list.status() == 200
-                        ? "dry run: the audit rule orders-inbound/retire-list-orders would deny this call; orders' sidecar"
-                                + " records it and lets it through"
-                        : null);
         http(
                 "create-order",
                 "alice orders a tea: orders reserves it at inventory",
                 "alice -> frontend -> orders (CreateOrder) -> inventory",
+                List.of("frontend", "orders", "inventory"),
                 shopperCall(HttpMethod.POST, "/shop/orders", alice, "{\"sku\":\"tea\",\"quantity\":1}"),
                 201,
                 null);
@@ -84,6 +85,7 @@ public final class Scenario {
                 "bob-create",
                 "bob (read-only scope) tries to order: orders' policy refuses",
                 "bob -> frontend -> orders (CreateOrder)",
+                List.of("frontend", "orders"),
                 shopperCall(HttpMethod.POST, "/shop/orders", bob, "{\"sku\":\"mug\",\"quantity\":1}"),
                 403,
                 "authz.no_allow_match");
@@ -91,6 +93,7 @@ public final class Scenario {
                 "frontend-to-inventory",
                 "a compromised frontend skips orders and reserves stock itself, with alice's valid token",
                 "frontend -> inventory",
+                List.of("inventory"),
                 asFrontend(HttpMethod.POST, "inventory", "/stock/tea/reservations", alice, "{\"quantity\":5}"),
                 403,
                 "authz.no_allow_match");
@@ -99,6 +102,7 @@ public final class Scenario {
                 "no-token",
                 "a shopper without a token",
                 "anonymous -> frontend",
+                List.of("frontend"),
                 shopperCall(HttpMethod.GET, "/shop/orders/1001", null, null),
                 403,
                 "authz.token_required");
@@ -106,6 +110,7 @@ public final class Scenario {
                 "expired-token",
                 "alice with an expired token",
                 "alice -> frontend",
+                List.of("frontend"),
                 shopperCall(HttpMethod.GET, "/shop/orders/1001", aliceExpired, null),
                 401,
                 "jwt.expired");
@@ -178,7 +183,13 @@ public final class Scenario {
     }
 
     private Step http(
-            String key, String title, String path, Call call, int expectedStatus, @Nullable String expectedReason) {
+            String key,
+            String title,
+            String path,
+            List<String> hops,
+            Call call,
+            int expectedStatus,
+            @Nullable String expectedReason) {
         int status;
         String body;
         try {
@@ -207,7 +218,10 @@ public final class Scenario {
                 call.traceId(),
                 detail(status, body),
                 expectedStatus + (expectedReason == null ? "" : " " + expectedReason),
-                ok));
+                ok,
+                hops,
+                List.of(),
+                ""));
     }
 
     /**
@@ -269,7 +283,10 @@ public final class Scenario {
                 traceId,
                 detail,
                 "handshake refused",
-                status == 0));
+                status == 0,
+                List.of(),
+                List.of(),
+                ""));
     }
 
     private void rateLimited(String alice) {
@@ -280,6 +297,7 @@ public final class Scenario {
                     "rate-limited",
                     "alice keeps ordering: writes are limited to 3 a minute per user",
                     "alice -> frontend -> orders (CreateOrder)",
+                    List.of("frontend", "orders"),
                     shopperCall(HttpMethod.POST, "/shop/orders", alice, "{\"sku\":\"tea\",\"quantity\":1}"),
                     429,
                     "ratelimit.exceeded"));
@@ -301,7 +319,10 @@ public final class Scenario {
                 last.traceId(),
                 "statuses " + String.join(", ", attempts) + "; last: " + last.detail(),
                 last.expected(),
-                last.asExpected()));
+                last.asExpected(),
+                last.hops(),
+                List.of(),
+                ""));
     }
 
     private void renewal(String alice) {
@@ -318,6 +339,7 @@ public final class Scenario {
                 "cert-renewal",
                 "",
                 "alice -> frontend -> orders (GetOrder)",
+                List.of("frontend", "orders"),
                 shopperCall(HttpMethod.GET, "/shop/orders/1002", alice, null),
                 200,
                 null));
@@ -327,7 +349,7 @@ public final class Scenario {
                         ? "renewed: serial " + serial(after) + " expires " + after.notAfter()
                         : "no renewal within " + renewalTimeout.toSeconds() + " s")
                 + "; then alice reads an order through orders: " + call.status();
-        final Step step = new Step(
+        final Step step = withEvidence(new Step(
                 steps.size() + 1,
                 "cert-renewal",
                 "orders' certificate is renewed while the mesh runs",
@@ -339,7 +361,10 @@ public final class Scenario {
                 call.traceId(),
                 detail,
                 "renewed, then 200",
-                renewed && call.asExpected());
+                renewed && call.asExpected(),
+                call.hops(),
+                List.of(),
+                ""));
         steps.add(step);
         printOutcome(step);
     }
@@ -355,10 +380,11 @@ public final class Scenario {
         }
     }
 
-    private Step record(Step step) {
+    private Step record(Step raw) {
         if (quiet) {
-            return step;
+            return raw;
         }
+        final Step step = withEvidence(raw);
         steps.add(step);
         out.printf(Locale.ROOT, "%n%2d. %s%n    %s%n    %s%n", step.number(), step.title(), step.path(), step.call());
         printOutcome(step);
@@ -377,13 +403,71 @@ public final class Scenario {
         outcome.append(step.asExpected() ? "  [as expected]" : "  [UNEXPECTED: expected " + step.expected() + "]");
         out.println(outcome);
         out.println("       " + step.detail());
-        out.println("       trace " + step.traceId());
+        if (!step.sidecarLog().isEmpty()) {
+            out.println("       the sidecars' access logs (the caller saw only the reason code):");
+            step.sidecarLog().forEach(line -> out.println("         " + line));
+        }
+        out.println(
+                "       trace " + step.traceId() + (step.traceSummary().isEmpty() ? "" : ": " + step.traceSummary()));
     }
 
-    private void note(@Nullable String text) {
-        if (text != null) {
-            out.println("       " + text);
+    /**
+     * Adds what the sidecars recorded: their access-log lines for the step's trace, and which of them sent spans.
+     * Both are written off the request path, so this waits briefly for them.
+     */
+    private Step withEvidence(Step step) {
+        if (step.hops().isEmpty()) {
+            return step;
         }
+        final AccessLogs logs = mesh.accessLogs();
+        final long deadline = System.nanoTime() + EVIDENCE_WAIT.toNanos();
+        List<AccessLogs.Entry> entries = logs.inbound(step.traceId(), step.hops());
+        List<TraceSink.SpanSummary> spans = spans(step.traceId());
+        while ((entries.size() < step.hops().size()
+                        || spanServices(spans).size() < step.hops().size())
+                && System.nanoTime() < deadline) {
+            LockSupport.parkNanos(POLL.toNanos());
+            entries = logs.inbound(step.traceId(), step.hops());
+            spans = spans(step.traceId());
+        }
+        final List<String> lines = new ArrayList<>();
+        for (AccessLogs.Entry e : entries) {
+            final StringBuilder b = new StringBuilder(
+                    String.format(Locale.ROOT, "%-9s %-5s %-21s", e.service(), e.decision(), e.reason()));
+            if (e.policy() != null && e.rule() != null) {
+                b.append(" rule ").append(e.policy()).append('/').append(e.rule());
+            }
+            b.append(" peer ").append(e.peer() == null ? "(plaintext)" : e.peer());
+            if (e.principal() != null) {
+                b.append(" user ").append(e.principal());
+            }
+            if (e.rateLimit() != null) {
+                b.append(" limit ").append(e.rateLimit());
+            }
+            if (e.auditRule() != null) {
+                b.append("; audit: would deny by ").append(e.auditRule());
+            }
+            lines.add(b.toString());
+        }
+        final String trace =
+                mesh.traceSink() == null ? "" : spans.size() + " spans from " + String.join(", ", spanServices(spans));
+        return step.withEvidence(lines, trace);
+    }
+
+    private List<TraceSink.SpanSummary> spans(String traceId) {
+        final TraceSink sink = mesh.traceSink();
+        return sink == null ? List.of() : sink.spans(traceId);
+    }
+
+    private List<String> spanServices(List<TraceSink.SpanSummary> spans) {
+        if (mesh.traceSink() == null) {
+            return List.of("n/a", "n/a", "n/a");
+        }
+        return spans.stream()
+                .map(TraceSink.SpanSummary::service)
+                .distinct()
+                .sorted()
+                .toList();
     }
 
     private static String detail(int status, String body) {

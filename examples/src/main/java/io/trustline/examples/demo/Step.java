@@ -1,5 +1,6 @@
 package io.trustline.examples.demo;
 
+import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -8,6 +9,9 @@ import org.jspecify.annotations.Nullable;
  * @param status the HTTP status, or 0 when no response came (a refused TLS handshake)
  * @param reason the sidecar's reason code, when a sidecar refused
  * @param refusedBy the hop that refused, when one did
+ * @param hops the services whose inbound sidecars the call should reach
+ * @param sidecarLog what those sidecars logged about the call (decision, reason, policy/rule, peer, user, audit)
+ * @param traceSummary which sidecars reported spans for the trace
  */
 public record Step(
         int number,
@@ -21,4 +25,27 @@ public record Step(
         String traceId,
         String detail,
         String expected,
-        boolean asExpected) {}
+        boolean asExpected,
+        List<String> hops,
+        List<String> sidecarLog,
+        String traceSummary) {
+
+    Step withEvidence(List<String> log, String trace) {
+        return new Step(
+                number,
+                key,
+                title,
+                call,
+                path,
+                status,
+                reason,
+                refusedBy,
+                traceId,
+                detail,
+                expected,
+                asExpected,
+                hops,
+                List.copyOf(log),
+                trace);
+    }
+}

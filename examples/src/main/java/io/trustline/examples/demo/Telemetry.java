@@ -12,24 +12,29 @@ import org.jspecify.annotations.Nullable;
  * collector listening on localhost:4317 (a local Jaeger), else nowhere (the demo then says how to start Jaeger).
  */
 public record Telemetry(
-        @Nullable String otlpEndpoint, @Nullable String jaegerUi) {
+        @Nullable String otlpEndpoint,
+        String protocol,
+        @Nullable String jaegerUi) {
 
     /** The command that starts a local Jaeger with OTLP enabled. */
     public static final String JAEGER_COMMAND =
             "docker run --rm -d --name jaeger -p 16686:16686 -p 4317:4317 -p 4318:4318 jaegertracing/all-in-one:1.62.0";
 
-    public static final Telemetry OFF = new Telemetry(null, null);
+    /** No collector: the demo runs its own {@link TraceSink}. */
+    public static final Telemetry LOCAL = new Telemetry(null, "http/protobuf", null);
 
     /** Looks for an endpoint: the environment first, then a collector on localhost:4317. */
     public static Telemetry detect() {
         final String env = System.getenv("OTEL_EXPORTER_OTLP_ENDPOINT");
         if (env != null && !env.isBlank()) {
-            return new Telemetry(env.trim(), uiFor(env.trim()));
+            final String protocol = System.getenv("OTEL_EXPORTER_OTLP_PROTOCOL");
+            return new Telemetry(
+                    env.trim(), protocol == null || protocol.isBlank() ? "grpc" : protocol.trim(), uiFor(env.trim()));
         }
         if (reachable("127.0.0.1", 4317)) {
-            return new Telemetry("http://127.0.0.1:4317", "http://localhost:16686");
+            return new Telemetry("http://127.0.0.1:4317", "grpc", "http://localhost:16686");
         }
-        return OFF;
+        return LOCAL;
     }
 
     private static @Nullable String uiFor(String endpoint) {
@@ -54,8 +59,16 @@ public record Telemetry(
         return otlpEndpoint != null;
     }
 
-    /** The telemetry part of a demo sidecar's sidecar.yaml: traces to the endpoint, access log to a file. */
-    String sidecarYaml(String service, Path dir) {
-        return "";
+    /**
+     * The telemetry part of a demo sidecar's sidecar.yaml: traces to {@code endpoint}, exported in batches every 200
+     * ms (so a step's trace is complete by the time the demo looks), and the access log to a file in {@code dir}.
+     */
+    static String sidecarYaml(String endpoint, String protocol, Path dir) {
+        return "telemetry:\n"
+                + "  tracing:\n"
+                + "    endpoint: " + endpoint + "\n"
+                + "    protocol: " + protocol + "\n"
+                + "    properties: {otel.bsp.schedule.delay: \"200\"}\n"
+                + "accessLog: {sink: file, file: " + dir.resolve("access.log").toAbsolutePath() + "}\n";
     }
 }

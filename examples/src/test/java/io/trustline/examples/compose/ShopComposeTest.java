@@ -139,7 +139,8 @@ class ShopComposeTest {
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
             final JsonNode trace = JSON.readTree(
                     jaeger.get("/api/traces/" + traceId).aggregate().join().contentUtf8());
-            assertThat(trace.path("data").path(0).path("processes").toString()).contains("\"frontend\"", "\"orders\"");
+            assertThat(trace.path("data").path(0).path("processes").toString())
+                    .contains("\"frontend-sidecar\"", "\"orders-sidecar\"");
         });
     }
 
