@@ -118,13 +118,34 @@ class OverloadEndToEndTest {
                 .join();
     }
 
-    @Test
-    void aFullInboundListenerAnswers503AndGrpcCallersUnavailable() throws Exception {
-        final CompletableFuture<AggregatedHttpResponse> held = new CompletableFuture<>();
-        final HttpRequestWriter upload = holdUpload(mesh.frontend.outboundPort(), held);
+    /** The backend's one slot is free again (a slot is given back once the previous call's log is complete). */
+    private static void awaitBackendFree() {
         Awaitility.await()
                 .atMost(Duration.ofSeconds(10))
-                .until(() -> metrics(mesh.backend).contains("trustline_overload_active{listener=\"inbound\"} 1.0"));
+                .until(() -> get(mesh.frontend.outboundPort(), "/echo/free").status() == HttpStatus.OK);
+    }
+
+    @Test
+    void aFullInboundListenerAnswers503AndGrpcCallersUnavailable() throws Exception {
+        awaitBackendFree();
+        final CompletableFuture<AggregatedHttpResponse> held = new CompletableFuture<>();
+        final long uploadsBefore = uploads();
+        final HttpRequestWriter upload = holdUpload(mesh.frontend.outboundPort(), held);
+        try {
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> uploads() > uploadsBefore);
+            assertThat(metrics(mesh.backend)).contains("trustline_overload_active{listener=\"inbound\"} 1.0");
+            refusesWhileFull();
+        } finally {
+            upload.close();
+        }
+        assertThat(held.join().status()).isEqualTo(HttpStatus.OK);
+    }
+
+    private static long uploads() {
+        return mesh.httpApp.paths().stream().filter("/upload"::equals).count();
+    }
+
+    private static void refusesWhileFull() throws Exception {
 
         final long before = mesh.httpApp.requests();
         final AggregatedHttpResponse refused = get(mesh.frontend.outboundPort(), "/echo/busy");
@@ -150,30 +171,27 @@ class OverloadEndToEndTest {
                 .contains(
                         "trustline_overload_refusals_total{listener=\"inbound\",reason=\"overload.concurrency_limit\"}"
                                 + " 2.0");
-
-        upload.close();
-        assertThat(held.join().status()).isEqualTo(HttpStatus.OK);
-        Awaitility.await()
-                .atMost(Duration.ofSeconds(10))
-                .until(() -> get(mesh.frontend.outboundPort(), "/echo/free").status() == HttpStatus.OK);
     }
 
     @Test
     void aFullOutboundListenerAnswers503Itself() throws Exception {
+        awaitBackendFree();
         final CompletableFuture<AggregatedHttpResponse> held = new CompletableFuture<>();
         final HttpRequestWriter upload = holdUpload(edge.outboundPort(), held);
-        Awaitility.await()
-                .atMost(Duration.ofSeconds(10))
-                .until(() -> metrics(edge).contains("trustline_overload_active{listener=\"outbound\"} 1.0"));
-
-        final AggregatedHttpResponse refused = get(edge.outboundPort(), "/echo/busy");
-        assertThat(refused.status()).isEqualTo(HttpStatus.SERVICE_UNAVAILABLE);
-        assertThat(JSON.readTree(refused.contentUtf8()).get("reason").asText()).isEqualTo("overload.concurrency_limit");
-        assertThat(metrics(edge))
-                .contains(
-                        "trustline_overload_refusals_total{listener=\"outbound\",reason=\"overload.concurrency_limit\"}"
-                                + " 1.0");
-        upload.close();
+        try {
+            Awaitility.await()
+                    .atMost(Duration.ofSeconds(10))
+                    .until(() -> metrics(edge).contains("trustline_overload_active{listener=\"outbound\"} 1.0"));
+            final AggregatedHttpResponse refused = get(edge.outboundPort(), "/echo/busy");
+            assertThat(refused.status()).isEqualTo(HttpStatus.SERVICE_UNAVAILABLE);
+            assertThat(JSON.readTree(refused.contentUtf8()).get("reason").asText())
+                    .isEqualTo("overload.concurrency_limit");
+            assertThat(metrics(edge))
+                    .contains("trustline_overload_refusals_total{listener=\"outbound\","
+                            + "reason=\"overload.concurrency_limit\"} 1.0");
+        } finally {
+            upload.close();
+        }
         assertThat(held.join().status()).isEqualTo(HttpStatus.OK);
     }
 }

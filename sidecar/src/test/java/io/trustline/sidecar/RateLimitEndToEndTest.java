@@ -69,7 +69,7 @@ class RateLimitEndToEndTest {
     static void startMesh() throws Exception {
         // Policy files next to TestMesh's own: the limits, a second allowed caller, and a penalty box.
         writePolicy(
-                "backend",
+                TestMesh.BACKEND,
                 ""
                         + "  rules:\n"
                         + "    - {name: tester-may-call, action: allow, from: {principals: [\"" + TESTER + "\"]}}\n"
@@ -84,7 +84,7 @@ class RateLimitEndToEndTest {
                         + " mode: audit}\n"
                         + "  penalty: {key: principal, failures: [authz], threshold: 3, window: 1m, duration: 5m}\n");
         writePolicy(
-                "grpc-backend",
+                TestMesh.GRPC_BACKEND,
                 ""
                         + "  rateLimits:\n"
                         + "    - {name: unary, match: {grpc: [\"trustline.test.v1.Echo/Unary\"]}, key: principal,"
@@ -99,10 +99,10 @@ class RateLimitEndToEndTest {
                 .build();
     }
 
-    private static void writePolicy(String service, String spec) throws Exception {
-        final Path policies = Files.createDirectories(dir.resolve(service).resolve("policies"));
+    private static void writePolicy(SpiffeId sidecar, String spec) throws Exception {
+        final String service = sidecar.path().substring(sidecar.path().lastIndexOf('/') + 1);
         Files.writeString(
-                policies.resolve("limits.yaml"),
+                TestMesh.policyDir(dir, sidecar).resolve("limits.yaml"),
                 "apiVersion: trustline.io/v1\nkind: Policy\nmetadata: {name: " + service + "-limits}\nspec:\n"
                         + "  service: " + service + "\n" + spec);
     }
