@@ -22,7 +22,9 @@ import io.trustline.policy.model.JwtProvider;
 import io.trustline.sidecar.telemetry.MetricNames;
 import java.io.IOException;
 import java.net.MalformedURLException;
+import java.net.URI;
 import java.net.URL;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -66,7 +68,7 @@ final class JwksKeys implements AutoCloseable {
     private static final Duration MIN_TICK = Duration.ofMillis(50);
 
     /** The key of a JWKS: issuers with the same location and cache settings share one. */
-    record Location(Optional<java.net.URI> uri, Optional<java.nio.file.Path> file, JwksCache cache) {
+    record Location(Optional<URI> uri, Optional<Path> file, JwksCache cache) {
 
         static Location of(JwtProvider p) {
             return new Location(p.jwksUri(), p.jwksFile(), p.jwksCache());
@@ -74,7 +76,7 @@ final class JwksKeys implements AutoCloseable {
 
         /** The URL or the file, for logs and the {@code jwks} metric tag (both come from the policy). */
         String display() {
-            return uri.map(java.net.URI::toString)
+            return uri.map(URI::toString)
                     .orElseGet(() -> file.map(Object::toString).orElse("?"));
         }
 
@@ -130,7 +132,7 @@ final class JwksKeys implements AutoCloseable {
         return new JwksKeys(location, source, clock, executor, registry);
     }
 
-    /** Keys from {@code source} (tests and benchmarks hand in their own). */
+    /** Keys from {@code source}, kept by the Nimbus chain built here. */
     JwksKeys(
             Location location,
             JWKSetSource<SecurityContext> source,

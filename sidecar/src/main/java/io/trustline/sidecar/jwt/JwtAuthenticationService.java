@@ -16,7 +16,6 @@ import io.trustline.sidecar.proxy.HeaderEdits;
 import io.trustline.sidecar.refusal.Refusals;
 import java.util.List;
 import java.util.function.Function;
-import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -79,12 +78,12 @@ public final class JwtAuthenticationService extends SimpleDecoratingHttpService 
                 authenticator.countNoToken();
                 return unwrap().serve(ctx, req);
             }
-            return fail(ctx, req, issuers, null, required == Mode.AUDIT ? MISSING_AUDITED : MISSING_ENFORCED);
+            return fail(ctx, req, issuers, required == Mode.AUDIT ? MISSING_AUDITED : MISSING_ENFORCED);
         }
         if (token == TokenExtractor.MULTIPLE) {
             final JwtFailure f = new JwtFailure(
                     JwtReason.MULTIPLE_TOKENS, null, "more than one token in the request", issuers.unattributedMode());
-            return fail(ctx, req, issuers, null, f);
+            return fail(ctx, req, issuers, f);
         }
         final Verification v = authenticator.verify(issuers, token, true);
         if (v instanceof Verification.Pending pending) {
@@ -125,12 +124,7 @@ public final class JwtAuthenticationService extends SimpleDecoratingHttpService 
         return respond(ctx, req, failed.failure());
     }
 
-    private HttpResponse fail(
-            ServiceRequestContext ctx,
-            HttpRequest req,
-            Issuers issuers,
-            @Nullable FoundToken token,
-            JwtFailure failure) {
+    private HttpResponse fail(ServiceRequestContext ctx, HttpRequest req, Issuers issuers, JwtFailure failure) {
         authenticator.countFailure(failure);
         if (failure.audited() && issuers.withholdsTokens()) {
             withholdAll(ctx, req.headers(), issuers);

@@ -23,6 +23,7 @@ import io.trustline.sidecar.telemetry.MetricNames;
 import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -139,7 +140,7 @@ public final class JwtAuthenticator implements AutoCloseable {
 
     /** Why the sidecar is not ready as far as JWTs go (for {@code /readyz}), or null when it is. */
     public @Nullable String readinessProblem() {
-        final List<String> waiting = new java.util.ArrayList<>();
+        final List<String> waiting = new ArrayList<>();
         for (IssuerVerifier v : current().verifiers()) {
             if (!v.keys().fetchedOnce()) {
                 waiting.add(v.issuer());

@@ -3,6 +3,7 @@ package io.trustline.sidecar.jwt;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSVerifier;
 import com.nimbusds.jose.jwk.JWK;
+import java.nio.charset.StandardCharsets;
 import java.security.PublicKey;
 
 /**
@@ -49,7 +50,7 @@ final class VerifyingKey implements PublicKey {
 
     @Override
     public byte[] getEncoded() {
-        return jwk.toPublicJWK().toJSONString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return jwk.toPublicJWK().toJSONString().getBytes(StandardCharsets.UTF_8);
     }
 
     @Override
