@@ -1,5 +1,6 @@
 package io.trustline.sidecar.jwt;
 
+import com.linecorp.armeria.common.RequestHeaders;
 import io.netty.util.AsciiString;
 import io.trustline.policy.model.JwtProvider;
 import io.trustline.policy.model.Mode;
@@ -119,7 +120,7 @@ public final class Issuers {
 
     /** The token as found on a request of this service, {@link TokenExtractor#MULTIPLE}, or null. */
     @Nullable
-    FoundToken find(com.linecorp.armeria.common.RequestHeaders headers, @Nullable String query) {
+    FoundToken find(RequestHeaders headers, @Nullable String query) {
         return TokenExtractor.find(headers, query, headerSources, queryParams);
     }
 
