@@ -33,7 +33,7 @@ public final class Scenario {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final Duration RESPONSE_TIMEOUT = Duration.ofSeconds(10);
-    private static final Duration EVIDENCE_WAIT = Duration.ofSeconds(3);
+    private static final Duration EVIDENCE_WAIT = Duration.ofSeconds(5);
     private static final Duration POLL = Duration.ofMillis(50);
 
     private final DemoMesh mesh;

@@ -1,6 +1,7 @@
 package io.trustline.examples.compose;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -110,6 +111,38 @@ class ExampleManifestsTest {
                     }
                 }));
         assertThat(missing).isEmpty();
+    }
+
+    /** Where a Compose CLI is installed ({@code docker compose} or {@code docker-compose}), it must accept the file. */
+    @Test
+    void composeAcceptsTheFileWhereItIsInstalled() throws Exception {
+        final List<String> command = composeCommand();
+        assumeTrue(
+                command != null, "neither `docker compose` nor `docker-compose` is installed: compose config not run");
+        final List<String> args = new ArrayList<>(command);
+        args.addAll(List.of("-f", COMPOSE.toString(), "config", "-q"));
+        final Process p = new ProcessBuilder(args).redirectErrorStream(true).start();
+        final String output = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(String.join(" ", args) + "\n" + output).isZero();
+    }
+
+    private static List<String> composeCommand() {
+        for (List<String> candidate : List.of(List.of("docker", "compose"), List.of("docker-compose"))) {
+            try {
+                final List<String> version = new ArrayList<>(candidate);
+                version.add("version");
+                final Process p =
+                        new ProcessBuilder(version).redirectErrorStream(true).start();
+                p.getInputStream().readAllBytes();
+                if (p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS) && p.exitValue() == 0) {
+                    return candidate;
+                }
+            } catch (IOException | InterruptedException e) {
+                // Not installed; try the next one.
+            }
+        }
+        return null;
     }
 
     @ParameterizedTest
