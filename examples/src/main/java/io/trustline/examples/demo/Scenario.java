@@ -182,7 +182,8 @@ public final class Scenario {
         return new Call(client, req, summary, traceId, target);
     }
 
-    private Step http(
+    /** Makes the call and describes it as a step, without printing or keeping it. */
+    private Step exchange(
             String key,
             String title,
             String path,
@@ -206,7 +207,7 @@ public final class Scenario {
                 json != null && json.hasNonNull("reason") ? json.get("reason").asText() : null;
         final String refusedBy = refusedBy(status, json, reason, call.target());
         final boolean ok = status == expectedStatus && (expectedReason == null || expectedReason.equals(reason));
-        return record(new Step(
+        return new Step(
                 steps.size() + 1,
                 key,
                 title,
@@ -221,7 +222,19 @@ public final class Scenario {
                 ok,
                 hops,
                 List.of(),
-                ""));
+                "");
+    }
+
+    /** Makes the call, then prints and keeps the step. */
+    private Step http(
+            String key,
+            String title,
+            String path,
+            List<String> hops,
+            Call call,
+            int expectedStatus,
+            @Nullable String expectedReason) {
+        return record(exchange(key, title, path, hops, call, expectedStatus, expectedReason));
     }
 
     /**
@@ -293,14 +306,14 @@ public final class Scenario {
         Step last = null;
         final List<String> attempts = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
-            final Step s = quietly(() -> http(
+            final Step s = exchange(
                     "rate-limited",
                     "alice keeps ordering: writes are limited to 3 a minute per user",
                     "alice -> frontend -> orders (CreateOrder)",
                     List.of("frontend", "orders"),
                     shopperCall(HttpMethod.POST, "/shop/orders", alice, "{\"sku\":\"tea\",\"quantity\":1}"),
                     429,
-                    "ratelimit.exceeded"));
+                    "ratelimit.exceeded");
             attempts.add(Integer.toString(s.status()));
             last = s;
             if (s.status() != 201) {
@@ -335,14 +348,14 @@ public final class Scenario {
                 serial(before),
                 before.notAfter());
         final X509Svid after = mesh.awaitRenewal("orders", before, renewalTimeout);
-        final Step call = quietly(() -> http(
+        final Step call = exchange(
                 "cert-renewal",
                 "",
                 "alice -> frontend -> orders (GetOrder)",
                 List.of("frontend", "orders"),
                 shopperCall(HttpMethod.GET, "/shop/orders/1002", alice, null),
                 200,
-                null));
+                null);
         final boolean renewed = after != null
                 && !after.leaf().getSerialNumber().equals(before.leaf().getSerialNumber());
         final String detail = (renewed
@@ -369,21 +382,7 @@ public final class Scenario {
         printOutcome(step);
     }
 
-    private boolean quiet;
-
-    private Step quietly(java.util.function.Supplier<Step> s) {
-        quiet = true;
-        try {
-            return s.get();
-        } finally {
-            quiet = false;
-        }
-    }
-
     private Step record(Step raw) {
-        if (quiet) {
-            return raw;
-        }
         final Step step = withEvidence(raw);
         steps.add(step);
         out.printf(Locale.ROOT, "%n%2d. %s%n    %s%n    %s%n", step.number(), step.title(), step.path(), step.call());
