@@ -54,6 +54,9 @@ class ShopComposeTest {
                     "image " + image + " not found: build the images first with"
                             + " ./mvnw -B -Pimages -Djib.goal=dockerBuild -DskipTests package");
         }
+        assumeTrue(
+                dockerComposeInstalled(),
+                "`docker compose` (the Compose v2 CLI) is not installed: the stack is not run");
         compose = new ComposeContainer(new File("../docker-compose.yml"))
                 .withLocalCompose(true)
                 .withExposedService("frontend", 15006, Wait.forListeningPort())
@@ -70,6 +73,18 @@ class ShopComposeTest {
     static void stopTheStack() {
         if (compose != null) {
             compose.stop();
+        }
+    }
+
+    private static boolean dockerComposeInstalled() {
+        try {
+            final Process p = new ProcessBuilder("docker", "compose", "version")
+                    .redirectErrorStream(true)
+                    .start();
+            p.getInputStream().readAllBytes();
+            return p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS) && p.exitValue() == 0;
+        } catch (java.io.IOException | InterruptedException e) {
+            return false;
         }
     }
 
