@@ -45,6 +45,8 @@ sealed interface AccessLogLine permits AccessLogLine.Call, AccessLogLine.Securit
      * @param reason the stable reason code, or {@code none}
      * @param policy the policy whose rule decided (or would have, in audit mode)
      * @param auditWouldDeny an audit-mode check would have refused this call, which went through
+     * @param jwtIssuer the issuer whose rules rejected the call's token (enforced or audit), if one did
+     * @param jwtFailure what failed about the token, for operators; never any part of the token
      * @param headers the request headers asked for in {@code accessLog.headers}, sensitive ones redacted; null if none
      */
     record Call(
@@ -73,6 +75,8 @@ sealed interface AccessLogLine permits AccessLogLine.Call, AccessLogLine.Securit
             @Nullable String auditPolicy,
             @Nullable String auditRule,
             @Nullable String rateLimit,
+            @Nullable String jwtIssuer,
+            @Nullable String jwtFailure,
             long bytesIn,
             long bytesOut,
             long durationNanos,
@@ -108,6 +112,8 @@ sealed interface AccessLogLine permits AccessLogLine.Call, AccessLogLine.Securit
             Json.field(sb, "audit_policy", auditPolicy);
             Json.field(sb, "audit_rule", auditRule);
             Json.field(sb, "rate_limit", rateLimit);
+            Json.field(sb, "jwt_issuer", jwtIssuer);
+            Json.field(sb, "jwt_failure", jwtFailure);
             Json.field(sb, "bytes_in", bytesIn);
             Json.field(sb, "bytes_out", bytesOut);
             Json.name(sb, "duration_ms");

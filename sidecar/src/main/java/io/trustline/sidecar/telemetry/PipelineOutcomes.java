@@ -1,15 +1,17 @@
 package io.trustline.sidecar.telemetry;
 
 import com.linecorp.armeria.server.ServiceRequestContext;
+import io.trustline.sidecar.jwt.JwtAuthenticationService;
+import io.trustline.sidecar.jwt.JwtFailure;
 import io.trustline.sidecar.ratelimit.RateLimitOutcome;
 import io.trustline.sidecar.ratelimit.RateLimitService;
 import org.jspecify.annotations.Nullable;
 
 /**
  * What the JWT and rate-limit stages report about a call, read from their typed attributes for the span, the access
- * log and the metrics; wiring a new stage's attribute means changing only this class. The JWT stage's outcome needs
- * no reader here: a verified user is {@code VerifiedToken.ATTR} and a rejected token is the request's refusal,
- * whose reason code ({@code jwt.*}) is recorded for every refusal.
+ * log and the metrics; wiring a new stage's attribute means changing only this class. A verified user is
+ * {@code VerifiedToken.ATTR}; a rejected token is the request's refusal (its {@code jwt.*} reason code) plus
+ * {@link JwtAuthenticationService#FAILURE}, which says what failed without any part of the token.
  */
 final class PipelineOutcomes {
 
@@ -22,11 +24,20 @@ final class PipelineOutcomes {
         return outcome != null ? outcome.limit() : null;
     }
 
+    /** Why the call's token was not accepted (enforced or audit), or null. */
+    static @Nullable JwtFailure jwtFailure(ServiceRequestContext ctx) {
+        return ctx.attr(JwtAuthenticationService.FAILURE);
+    }
+
     /**
      * The reason code of an audit-mode check other than authorization (whose audit decision is read directly) that
-     * would have refused a call that went through; null when none would have.
+     * would have refused a call that went through: a JWT requirement or a rate limit; null when none would have.
      */
     static @Nullable String auditReason(ServiceRequestContext ctx) {
+        final JwtFailure jwt = ctx.attr(JwtAuthenticationService.FAILURE);
+        if (jwt != null && jwt.audited()) {
+            return jwt.reason().code();
+        }
         final RateLimitOutcome outcome = ctx.attr(RateLimitService.OUTCOME);
         if (outcome == null || outcome.refused()) {
             return null;

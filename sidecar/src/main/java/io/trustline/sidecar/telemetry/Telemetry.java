@@ -22,6 +22,7 @@ import io.trustline.sidecar.config.SidecarConfig.RouteConfig;
 import io.trustline.sidecar.identity.PeerIdentity;
 import io.trustline.sidecar.inbound.AuthorizationService;
 import io.trustline.sidecar.inbound.RequestHygieneService;
+import io.trustline.sidecar.jwt.JwtFailure;
 import io.trustline.sidecar.jwt.VerifiedToken;
 import io.trustline.sidecar.outbound.OutboundService;
 import io.trustline.sidecar.refusal.Refusal;
@@ -61,6 +62,8 @@ public final class Telemetry implements AutoCloseable {
     static final AttributeKey<String> AUDIT_RULE = AttributeKey.stringKey("trustline.audit.rule");
     static final AttributeKey<String> RATE_LIMIT = AttributeKey.stringKey("trustline.ratelimit.name");
     static final AttributeKey<String> ROUTE = AttributeKey.stringKey("trustline.route");
+    static final AttributeKey<String> JWT_ISSUER = AttributeKey.stringKey("trustline.jwt.issuer");
+    static final AttributeKey<String> JWT_FAILURE = AttributeKey.stringKey("trustline.jwt.failure");
 
     /** Decision tag values (closed set). */
     static final String ALLOW = "allow";
@@ -164,6 +167,7 @@ public final class Telemetry implements AutoCloseable {
         final Refusal refusal = ctx.attr(Refusals.REFUSAL);
         final Decision authz = ctx.attr(AuthorizationService.DECISION);
         final String rateLimit = PipelineOutcomes.rateLimit(ctx);
+        final JwtFailure jwtFailure = PipelineOutcomes.jwtFailure(ctx);
         final int status = log.responseHeaders().status().code();
         final String decision;
         final String reason;
@@ -206,6 +210,10 @@ public final class Telemetry implements AutoCloseable {
             setIfPresent(span, PRINCIPAL, principal);
             setIfPresent(span, ROUTE, route);
             setIfPresent(span, RATE_LIMIT, rateLimit);
+            if (jwtFailure != null) {
+                setIfPresent(span, JWT_ISSUER, jwtFailure.issuer());
+                span.setAttribute(JWT_FAILURE, jwtFailure.detail());
+            }
             if (authz != null && authz.rule() != null) {
                 span.setAttribute(POLICY, authz.policy());
                 span.setAttribute(RULE, authz.rule());
@@ -271,6 +279,8 @@ public final class Telemetry implements AutoCloseable {
                     audit != null ? audit.policy() : null,
                     audit != null ? audit.rule() : null,
                     rateLimit,
+                    jwtFailure != null ? jwtFailure.issuer() : null,
+                    jwtFailure != null ? jwtFailure.detail() : null,
                     log.requestLength(),
                     log.responseLength(),
                     durationNanos,

@@ -41,6 +41,8 @@ class AccessLogLineTest {
                 null,
                 null,
                 null,
+                null,
+                null,
                 12,
                 91,
                 1_234_567,
@@ -75,6 +77,7 @@ class AccessLogLineTest {
                         "reason",
                         "policy",
                         "audit_would_deny",
+                        "jwt_failure",
                         "bytes_in",
                         "bytes_out");
     }
