@@ -45,7 +45,6 @@ final class PenaltyBox {
     private final Cache<String, Failures> failures;
     private final Cache<String, Box> boxes;
     private final Counter entered;
-    private final Ticker ticker;
     /** Entry log lines: 20 at once, then 10 a second; a flood of boxed addresses cannot flood the log. */
     private final TokenBucket logBudget;
 
@@ -60,7 +59,6 @@ final class PenaltyBox {
         durationNanos = penalty.duration().toNanos();
         boxedBucket = penalty.rate().map(r -> BucketSpec.of(r, penalty.burst())).orElse(null);
         audit = penalty.mode() == Mode.AUDIT;
-        this.ticker = ticker;
         logBudget = new TokenBucket(BucketSpec.of(20, TimeUnit.MILLISECONDS.toNanos(100)), ticker.read());
         failures = Caffeine.newBuilder()
                 .maximumSize(maxKeys)
@@ -162,14 +160,17 @@ final class PenaltyBox {
     }
 
     private void box(String caller, long now) {
-        final Box old = boxes.getIfPresent(caller);
-        final boolean renewal = old != null && old.until - now > 0;
-        final TokenBucket bucket =
-                renewal ? old.bucket : boxedBucket != null ? new TokenBucket(boxedBucket, now) : null;
-        boxes.put(caller, new Box(now + durationNanos, bucket));
-        if (!renewal) {
+        final boolean[] renewal = new boolean[1];
+        // Atomic per caller, so that two failures tripping at once enter (and log) once.
+        boxes.asMap().compute(caller, (k, old) -> {
+            renewal[0] = old != null && old.until - now > 0;
+            final TokenBucket bucket =
+                    renewal[0] ? old.bucket : boxedBucket != null ? new TokenBucket(boxedBucket, now) : null;
+            return new Box(now + durationNanos, bucket);
+        });
+        if (!renewal[0]) {
             entered.increment();
-            if (logBudget.tryAcquire(ticker.read()) < 0) {
+            if (logBudget.tryAcquire(now) < 0) {
                 unlogged.incrementAndGet();
                 return;
             }
@@ -196,7 +197,7 @@ final class PenaltyBox {
         }
     }
 
-    /** Boxed callers now (an estimate; for metrics and tests). */
+    /** Boxed callers now (an estimate, after pending evictions; for tests). */
     long boxedCount() {
         boxes.cleanUp();
         return boxes.estimatedSize();

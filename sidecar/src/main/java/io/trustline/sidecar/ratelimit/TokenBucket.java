@@ -70,10 +70,4 @@ public final class TokenBucket {
     public void refund() {
         FULL_AT.getAndAdd(this, -spec.nanosPerToken());
     }
-
-    /** Nanoseconds until the bucket is full again, without taking anything. */
-    public long debt(long now) {
-        final long d = (long) FULL_AT.getVolatile(this) - now;
-        return d > 0 ? d : 0;
-    }
 }
