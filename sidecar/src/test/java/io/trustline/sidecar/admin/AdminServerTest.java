@@ -161,13 +161,19 @@ class AdminServerTest {
     void policyReloadWithTheTokenReportsTheOutcomeAndFileErrors() throws Exception {
         Files.writeString(dir.resolve("policies/orders.yaml"), "apiVersion: trustline.io/v1\nkind: Policy\n");
         final AggregatedHttpResponse rejected = post("/policy/reload", "Bearer " + ADMIN_TOKEN);
-        assertThat(rejected.status()).isEqualTo(HttpStatus.UNPROCESSABLE_ENTITY);
-        assertThat(json(rejected).get("outcome").asText()).isEqualTo("failure");
-        assertThat(json(rejected).get("errors").get(0).asText()).contains("orders.yaml:");
+        // The store's file watcher may have seen the bad file first; then this reload finds nothing new.
+        if (rejected.status() == HttpStatus.OK) {
+            assertThat(json(rejected).get("outcome").asText()).isEqualTo("unchanged");
+        } else {
+            assertThat(rejected.status()).isEqualTo(HttpStatus.UNPROCESSABLE_ENTITY);
+            assertThat(json(rejected).get("outcome").asText()).isEqualTo("failure");
+            assertThat(json(rejected).get("errors").get(0).asText()).contains("orders.yaml:");
+        }
+        final JsonNode lastReload = json(get("/policy")).get("lastReload");
+        assertThat(lastReload.get("outcome").asText()).isEqualTo("failure");
+        assertThat(lastReload.get("errors").get(0).asText()).contains("orders.yaml:");
         // The last good policy stays in force, and the service stays ready.
         assertThat(get("/readyz").status()).isEqualTo(HttpStatus.OK);
-        assertThat(json(get("/policy")).get("lastReload").get("outcome").asText())
-                .isEqualTo("failure");
     }
 
     @Test
