@@ -1,5 +1,6 @@
 package io.trustline.sidecar.identity;
 
+import io.netty.handler.ssl.ResumableX509ExtendedTrustManager;
 import io.trustline.ca.SpiffeId;
 import io.trustline.ca.SvidValidationException;
 import java.net.Socket;
@@ -14,7 +15,7 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * the current trust bundle (chain, exactly one URI SAN, not a CA, within validity). On success the peer's identity
  * is stored on the TLS session, so requests on the connection need no certificate parsing.
  */
-final class SpiffeTrustManager extends X509ExtendedTrustManager {
+final class SpiffeTrustManager extends X509ExtendedTrustManager implements ResumableX509ExtendedTrustManager {
 
     /** Session value under which the handshake leaves the {@link PeerIdentity}. */
     static final String PEER_SESSION_KEY = "io.trustline.peer";
@@ -44,6 +45,21 @@ final class SpiffeTrustManager extends X509ExtendedTrustManager {
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
         verify(chain);
+    }
+
+    /**
+     * A resumed TLS session skips the certificate exchange; Netty hands us the chain remembered with the session.
+     * It is validated again, now and against the current bundle (a certificate that expired, or a root that was
+     * rotated out, since the first handshake no longer counts), and the identity goes on the new session.
+     */
+    @Override
+    public void resumeClientTrusted(X509Certificate[] chain, SSLEngine engine) throws CertificateException {
+        engine.getSession().putValue(PEER_SESSION_KEY, verify(chain));
+    }
+
+    @Override
+    public void resumeServerTrusted(X509Certificate[] chain, SSLEngine engine) throws CertificateException {
+        throw new CertificateException("this trust manager only verifies clients");
     }
 
     PeerIdentity verify(X509Certificate[] chain) throws CertificateException {
