@@ -128,7 +128,7 @@ public final class Sidecar implements AutoCloseable {
     private InboundPipeline.Stages inboundStages() {
         return new InboundPipeline.Stages(
                 TelemetryService.newInboundDecorator(telemetry)::apply, // spans, metrics, access log around all
-                PeerIdentityService.newDecorator(tls)::apply,
+                PeerIdentityService.newDecorator(tls, meters)::apply,
                 RequestHygieneService.newDecorator(config.inbound().limits().maxRequestBodyBytes())::apply,
                 RateLimitService.newDecorator(rateLimits, RateLimitService.Phase.PEER)::apply,
                 JwtAuthenticationService.newDecorator(jwt)::apply,

@@ -92,6 +92,13 @@ class InboundLimitsTest {
         // No verified peer: the app gets no XFCC at all, and never the forged one.
         assertThat(headers.has("x-forwarded-client-cert")).isFalse();
         assertThat(headers.get("x-forwarded-proto").asText()).isEqualTo("http");
+        // Plaintext in permissive mode is counted, for the operator watching a migration.
+        final String metrics = WebClient.of("http://127.0.0.1:" + mesh.backend.adminPort())
+                .get("/metrics")
+                .aggregate()
+                .join()
+                .contentUtf8();
+        assertThat(metrics).containsPattern("(?m)^trustline_inbound_plaintext_requests_total [1-9]");
     }
 
     @Test

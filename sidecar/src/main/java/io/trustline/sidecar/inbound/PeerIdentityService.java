@@ -7,14 +7,16 @@ import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import com.linecorp.armeria.server.SimpleDecoratingHttpService;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.trustline.sidecar.identity.MeshTls;
 import io.trustline.sidecar.identity.PeerIdentity;
 import io.trustline.sidecar.refusal.Refusal;
 import io.trustline.sidecar.refusal.RefusalKind;
 import io.trustline.sidecar.refusal.Refusals;
+import io.trustline.sidecar.telemetry.MetricNames;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,21 +32,26 @@ public final class PeerIdentityService extends SimpleDecoratingHttpService {
 
     static final Refusal NO_PEER = Refusal.of(RefusalKind.UNAUTHENTICATED, "peer.unauthenticated");
 
-    public static Function<? super HttpService, PeerIdentityService> newDecorator(MeshTls tls) {
-        return delegate -> new PeerIdentityService(delegate, tls);
+    /** Identifies peers with {@code tls}; plaintext requests are counted in {@code meters}. */
+    public static Function<? super HttpService, PeerIdentityService> newDecorator(MeshTls tls, MeterRegistry meters) {
+        final Counter plaintext = Counter.builder(MetricNames.PLAINTEXT_REQUESTS)
+                .description("Plaintext requests accepted by a permissive inbound listener")
+                .register(meters);
+        return delegate -> new PeerIdentityService(delegate, tls, plaintext);
     }
 
     private final MeshTls tls;
-    private final LongAdder plaintextRequests = new LongAdder();
+    private final Counter plaintextRequests;
     /** Remote addresses (ip:port, i.e. connections) already logged as plaintext; bounded so a flood costs nothing. */
     private final Cache<InetSocketAddress, Boolean> loggedPlaintext = Caffeine.newBuilder()
             .maximumSize(10_000)
             .expireAfterAccess(Duration.ofMinutes(10))
             .build();
 
-    PeerIdentityService(HttpService delegate, MeshTls tls) {
+    PeerIdentityService(HttpService delegate, MeshTls tls, Counter plaintextRequests) {
         super(delegate);
         this.tls = tls;
+        this.plaintextRequests = plaintextRequests;
     }
 
     @Override
@@ -63,10 +70,5 @@ public final class PeerIdentityService extends SimpleDecoratingHttpService {
             }
         }
         return unwrap().serve(ctx, req);
-    }
-
-    /** Requests that arrived without TLS (permissive mode); exported as a metric. */
-    public long plaintextRequests() {
-        return plaintextRequests.sum();
     }
 }
