@@ -204,9 +204,8 @@ public final class Sidecar implements AutoCloseable {
         }
         sb.tlsProvider(tls.serverTlsProvider(), tls.serverTlsConfig());
         applyLimits(sb, in.limits());
-        protectFromOverload(sb, in.limits(), "inbound");
         sb.maxConnectionAge(maxConnectionAge);
-        sb.serviceUnder("/", chain);
+        sb.serviceUnder("/", protectFromOverload(chain, in.limits(), "inbound"));
         return sb.build();
     }
 
@@ -215,9 +214,8 @@ public final class Sidecar implements AutoCloseable {
         final ServerBuilder sb = Server.builder();
         sb.port(out.listen().toSocketAddress(), SessionProtocol.HTTP);
         applyLimits(sb, out.limits());
-        protectFromOverload(sb, out.limits(), "outbound");
         sb.absoluteUriTransformer(OutboundService::absoluteUriToPath);
-        sb.serviceUnder("/", service);
+        sb.serviceUnder("/", protectFromOverload(service, out.limits(), "outbound"));
         return sb.build();
     }
 
@@ -236,16 +234,21 @@ public final class Sidecar implements AutoCloseable {
         }
     }
 
-    /** Caps the listener's requests in flight and waiting (503 beyond), whatever the policy says. */
-    private void protectFromOverload(ServerBuilder sb, Limits limits, String listener) {
-        if (limits.maxConcurrentRequests() > 0) {
-            sb.decorator(ConcurrencyLimitingService.newDecorator(
-                    listener,
-                    limits.maxConcurrentRequests(),
-                    limits.maxPendingRequests(),
-                    limits.pendingTimeout(),
-                    meters));
+    /**
+     * Caps the listener's requests in flight and waiting (503 beyond), whatever the policy says. It wraps the
+     * listener's whole service directly (not as a route decorator, which would cost a route lookup per request).
+     */
+    private HttpService protectFromOverload(HttpService service, Limits limits, String listener) {
+        if (limits.maxConcurrentRequests() == 0) {
+            return service;
         }
+        return ConcurrencyLimitingService.newDecorator(
+                        listener,
+                        limits.maxConcurrentRequests(),
+                        limits.maxPendingRequests(),
+                        limits.pendingTimeout(),
+                        meters)
+                .apply(service);
     }
 
     /** Policy version and reloads, certificate expiry and renewals, open connections: see MetricNames. */
