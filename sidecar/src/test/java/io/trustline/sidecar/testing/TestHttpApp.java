@@ -4,11 +4,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.linecorp.armeria.common.HttpData;
 import com.linecorp.armeria.common.HttpResponse;
-import com.linecorp.armeria.common.HttpResponseWriter;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.ResponseHeaders;
 import com.linecorp.armeria.common.SessionProtocol;
+import com.linecorp.armeria.common.stream.StreamMessage;
 import com.linecorp.armeria.server.Server;
 import java.time.Duration;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -59,12 +59,16 @@ public final class TestHttpApp implements AutoCloseable {
                 })
                 .service("/download", (ctx, req) -> {
                     record(ctx.path());
+                    // A demand-driven stream of references to one chunk: the app streams without buffering the body.
                     final long total = Long.parseLong(ctx.queryParam("bytes"));
-                    final HttpResponseWriter res = HttpResponse.streaming();
-                    res.write(ResponseHeaders.of(HttpStatus.OK));
-                    final byte[] chunk = new byte[64 * 1024];
-                    writeChunks(res, chunk, total);
-                    return res;
+                    final int chunk = 64 * 1024;
+                    final HttpData data = HttpData.wrap(new byte[chunk]);
+                    final HttpData[] parts = new HttpData[(int) ((total + chunk - 1) / chunk)];
+                    for (int i = 0; i < parts.length; i++) {
+                        final long left = total - (long) i * chunk;
+                        parts[i] = left >= chunk ? data : HttpData.wrap(new byte[(int) left]);
+                    }
+                    return HttpResponse.of(ResponseHeaders.of(HttpStatus.OK), StreamMessage.of(parts));
                 })
                 .service("/upload", (ctx, req) -> {
                     record(ctx.path());
@@ -102,24 +106,6 @@ public final class TestHttpApp implements AutoCloseable {
                 })
                 .build();
         server.start().join();
-    }
-
-    private static void writeChunks(HttpResponseWriter res, byte[] chunk, long remaining) {
-        // Write only when the consumer has room, so the app itself streams without buffering everything.
-        long left = remaining;
-        while (left > 0) {
-            final int n = (int) Math.min(chunk.length, left);
-            if (!res.tryWrite(HttpData.wrap(chunk, 0, n))) {
-                return;
-            }
-            left -= n;
-            if (left > 0 && !res.isEmpty()) {
-                final long rest = left;
-                res.whenConsumed().thenRun(() -> writeChunks(res, chunk, rest));
-                return;
-            }
-        }
-        res.close();
     }
 
     private void record(String path) {
