@@ -24,9 +24,10 @@ C="$BENCH_CERTS"
 source "$C/claims.env"
 
 # The JVM flags every run uses (quoted in the benchmark notes): a small fixed heap, serial GC (no GC threads
-# competing with the event loops on 2 cores), two event loops per sidecar.
+# competing with the event loops on 2 cores), one event loop per sidecar (two sidecars, the load tool and the app
+# share 2 cores; a second event loop per sidecar measured ~10% more CPU per request).
 JVM_FLAGS=(${TRUSTLINE_JVM_FLAGS:--Xms64m -Xmx64m -XX:+UseSerialGC -Xss512k -XX:ReservedCodeCacheSize=64m
-  -XX:MaxMetaspaceSize=128m -Dcom.linecorp.armeria.numCommonWorkers=2})
+  -XX:MaxMetaspaceSize=128m -Dcom.linecorp.armeria.numCommonWorkers=1})
 
 cat > "$WORK/inbound.yaml" <<YAML
 service: server
@@ -54,6 +55,7 @@ spec:
       audiences: ["$JWT_AUD"]
       algorithms: [RS256, ES256]
       jwksFile: $C/jwks.json
+      required: true              # a call without a token is 401, as the HAProxy peer answers
   rules:
     - name: client-reads-api
       action: allow

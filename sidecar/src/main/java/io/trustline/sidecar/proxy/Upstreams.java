@@ -3,8 +3,10 @@ package io.trustline.sidecar.proxy;
 import com.linecorp.armeria.client.ClientFactory;
 import com.linecorp.armeria.client.Endpoint;
 import com.linecorp.armeria.client.HttpClient;
+import com.linecorp.armeria.client.HttpPreprocessor;
 import com.linecorp.armeria.client.WebClient;
 import com.linecorp.armeria.common.SessionProtocol;
+import com.linecorp.armeria.server.ServiceRequestContext;
 import io.trustline.sidecar.config.HostPort;
 import io.trustline.sidecar.config.SidecarConfig.AppProtocol;
 import io.trustline.sidecar.config.SidecarConfig.Limits;
@@ -39,7 +41,19 @@ public final class Upstreams {
     }
 
     private static WebClient newClient(ClientFactory factory, SessionProtocol protocol, HostPort target) {
-        return WebClient.builder(protocol, Endpoint.of(target.host(), target.port()))
+        final Endpoint endpoint = Endpoint.of(target.host(), target.port());
+        final HttpPreprocessor sameEventLoop = (delegate, ctx, req) -> {
+            ctx.setSessionProtocol(protocol);
+            ctx.setEndpointGroup(endpoint);
+            // Run the upstream call on the event loop that serves the incoming request: no hand-off between
+            // threads per request, and each event loop keeps its own upstream connections.
+            final ServiceRequestContext root = ctx.root();
+            if (root != null) {
+                ctx.setEventLoop(root.eventLoop().withoutContext());
+            }
+            return delegate.execute(ctx, req);
+        };
+        return WebClient.builder(sameEventLoop)
                 .factory(factory)
                 // Armeria's 10 s response timeout and 10 MiB cap would cut long streams and large bodies.
                 .responseTimeout(Duration.ZERO)
