@@ -2,6 +2,8 @@ package io.trustline.policy;
 
 import io.trustline.policy.model.Action;
 import io.trustline.policy.model.ClaimCondition;
+import io.trustline.policy.model.Cors;
+import io.trustline.policy.model.Deprecation;
 import io.trustline.policy.model.Durations;
 import io.trustline.policy.model.IpBlock;
 import io.trustline.policy.model.JwksCache;
@@ -16,6 +18,9 @@ import io.trustline.policy.model.RateLimit;
 import io.trustline.policy.model.RateLimitKey;
 import io.trustline.policy.model.RateLimitMatch;
 import io.trustline.policy.model.RateOverride;
+import io.trustline.policy.model.RegexMatch;
+import io.trustline.policy.model.ReplayGuard;
+import io.trustline.policy.model.RequestLimits;
 import io.trustline.policy.model.Rule;
 import io.trustline.policy.model.Source;
 import io.trustline.policy.model.StringMatch;
@@ -35,6 +40,11 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
@@ -69,6 +79,14 @@ public final class PolicyParser {
             Pattern.compile("([A-Za-z_][A-Za-z0-9_]*\\.)*[A-Za-z_][A-Za-z0-9_]*/[A-Za-z_][A-Za-z0-9_]*");
     private static final Pattern GRPC_CHARS = Pattern.compile("[A-Za-z0-9_./]*");
     private static final Pattern QUERY_PARAM = Pattern.compile("[A-Za-z0-9._~-]{1,100}");
+    /** A query parameter name as a regex key: decoded names may hold any printable character. */
+    private static final Pattern QUERY_NAME = Pattern.compile("[\\x21-\\x7e]{1,100}");
+    /** A serialised origin as browsers send it: scheme, lower-case host, optional port; no path. */
+    private static final Pattern ORIGIN = Pattern.compile(
+            "https?://(([a-z0-9]([-a-z0-9]*[a-z0-9])?)(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*|\\[[0-9a-f:.]+\\])(:[0-9]{1,5})?");
+    /** Request headers a browser sets itself, which a page can never send (so listing them is a mistake). */
+    private static final Set<String> FORBIDDEN_REQUEST_HEADERS =
+            Set.of("host", "origin", "cookie", "content-length", "connection", "referer", "te", "upgrade");
     /** Headers a claim may not be copied into: they carry routing, identity or framing. */
     private static final Set<String> RESERVED_HEADERS = Set.of(
             "authorization",
@@ -128,6 +146,9 @@ public final class PolicyParser {
         Map<String, JwtProvider> issuers = new HashMap<>();
         Map<String, RateLimit> limits = new HashMap<>();
         Map<String, Penalty> penalties = new HashMap<>();
+        Map<String, Cors> cors = new HashMap<>();
+        Map<String, RequestLimits> requestLimits = new HashMap<>();
+        Map<String, Deprecation> deprecations = new HashMap<>();
         for (Policy p : policies) {
             Policy other = byName.putIfAbsent(p.name(), p);
             if (other != null) {
@@ -160,6 +181,34 @@ public final class PolicyParser {
                             p.penalty().get().origin(),
                             "penalty: a second penalty box for service '" + p.service() + "' (first at "
                                     + first.origin() + "; expected: at most one per service)"));
+                }
+            }
+            if (p.cors().isPresent()) {
+                Cors first = cors.putIfAbsent(p.service(), p.cors().get());
+                if (first != null) {
+                    errors.add(at(
+                            p.cors().get().origin(),
+                            "cors: a second CORS section for service '" + p.service() + "' (first at " + first.origin()
+                                    + "; expected: at most one per service)"));
+                }
+            }
+            if (p.requestLimits().isPresent()) {
+                RequestLimits first =
+                        requestLimits.putIfAbsent(p.service(), p.requestLimits().get());
+                if (first != null) {
+                    errors.add(at(
+                            p.requestLimits().get().origin(),
+                            "requestLimits: a second requestLimits section for service '" + p.service() + "' (first at "
+                                    + first.origin() + "; expected: at most one per service)"));
+                }
+            }
+            for (Deprecation d : p.deprecations()) {
+                Deprecation first = deprecations.putIfAbsent(p.service() + '\n' + d.name(), d);
+                if (first != null) {
+                    errors.add(at(
+                            d.origin(),
+                            "deprecations.name: duplicate deprecation name '" + d.name() + "' for service '"
+                                    + p.service() + "' (first at " + first.origin() + ")"));
                 }
             }
         }
@@ -221,7 +270,17 @@ public final class PolicyParser {
             if (spec == null) {
                 return null;
             }
-            spec.allowOnly("service", "mode", "jwt", "rules", "rateLimits", "penalty");
+            spec.allowOnly(
+                    "service",
+                    "mode",
+                    "jwt",
+                    "rules",
+                    "rateLimits",
+                    "penalty",
+                    "cors",
+                    "requestLimits",
+                    "deprecations");
+            int warningsBefore = problems.warningCount();
             String service = spec.requiredString("service");
             if (service != null && !SERVICE.matcher(service).matches()) {
                 problems.add(
@@ -235,6 +294,9 @@ public final class PolicyParser {
             checkUniqueRuleNames(spec);
             List<RateLimit> limits = sectionList(spec, "rateLimits", n -> rateLimit(n));
             Penalty penalty = spec.has("penalty") ? penalty(spec.node("penalty")) : null;
+            Cors cors = spec.has("cors") ? cors(spec.node("cors")) : null;
+            RequestLimits requestLimits = spec.has("requestLimits") ? requestLimits(spec.node("requestLimits")) : null;
+            List<Deprecation> deprecations = sectionList(spec, "deprecations", n -> deprecation(n));
             if (name == null || service == null) {
                 return null;
             }
@@ -246,6 +308,10 @@ public final class PolicyParser {
                     rules,
                     limits,
                     Optional.ofNullable(penalty),
+                    Optional.ofNullable(cors),
+                    Optional.ofNullable(requestLimits),
+                    deprecations,
+                    problems.warningsFrom(warningsBefore),
                     origin(doc.location()));
         }
 
@@ -363,6 +429,12 @@ public final class PolicyParser {
                 to = target(toFields);
             }
             List<ClaimCondition> when = f.optionalList("when", this::claimCondition);
+            if (to.hasRegex() && action == Action.ALLOW) {
+                problems.add(
+                        f.node("to"),
+                        "rules.to: pathRegex, queryRegex and headerRegex are for deny rules (expected: action: deny;"
+                                + " allow with exact, prefix or suffix matches)");
+            }
             if (name == null || action == null || problems.count() != before) {
                 return null;
             }
@@ -400,7 +472,18 @@ public final class PolicyParser {
         }
 
         private Target target(Fields f) {
-            f.allowOnly("methods", "notMethods", "paths", "notPaths", "grpc", "notGrpc", "headers", "notHeaders");
+            f.allowOnly(
+                    "methods",
+                    "notMethods",
+                    "paths",
+                    "notPaths",
+                    "grpc",
+                    "notGrpc",
+                    "headers",
+                    "notHeaders",
+                    "pathRegex",
+                    "queryRegex",
+                    "headerRegex");
             return new Target(
                     orEmpty(f.optionalList("methods", x -> method(x, f.name("methods")))),
                     orEmpty(f.optionalList("notMethods", x -> method(x, f.name("notMethods")))),
@@ -409,7 +492,59 @@ public final class PolicyParser {
                     orEmpty(f.optionalList("grpc", x -> grpcPattern(x, f.name("grpc")))),
                     orEmpty(f.optionalList("notGrpc", x -> grpcPattern(x, f.name("notGrpc")))),
                     headers(f, "headers"),
-                    headers(f, "notHeaders"));
+                    headers(f, "notHeaders"),
+                    orEmpty(f.optionalList("pathRegex", x -> regex(x, f.name("pathRegex")))),
+                    regexMap(f, "queryRegex", true),
+                    regexMap(f, "headerRegex", false));
+        }
+
+        private @Nullable RegexMatch regex(YamlNode n, String name) {
+            String s = Fields.string(n, name, problems);
+            if (s == null) {
+                return null;
+            }
+            try {
+                return RegexMatch.compile(s);
+            } catch (IllegalArgumentException e) {
+                problems.add(n, name + ": " + e.getMessage());
+                return null;
+            }
+        }
+
+        /** {@code queryRegex} (parameter names, {@code *} for any) or {@code headerRegex} (header names). */
+        private Map<String, List<RegexMatch>> regexMap(Fields parent, String key, boolean query) {
+            Fields f = nonEmptyMap(parent, key, query ? "no query constraint" : "no header constraint");
+            if (f == null) {
+                return Map.of();
+            }
+            Map<String, List<RegexMatch>> out = new LinkedHashMap<>();
+            for (YamlMap.Entry e : f.map().entries().values()) {
+                String name = query ? e.key() : e.key().toLowerCase(Locale.ROOT);
+                boolean ok = query
+                        ? QUERY_NAME.matcher(name).matches()
+                        : HEADER.matcher(name).matches();
+                if (!ok) {
+                    problems.add(
+                            e.keyLocation(),
+                            f.name(e.key()) + ": '" + e.key()
+                                    + (query
+                                            ? "' (expected: a query parameter name as decoded, or '*' for any)"
+                                            : "' (expected: an HTTP header name)"));
+                    continue;
+                }
+                if (out.containsKey(name)) {
+                    problems.add(
+                            e.keyLocation(),
+                            f.name(e.key()) + ": '" + name + "' listed twice (names are case-insensitive)");
+                    continue;
+                }
+                List<RegexMatch> values =
+                        Fields.list(e.value(), f.name(e.key()), problems, x -> regex(x, f.name(e.key())));
+                if (values != null) {
+                    out.put(name, values);
+                }
+            }
+            return out;
         }
 
         private Map<String, List<StringMatch>> headers(Fields parent, String key) {
@@ -617,6 +752,7 @@ public final class PolicyParser {
                     "required",
                     "maxTokenBytes",
                     "jwksCache",
+                    "replay",
                     "mode");
             String issuer = f.requiredString("issuer");
             List<String> audiences = null;
@@ -662,6 +798,7 @@ public final class PolicyParser {
             Long maxBytes = f.optionalLong("maxTokenBytes", 256, 65536);
             JwksCache cache = jwksCache(f);
             Mode mode = entryMode(f);
+            ReplayGuard replay = f.has("replay") ? replay(f.node("replay"), mode) : null;
             if (issuer == null || audiences == null || problems.count() != before) {
                 return null;
             }
@@ -680,8 +817,303 @@ public final class PolicyParser {
                     required != null && required,
                     maxBytes == null ? JwtProvider.DEFAULT_MAX_TOKEN_BYTES : maxBytes.intValue(),
                     cache,
+                    Optional.ofNullable(replay),
                     mode,
                     origin(n.location()));
+        }
+
+        /** {@code jwt[].replay}; its mode is audit when the issuer's is. */
+        private @Nullable ReplayGuard replay(YamlNode n, Mode issuerMode) {
+            Fields f = Fields.of(n, "jwt.replay", problems);
+            if (f == null) {
+                return null;
+            }
+            int before = problems.count();
+            f.allowOnly("maxUses", "window", "requireJti", "mode");
+            Long maxUses = f.optionalLong("maxUses", 1, 1_000_000);
+            Duration window = duration(f, "window", null, Duration.ofSeconds(1), Duration.ofDays(1));
+            Boolean requireJti = f.optionalBoolean("requireJti");
+            Mode mode = mode(f, "mode", issuerMode);
+            if (issuerMode == Mode.AUDIT && mode == Mode.ENFORCE && f.has("mode")) {
+                problems.add(
+                        f.node("mode"),
+                        "jwt.replay.mode: enforce inside an issuer or policy in audit mode (expected: audit, or no mode)");
+            }
+            if (problems.count() != before) {
+                return null;
+            }
+            return new ReplayGuard(
+                    maxUses == null ? 1 : maxUses.intValue(),
+                    Optional.ofNullable(window),
+                    requireJti == null || requireJti,
+                    mode);
+        }
+
+        // ---- cors ----
+
+        private @Nullable Cors cors(YamlNode n) {
+            Fields f = Fields.of(n, "cors", problems);
+            if (f == null) {
+                return null;
+            }
+            int before = problems.count();
+            f.allowOnly(
+                    "allowOrigins",
+                    "allowMethods",
+                    "allowHeaders",
+                    "exposeHeaders",
+                    "maxAge",
+                    "allowCredentials",
+                    "mode");
+            if (!f.has("allowOrigins")) {
+                f.required("allowOrigins");
+            }
+            List<String> origins = orEmpty(f.optionalList("allowOrigins", this::corsOrigin));
+            Set<String> seen = new LinkedHashSet<>();
+            for (String o : origins) {
+                if (!seen.add(o)) {
+                    problems.add(f.node("allowOrigins"), "cors.allowOrigins: '" + o + "' listed twice");
+                }
+            }
+            List<String> methods = orEmpty(f.optionalList("allowMethods", x -> method(x, "cors.allowMethods")));
+            List<String> headers =
+                    orEmpty(f.optionalList("allowHeaders", x -> corsHeader(x, "cors.allowHeaders", true)));
+            List<String> expose =
+                    orEmpty(f.optionalList("exposeHeaders", x -> corsHeader(x, "cors.exposeHeaders", false)));
+            Duration maxAge = duration(f, "maxAge", null, Duration.ZERO, Duration.ofDays(1));
+            Boolean credentials = f.optionalBoolean("allowCredentials");
+            boolean creds = credentials != null && credentials;
+            if (origins.contains(Cors.ANY_ORIGIN)) {
+                if (creds) {
+                    problems.add(
+                            f.node("allowOrigins"),
+                            "cors.allowOrigins: '*' with allowCredentials: true lets any website make credentialed"
+                                    + " calls and read the answers (expected: the origins listed exactly)");
+                } else if (origins.size() > 1) {
+                    problems.add(
+                            f.node("allowOrigins"),
+                            "cors.allowOrigins: '*' beside other origins (expected: '*' alone, or the origins listed"
+                                    + " exactly)");
+                } else {
+                    problems.warn(
+                            f.node("allowOrigins"),
+                            "cors.allowOrigins: '*' lets any website call this service from a browser and read the"
+                                    + " answers (list the origins exactly unless the service is public)");
+                }
+            }
+            Mode mode = entryMode(f);
+            if (problems.count() != before) {
+                return null;
+            }
+            return new Cors(
+                    origins,
+                    methods.isEmpty() ? Cors.DEFAULT_METHODS : methods,
+                    headers,
+                    expose,
+                    Optional.ofNullable(maxAge),
+                    creds,
+                    mode,
+                    origin(n.location()));
+        }
+
+        private @Nullable String corsOrigin(YamlNode n) {
+            String s = Fields.string(n, "cors.allowOrigins", problems);
+            if (s == null) {
+                return null;
+            }
+            if (s.equals(Cors.ANY_ORIGIN)) {
+                return s;
+            }
+            if (s.equals("null")) {
+                problems.add(
+                        n,
+                        "cors.allowOrigins: 'null' is the origin of sandboxed frames, file: pages and redirects, which"
+                                + " any website can produce (expected: scheme://host[:port])");
+                return null;
+            }
+            if (!ORIGIN.matcher(s).matches()) {
+                String hint = s.endsWith("/") || s.indexOf('/', s.indexOf("//") + 2) > 0
+                        ? "; an origin has no path, not even '/'"
+                        : !s.equals(s.toLowerCase(Locale.ROOT)) ? "; browsers send it in lower case" : "";
+                problems.add(
+                        n,
+                        "cors.allowOrigins: '" + s
+                                + "' (expected: http(s)://host[:port] exactly as browsers send it, or" + " '*'" + hint
+                                + ")");
+                return null;
+            }
+            return s;
+        }
+
+        private @Nullable String corsHeader(YamlNode n, String name, boolean request) {
+            String s = Fields.string(n, name, problems);
+            if (s == null) {
+                return null;
+            }
+            String lower = s.toLowerCase(Locale.ROOT);
+            if (!HEADER.matcher(lower).matches()) {
+                problems.add(
+                        n,
+                        name + ": '" + s + "' (expected: an HTTP header name; '*' is not accepted: list the headers)");
+                return null;
+            }
+            if (request && FORBIDDEN_REQUEST_HEADERS.contains(lower)) {
+                problems.add(n, name + ": '" + s + "' is set by the browser itself (expected: a header a page sends)");
+                return null;
+            }
+            return lower;
+        }
+
+        // ---- requestLimits ----
+
+        private @Nullable RequestLimits requestLimits(YamlNode n) {
+            Fields f = nonEmptyMap(n, "requestLimits");
+            if (f == null) {
+                return null;
+            }
+            int before = problems.count();
+            f.allowOnly("maxQueryParams", "maxQueryBytes", "maxHeaderCount", "mode");
+            Long params = f.optionalLong("maxQueryParams", 1, 10_000);
+            Long bytes = f.optionalLong("maxQueryBytes", 1, 1_048_576);
+            Long headers = f.optionalLong("maxHeaderCount", 1, 10_000);
+            if (!f.has("maxQueryParams") && !f.has("maxQueryBytes") && !f.has("maxHeaderCount")) {
+                problems.add(
+                        n,
+                        "requestLimits: no limit (expected: at least one of maxQueryParams, maxQueryBytes, maxHeaderCount)");
+            }
+            Mode mode = entryMode(f);
+            if (problems.count() != before) {
+                return null;
+            }
+            return new RequestLimits(
+                    params == null ? 0 : params.intValue(),
+                    bytes == null ? 0 : bytes.intValue(),
+                    headers == null ? 0 : headers.intValue(),
+                    mode,
+                    origin(n.location()));
+        }
+
+        private @Nullable Fields nonEmptyMap(YamlNode n, String name) {
+            Fields f = Fields.of(n, name, problems);
+            if (f != null && f.isEmpty()) {
+                problems.add(n, name + ": empty (expected: at least one field; omit '" + name + "' for none)");
+                return null;
+            }
+            return f;
+        }
+
+        // ---- deprecations ----
+
+        private @Nullable Deprecation deprecation(YamlNode n) {
+            Fields f = Fields.of(n, "deprecations", problems);
+            if (f == null) {
+                return null;
+            }
+            int before = problems.count();
+            f.allowOnly("name", "match", "deprecated", "sunset", "link", "afterSunset", "mode");
+            String name = f.requiredString("name");
+            if (name != null && !RULE_NAME.matcher(name).matches()) {
+                problems.add(
+                        f.node("name"),
+                        "deprecations.name: '" + name
+                                + "' (expected: letters, digits, '-', '_' and '.', up to 128 characters)");
+            }
+            RateLimitMatch match = null;
+            if (f.required("match") != null) {
+                Fields m = nonEmptyMap(f.node("match"), "deprecations.match");
+                if (m != null) {
+                    m.allowOnly("methods", "paths", "grpc");
+                    if (!m.has("paths") && !m.has("grpc")) {
+                        problems.add(
+                                m.location(),
+                                "deprecations.match: no paths or grpc (expected: the route, by paths or gRPC methods)");
+                    }
+                    match = new RateLimitMatch(
+                            orEmpty(m.optionalList("methods", x -> method(x, m.name("methods")))),
+                            orEmpty(m.optionalList("paths", x -> pathPattern(x, m.name("paths")))),
+                            orEmpty(m.optionalList("grpc", x -> grpcPattern(x, m.name("grpc")))),
+                            List.of());
+                }
+            }
+            Instant deprecated = f.required("deprecated") != null ? instant(f, "deprecated") : null;
+            Instant sunset = f.has("sunset") ? instant(f, "sunset") : null;
+            if (deprecated != null && sunset != null && sunset.isBefore(deprecated)) {
+                problems.add(
+                        f.node("sunset"),
+                        "deprecations.sunset: " + sunset + " is before deprecated " + deprecated
+                                + " (expected: the same time or later)");
+            }
+            URI link = null;
+            String l = f.optionalString("link");
+            if (l != null) {
+                try {
+                    URI u = new URI(l);
+                    if (("http".equals(u.getScheme()) || "https".equals(u.getScheme()))
+                            && u.getHost() != null
+                            && l.indexOf('>') < 0
+                            && l.indexOf(',') < 0) {
+                        link = u;
+                    }
+                } catch (URISyntaxException e) {
+                    // reported below
+                }
+                if (link == null) {
+                    problems.add(
+                            f.node("link"),
+                            "deprecations.link: '" + l
+                                    + "' (expected: an absolute http or https URL without '>' or ',')");
+                }
+            }
+            boolean refuse = false;
+            String after = f.optionalString("afterSunset");
+            if (after != null) {
+                switch (after) {
+                    case "refuse" -> refuse = true;
+                    case "warn" -> refuse = false;
+                    default ->
+                        problems.add(
+                                f.node("afterSunset"),
+                                "deprecations.afterSunset: '" + after + "' (expected: refuse or warn)");
+                }
+                if (!f.has("sunset")) {
+                    problems.add(
+                            f.node("afterSunset"),
+                            "deprecations.afterSunset: without a sunset (expected: a sunset date)");
+                }
+            }
+            Mode mode = entryMode(f);
+            if (name == null || match == null || deprecated == null || problems.count() != before) {
+                return null;
+            }
+            return new Deprecation(
+                    name,
+                    match,
+                    deprecated,
+                    Optional.ofNullable(sunset),
+                    Optional.ofNullable(link),
+                    refuse,
+                    mode,
+                    origin(n.location()));
+        }
+
+        /** An RFC 3339 timestamp with an offset, or a date (midnight UTC). */
+        private @Nullable Instant instant(Fields f, String key) {
+            String s = f.optionalString(key);
+            if (s == null) {
+                return null;
+            }
+            try {
+                if (s.length() == 10) {
+                    return LocalDate.parse(s).atStartOfDay(ZoneOffset.UTC).toInstant();
+                }
+                return OffsetDateTime.parse(s).toInstant();
+            } catch (DateTimeParseException e) {
+                problems.add(
+                        f.node(key),
+                        f.name(key) + ": '" + s + "' (expected: a date such as 2026-06-30 (midnight UTC) or a time"
+                                + " such as 2026-06-30T12:00:00Z)");
+                return null;
+            }
         }
 
         private @Nullable JwtAlgorithm algorithm(YamlNode n) {

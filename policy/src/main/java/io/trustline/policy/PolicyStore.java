@@ -110,6 +110,14 @@ public final class PolicyStore implements AutoCloseable {
                 });
         this.listeners = new CopyOnWriteArrayList<>(b.listeners);
         this.engine = new AtomicReference<>(initial);
+        logWarnings(initial);
+    }
+
+    /** Warnings (valid, probably not meant: a '*' CORS origin) are logged each time a version is taken into use. */
+    private static void logWarnings(PolicyEngine e) {
+        for (PolicyError w : e.warnings()) {
+            log.atWarn().setMessage("policy warning").addKeyValue("warning", w).log();
+        }
     }
 
     public static Builder builder(Path dir) {
@@ -189,6 +197,7 @@ public final class PolicyStore implements AutoCloseable {
         PolicyEngine next = PolicyEngine.compile(policies, content.version());
         engine.set(next);
         lastRejectedVersion = null;
+        logWarnings(next);
         log.atInfo()
                 .setMessage("policy reloaded")
                 .addKeyValue("version", next.version())

@@ -132,7 +132,7 @@ class PolicyStoreTest {
                     .satisfies(
                             x -> assertThat(x.toString())
                                     .endsWith(
-                                            "b.yaml:4:25: unknown field 'bogus' in spec (expected one of: service, mode, jwt, rules, rateLimits, penalty)"));
+                                            "b.yaml:4:25: unknown field 'bogus' in spec (expected one of: service, mode, jwt, rules, rateLimits, penalty, cors, requestLimits, deprecations)"));
             assertThat(store.engine().policies()).extracting(p -> p.name()).containsExactly("a");
         }
     }

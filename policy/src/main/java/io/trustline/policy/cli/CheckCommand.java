@@ -39,6 +39,9 @@ final class CheckCommand implements Callable<Integer> {
         if (engine.policies().isEmpty()) {
             err.println("warning: no policies in " + dir + ": every request would be denied");
         }
+        for (PolicyError w : engine.warnings()) {
+            err.println(w.file() + ":" + w.line() + ":" + w.column() + ": warning: " + w.message());
+        }
         return 0;
     }
 

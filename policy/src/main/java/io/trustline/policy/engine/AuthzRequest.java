@@ -21,6 +21,7 @@ import org.jspecify.annotations.Nullable;
  *     #grpcMethodOf}
  * @param headers the request headers
  * @param sourceIp the peer's address; null if unknown
+ * @param query the request's query, decoded only if a {@code queryRegex} rule asks for it
  */
 public record AuthzRequest(
         String service,
@@ -31,10 +32,36 @@ public record AuthzRequest(
         String path,
         @Nullable String grpcMethod,
         HeaderLookup headers,
-        @Nullable InetAddress sourceIp) {
+        @Nullable InetAddress sourceIp,
+        QueryParams query) {
+
+    /** A request without a query. */
+    public AuthzRequest(
+            String service,
+            @Nullable String principal,
+            @Nullable String requestPrincipal,
+            Map<String, ?> claims,
+            String method,
+            String path,
+            @Nullable String grpcMethod,
+            HeaderLookup headers,
+            @Nullable InetAddress sourceIp) {
+        this(
+                service,
+                principal,
+                requestPrincipal,
+                claims,
+                method,
+                path,
+                grpcMethod,
+                headers,
+                sourceIp,
+                QueryParams.NONE);
+    }
 
     public AuthzRequest {
         requireNonNull(service, "service");
+        requireNonNull(query, "query");
         requireNonNull(claims, "claims");
         requireNonNull(method, "method");
         requireNonNull(path, "path");
@@ -80,6 +107,7 @@ public record AuthzRequest(
         private @Nullable String grpcMethod;
         private HeaderLookup headers = HeaderLookup.NONE;
         private @Nullable InetAddress sourceIp;
+        private QueryParams query = QueryParams.NONE;
 
         private Builder(String service, String method, String path) {
             this.service = service;
@@ -133,9 +161,15 @@ public record AuthzRequest(
             return this;
         }
 
+        /** The raw query (after {@code ?}). Default: none. */
+        public Builder query(@Nullable String rawQuery) {
+            this.query = QueryParams.of(rawQuery);
+            return this;
+        }
+
         public AuthzRequest build() {
             return new AuthzRequest(
-                    service, principal, requestPrincipal, claims, method, path, grpcMethod, headers, sourceIp);
+                    service, principal, requestPrincipal, claims, method, path, grpcMethod, headers, sourceIp, query);
         }
     }
 }

@@ -2,7 +2,9 @@ package io.trustline.policy.engine;
 
 import io.trustline.policy.model.ClaimCondition;
 import io.trustline.policy.model.IpBlock;
+import io.trustline.policy.model.RegexMatch;
 import io.trustline.policy.model.StringMatch;
+import io.trustline.policy.model.Target;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -234,6 +236,109 @@ final class Conditions {
         }
     }
 
+    /** {@code pathRegex}: the normalised path, percent-decoded, contains a match. */
+    static final class PathRegex implements Condition {
+        private final RegexMatch[] patterns;
+
+        PathRegex(List<RegexMatch> patterns) {
+            this.patterns = patterns.toArray(RegexMatch[]::new);
+        }
+
+        @Override
+        public boolean test(AuthzRequest r) {
+            return anyMatch(patterns, QueryParams.decodePath(r.path()));
+        }
+
+        @Override
+        public String describeFailure(AuthzRequest r) {
+            return "to.pathRegex: '" + QueryParams.decodePath(r.path()) + "' matched none of " + List.of(patterns);
+        }
+    }
+
+    /** One parameter of {@code queryRegex} ({@code *}: every parameter). */
+    static final class QueryRegex implements Condition {
+        private final String field;
+        private final String name;
+        private final RegexMatch[] patterns;
+
+        QueryRegex(String name, List<RegexMatch> patterns) {
+            this.field = "to.queryRegex." + name;
+            this.name = name;
+            this.patterns = patterns.toArray(RegexMatch[]::new);
+        }
+
+        @Override
+        public boolean test(AuthzRequest r) {
+            if (r.query().raw() == null) {
+                return false;
+            }
+            if (name.equals(Target.ANY_PARAM)) {
+                List<String> d = r.query().decoded();
+                for (int i = 1; i < d.size(); i += 2) {
+                    if (anyMatch(patterns, d.get(i))) {
+                        return true;
+                    }
+                }
+                return false;
+            }
+            List<String> values = r.query().values(name);
+            for (int i = 0; i < values.size(); i++) {
+                if (anyMatch(patterns, values.get(i))) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        @Override
+        public String describeFailure(AuthzRequest r) {
+            if (!name.equals(Target.ANY_PARAM) && r.query().values(name).isEmpty()) {
+                return field + ": parameter absent (expected a match of one of " + List.of(patterns) + ")";
+            }
+            return field + ": no value matched any of " + List.of(patterns);
+        }
+    }
+
+    /** One header of {@code headerRegex}: any of its values contains a match. */
+    static final class HeaderRegex implements Condition {
+        private final String field;
+        private final String name;
+        private final RegexMatch[] patterns;
+
+        HeaderRegex(String name, List<RegexMatch> patterns) {
+            this.field = "to.headerRegex." + name;
+            this.name = name;
+            this.patterns = patterns.toArray(RegexMatch[]::new);
+        }
+
+        @Override
+        public boolean test(AuthzRequest r) {
+            List<String> values = r.headers().all(name);
+            for (int i = 0; i < values.size(); i++) {
+                if (anyMatch(patterns, values.get(i))) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        @Override
+        public String describeFailure(AuthzRequest r) {
+            return r.headers().get(name) == null
+                    ? field + ": header absent (expected a match of one of " + List.of(patterns) + ")"
+                    : field + ": no value matched any of " + List.of(patterns);
+        }
+    }
+
+    private static boolean anyMatch(RegexMatch[] patterns, String value) {
+        for (RegexMatch p : patterns) {
+            if (p.matches(value)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Compiles the conditions of a rule, in the documented order of explanations. */
     static List<Condition> compile(io.trustline.policy.model.Rule rule) {
         List<Condition> out = new ArrayList<>();
@@ -268,6 +373,16 @@ final class Conditions {
         }
         for (int i = 0; i < rule.when().size(); i++) {
             out.add(new Claim(i, rule.when().get(i)));
+        }
+        // Regular expressions last: every cheaper condition has had its chance to rule the request out.
+        if (!to.pathRegex().isEmpty()) {
+            out.add(new PathRegex(to.pathRegex()));
+        }
+        for (Map.Entry<String, List<RegexMatch>> q : to.queryRegex().entrySet()) {
+            out.add(new QueryRegex(q.getKey(), q.getValue()));
+        }
+        for (Map.Entry<String, List<RegexMatch>> h : to.headerRegex().entrySet()) {
+            out.add(new HeaderRegex(h.getKey(), h.getValue()));
         }
         return out;
     }

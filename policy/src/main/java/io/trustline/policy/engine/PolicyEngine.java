@@ -2,6 +2,7 @@ package io.trustline.policy.engine;
 
 import static java.util.Objects.requireNonNull;
 
+import io.trustline.policy.PolicyError;
 import io.trustline.policy.model.Policy;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -12,6 +13,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The compiled, immutable form of one version of the policies: built once per version and shared
@@ -78,6 +80,34 @@ public final class PolicyEngine {
     public Optional<ServicePolicy> service(String service) {
         ServiceEngine s = services.get(service);
         return s == null ? Optional.empty() : Optional.of(s.model);
+    }
+
+    /** The compiled {@code cors} section of a service, or null when it has none (the sidecar then takes no part). */
+    public @Nullable CorsCheck cors(String service) {
+        ServiceEngine s = services.get(service);
+        return s == null ? null : s.cors;
+    }
+
+    /** The compiled {@code requestLimits} of a service, or null when it has none. */
+    public @Nullable RequestLimitsCheck requestLimits(String service) {
+        ServiceEngine s = services.get(service);
+        return s == null ? null : s.requestLimits;
+    }
+
+    /** The deprecated routes of a service ({@link Deprecations#NONE} when none). */
+    public Deprecations deprecations(String service) {
+        ServiceEngine s = services.get(service);
+        return s == null ? Deprecations.NONE : s.deprecations;
+    }
+
+    /** The warnings of every policy of this version (valid, but probably not meant), in file order. */
+    public List<PolicyError> warnings() {
+        List<PolicyError> out = new ArrayList<>();
+        for (Policy p : policies) {
+            out.addAll(p.warnings());
+        }
+        out.sort(null);
+        return out;
     }
 
     /** The services that at least one policy targets. */

@@ -15,6 +15,9 @@ final class ServiceEngine {
 
     final ServicePolicy model;
     final List<CompiledRule> all;
+    final @Nullable CorsCheck cors;
+    final @Nullable RequestLimitsCheck requestLimits;
+    final Deprecations deprecations;
 
     private final boolean enforced;
     private final PathIndex deny;
@@ -34,6 +37,19 @@ final class ServiceEngine {
             }
         }
         this.all = List.copyOf(rules);
+        CorsCheck c = null;
+        RequestLimitsCheck l = null;
+        for (Policy p : model.policies()) {
+            if (c == null && p.cors().isPresent()) {
+                c = new CorsCheck(p.name(), p.cors().get());
+            }
+            if (l == null && p.requestLimits().isPresent()) {
+                l = new RequestLimitsCheck(p.name(), p.requestLimits().get());
+            }
+        }
+        this.cors = c;
+        this.requestLimits = l;
+        this.deprecations = Deprecations.of(model.policies());
         this.enforced = model.hasEnforcedPolicy();
         this.deny =
                 PathIndex.build(rules.stream().filter(r -> r.deny && !r.audit).toList());

@@ -2,17 +2,20 @@ package io.trustline.policy.engine;
 
 import static java.util.Objects.requireNonNull;
 
+import io.trustline.policy.model.Cors;
+import io.trustline.policy.model.Deprecation;
 import io.trustline.policy.model.JwtProvider;
 import io.trustline.policy.model.Mode;
 import io.trustline.policy.model.Penalty;
 import io.trustline.policy.model.Policy;
 import io.trustline.policy.model.RateLimit;
+import io.trustline.policy.model.RequestLimits;
 import java.util.List;
 import java.util.Optional;
 
 /**
  * Everything the policies of one service say, merged: the sidecar reads its JWT issuers, rate
- * limits and penalty box from here. Policies are in name order; within a policy, entries keep
+ * limits, penalty box, CORS, request limits and deprecations from here. Policies are in name order; within a policy, entries keep
  * file order.
  */
 public record ServicePolicy(
@@ -20,7 +23,10 @@ public record ServicePolicy(
         List<Policy> policies,
         List<JwtProvider> jwt,
         List<RateLimit> rateLimits,
-        Optional<Penalty> penalty) {
+        Optional<Penalty> penalty,
+        Optional<Cors> cors,
+        Optional<RequestLimits> requestLimits,
+        List<Deprecation> deprecations) {
 
     public ServicePolicy {
         requireNonNull(service, "service");
@@ -28,6 +34,9 @@ public record ServicePolicy(
         jwt = List.copyOf(jwt);
         rateLimits = List.copyOf(rateLimits);
         requireNonNull(penalty, "penalty");
+        requireNonNull(cors, "cors");
+        requireNonNull(requestLimits, "requestLimits");
+        deprecations = List.copyOf(deprecations);
     }
 
     static ServicePolicy merge(String service, List<Policy> sorted) {
@@ -36,7 +45,10 @@ public record ServicePolicy(
                 sorted,
                 sorted.stream().flatMap(p -> p.jwt().stream()).toList(),
                 sorted.stream().flatMap(p -> p.rateLimits().stream()).toList(),
-                sorted.stream().flatMap(p -> p.penalty().stream()).findFirst());
+                sorted.stream().flatMap(p -> p.penalty().stream()).findFirst(),
+                sorted.stream().flatMap(p -> p.cors().stream()).findFirst(),
+                sorted.stream().flatMap(p -> p.requestLimits().stream()).findFirst(),
+                sorted.stream().flatMap(p -> p.deprecations().stream()).toList());
     }
 
     /** Whether at least one policy of the service is enforced (not in audit mode). */

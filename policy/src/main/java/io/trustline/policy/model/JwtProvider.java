@@ -30,6 +30,7 @@ import java.util.Set;
  *     to authorization without a user (default false)
  * @param maxTokenBytes longer tokens are rejected before parsing (default 8192)
  * @param jwksCache refresh and outage settings
+ * @param replay the token replay guard; empty: tokens may be reused until they expire (default)
  * @param mode the effective mode: audit if this entry or its policy says so
  */
 public record JwtProvider(
@@ -47,6 +48,7 @@ public record JwtProvider(
         boolean required,
         int maxTokenBytes,
         JwksCache jwksCache,
+        Optional<ReplayGuard> replay,
         Mode mode,
         Origin origin) {
 
@@ -70,6 +72,7 @@ public record JwtProvider(
         requireNonNull(fromQuery, "fromQuery");
         claimsToHeaders = Map.copyOf(claimsToHeaders);
         requireNonNull(jwksCache, "jwksCache");
+        requireNonNull(replay, "replay");
         requireNonNull(mode, "mode");
         requireNonNull(origin, "origin");
     }
@@ -91,7 +94,30 @@ public record JwtProvider(
                 false,
                 DEFAULT_MAX_TOKEN_BYTES,
                 JwksCache.DEFAULT,
+                Optional.empty(),
                 Mode.ENFORCE,
                 Origin.PROGRAMMATIC);
+    }
+
+    /** The same entry written elsewhere (or nowhere: {@link Origin#PROGRAMMATIC}), to compare entries by content. */
+    public JwtProvider withOrigin(Origin origin) {
+        return new JwtProvider(
+                issuer,
+                audiences,
+                algorithms,
+                jwksUri,
+                jwksFile,
+                clockSkew,
+                maxTokenLifetime,
+                fromHeaders,
+                fromQuery,
+                claimsToHeaders,
+                forwardToken,
+                required,
+                maxTokenBytes,
+                jwksCache,
+                replay,
+                mode,
+                origin);
     }
 }

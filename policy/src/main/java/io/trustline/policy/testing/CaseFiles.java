@@ -12,9 +12,11 @@ import io.trustline.policy.yaml.YamlMap;
 import io.trustline.policy.yaml.YamlNode;
 import io.trustline.policy.yaml.YamlScalar;
 import java.io.IOException;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -179,7 +181,9 @@ public final class CaseFiles {
                 "grpc",
                 "headers",
                 "sourceIp",
-                "contentType");
+                "contentType",
+                "query",
+                "time");
         String service = f.requiredString("service");
         String principal = f.optionalString("principal");
         String requestPrincipal = f.optionalString("requestPrincipal");
@@ -227,6 +231,42 @@ public final class CaseFiles {
                 }
             }
         }
+        Fields qf = f.optionalMap("query");
+        if (qf != null && path != null) {
+            if (path.indexOf('?') >= 0) {
+                problems.add(f.node("query"), f.name("query") + ": given with a query in path (expected: one of them)");
+            } else {
+                StringBuilder q = new StringBuilder();
+                for (YamlMap.Entry e : qf.map().entries().values()) {
+                    List<YamlNode> values = e.value() instanceof YamlList l ? l.items() : List.of(e.value());
+                    for (YamlNode v : values) {
+                        if (v instanceof YamlScalar s && s.type() != YamlScalar.Type.NULL) {
+                            q.append(q.length() == 0 ? '?' : '&')
+                                    .append(URLEncoder.encode(e.key(), StandardCharsets.UTF_8))
+                                    .append('=')
+                                    .append(URLEncoder.encode(s.text(), StandardCharsets.UTF_8));
+                        } else {
+                            problems.add(
+                                    v,
+                                    qf.name(e.key()) + ": " + Fields.got(v)
+                                            + " (expected: a value or a list of values, sent form-encoded)");
+                        }
+                    }
+                }
+                path = path + q;
+            }
+        }
+        Instant time = null;
+        String t = f.optionalString("time");
+        if (t != null) {
+            try {
+                time = java.time.OffsetDateTime.parse(t).toInstant();
+            } catch (java.time.format.DateTimeParseException e) {
+                problems.add(
+                        f.node("time"),
+                        f.name("time") + ": '" + t + "' (expected: an RFC 3339 time such as 2026-06-30T12:00:00Z)");
+            }
+        }
         String sourceIp = f.optionalString("sourceIp");
         if (sourceIp != null && IpBlock.parseAddress(sourceIp) == null) {
             problems.add(
@@ -245,7 +285,8 @@ public final class CaseFiles {
                 path,
                 headers,
                 sourceIp,
-                contentType);
+                contentType,
+                time);
     }
 
     /** A YAML node as the plain Java values a JWT library returns for claims. */

@@ -4,10 +4,12 @@ import static java.util.Objects.requireNonNull;
 
 import io.trustline.policy.engine.AuthzRequest;
 import io.trustline.policy.engine.HeaderLookup;
+import io.trustline.policy.engine.QueryParams;
 import io.trustline.policy.path.NormalizedPath;
 import io.trustline.policy.path.PathNormalizer;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.time.Instant;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
@@ -18,6 +20,7 @@ import org.jspecify.annotations.Nullable;
  * @param requestPrincipal {@code iss/sub}; when absent but claims have {@code iss} and {@code sub},
  *     it is derived from them, as the sidecar does for a verified token
  * @param contentType with {@code application/grpc...}, the path names the gRPC method
+ * @param time when the request is made, for deprecations and their sunset; null: now
  */
 public record CaseRequest(
         String service,
@@ -28,7 +31,22 @@ public record CaseRequest(
         String path,
         Map<String, String> headers,
         @Nullable String sourceIp,
-        @Nullable String contentType) {
+        @Nullable String contentType,
+        @Nullable Instant time) {
+
+    /** A request made now. */
+    public CaseRequest(
+            String service,
+            @Nullable String principal,
+            @Nullable String requestPrincipal,
+            Map<String, Object> claims,
+            String method,
+            String path,
+            Map<String, String> headers,
+            @Nullable String sourceIp,
+            @Nullable String contentType) {
+        this(service, principal, requestPrincipal, claims, method, path, headers, sourceIp, contentType, null);
+    }
 
     public CaseRequest {
         requireNonNull(service, "service");
@@ -67,8 +85,19 @@ public record CaseRequest(
                 np.path(),
                 AuthzRequest.grpcMethodOf(np.path(), ct),
                 HeaderLookup.of(headers),
-                address(sourceIp));
+                address(sourceIp),
+                QueryParams.of(np.query()));
         return new Prepared(r, np);
+    }
+
+    /** A header by name, in any case; null when absent. */
+    public @Nullable String header(String name) {
+        for (Map.Entry<String, String> e : headers.entrySet()) {
+            if (e.getKey().equalsIgnoreCase(name)) {
+                return e.getValue();
+            }
+        }
+        return null;
     }
 
     private static @Nullable InetAddress address(@Nullable String ip) {

@@ -5,8 +5,10 @@ import io.trustline.policy.path.NormalizedPath;
 import org.jspecify.annotations.Nullable;
 
 /**
- * What happened to a case's request: the authorization decision, or an earlier refusal of its
- * path ({@code request.invalid_path}).
+ * What happened to a case's request: the authorization decision, or the stage that refused it
+ * first ({@code request.invalid_path}, {@code request.*} limits, {@code cors.*}), an answered
+ * preflight ({@code cors.preflight}), or a refusal after a sunset ({@code deprecation.sunset}, with
+ * the deprecation's name as the rule).
  */
 public record Outcome(
         boolean allowed,
@@ -15,9 +17,13 @@ public record Outcome(
         @Nullable String rule,
         @Nullable Outcome audit) {
 
+    /** The outcome of an authorization decision, without its audit part. */
     static Outcome of(Decision d) {
-        return new Outcome(
-                d.allowed(), d.reason().code(), d.policy(), d.rule(), d.audit() == null ? null : of(d.audit()));
+        return new Outcome(d.allowed(), d.reason().code(), d.policy(), d.rule(), null);
+    }
+
+    Outcome withAudit(@org.jspecify.annotations.Nullable Outcome audit) {
+        return new Outcome(allowed, reason, policy, rule, audit);
     }
 
     static Outcome rejected(NormalizedPath p) {

@@ -4,11 +4,15 @@ import io.trustline.policy.PolicyError;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Collects every located problem of one file so a reader can report them all, not only the first. */
+/**
+ * Collects every located problem of one file so a reader can report them all, not only the first, and the
+ * warnings (valid, but probably not meant).
+ */
 public final class Problems {
 
     private final String file;
     private final List<PolicyError> errors = new ArrayList<>();
+    private final List<PolicyError> warnings = new ArrayList<>();
 
     public Problems(String file) {
         this.file = file;
@@ -24,6 +28,21 @@ public final class Problems {
 
     public void add(YamlNode node, String message) {
         add(node.location(), message);
+    }
+
+    /** Something valid but probably not meant: reported, never a reason to reject the file. */
+    public void warn(YamlNode node, String message) {
+        warnings.add(
+                new PolicyError(file, node.location().line(), node.location().column(), message));
+    }
+
+    /** The warnings added since the first {@code from} warnings, for the policy being read. */
+    public List<PolicyError> warningsFrom(int from) {
+        return List.copyOf(warnings.subList(from, warnings.size()));
+    }
+
+    public int warningCount() {
+        return warnings.size();
     }
 
     public int count() {
