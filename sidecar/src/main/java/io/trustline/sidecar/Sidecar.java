@@ -17,6 +17,9 @@ import io.trustline.sidecar.admin.ReadinessCheck;
 import io.trustline.sidecar.config.SidecarConfig;
 import io.trustline.sidecar.config.SidecarConfig.Limits;
 import io.trustline.sidecar.config.SidecarConfig.MtlsMode;
+import io.trustline.sidecar.edge.CorsService;
+import io.trustline.sidecar.edge.DeprecationService;
+import io.trustline.sidecar.edge.RequestLimitsService;
 import io.trustline.sidecar.identity.MeshTls;
 import io.trustline.sidecar.identity.WorkloadIdentity;
 import io.trustline.sidecar.inbound.AuthorizationService;
@@ -103,7 +106,7 @@ public final class Sidecar implements AutoCloseable {
         factories.add(appFactory);
         final AppProxyService proxy = new AppProxyService(Upstreams.appClient(
                 appFactory, config.inbound().app(), config.inbound().appProtocol()));
-        inbound = inboundServer(config, InboundPipeline.build(proxy, inboundStages()), maxConnectionAge);
+        inbound = inboundServer(config, InboundPipeline.build(proxy, inboundStages(clock)), maxConnectionAge);
 
         if (config.outbound() != null) {
             final ClientFactory meshFactory =
@@ -125,14 +128,22 @@ public final class Sidecar implements AutoCloseable {
     }
 
     /** The inbound stages, one line each; {@link InboundPipeline} fixes their order. */
-    private InboundPipeline.Stages inboundStages() {
+    private InboundPipeline.Stages inboundStages(Clock clock) {
         return new InboundPipeline.Stages(
                 TelemetryService.newInboundDecorator(telemetry)::apply, // spans, metrics, access log around all
                 PeerIdentityService.newDecorator(tls, meters)::apply,
                 RequestHygieneService.newDecorator(config.inbound().limits().maxRequestBodyBytes())::apply,
                 RateLimitService.newDecorator(rateLimits, RateLimitService.Phase.PEER)::apply,
+                RequestLimitsService.newDecorator(policies, config.service(), meters)::apply, // query, header count
+                CorsService.newDecorator(policies, config.service(), meters)::apply, // preflights, origins
                 JwtAuthenticationService.newDecorator(jwt)::apply,
                 AuthorizationService.newDecorator(policies, config.service())::apply,
+                DeprecationService.newDecorator( // Deprecation/Sunset headers, 410 after a sunset
+                        policies,
+                        config.service(),
+                        clock,
+                        meters,
+                        config.telemetry().metrics().peerIdentityTag())::apply,
                 RateLimitService.newDecorator(rateLimits, RateLimitService.Phase.USER)::apply);
     }
 

@@ -10,13 +10,16 @@ import com.linecorp.armeria.server.SimpleDecoratingHttpService;
 import io.netty.util.AttributeKey;
 import io.trustline.policy.engine.AuthzRequest;
 import io.trustline.policy.engine.Decision;
+import io.trustline.policy.engine.HeaderLookup;
 import io.trustline.policy.engine.PolicyEngine;
+import io.trustline.policy.engine.QueryParams;
 import io.trustline.policy.path.NormalizedPath;
 import io.trustline.sidecar.identity.PeerIdentity;
 import io.trustline.sidecar.jwt.VerifiedToken;
 import io.trustline.sidecar.refusal.Refusal;
 import io.trustline.sidecar.refusal.RefusalKind;
 import io.trustline.sidecar.refusal.Refusals;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -66,8 +69,9 @@ public final class AuthorizationService extends SimpleDecoratingHttpService {
                 headers.method().name(),
                 normalised,
                 AuthzRequest.grpcMethodOf(normalised, headers.get(HttpHeaderNames.CONTENT_TYPE)),
-                headers::get,
-                ctx.remoteAddress().getAddress());
+                new Lookup(headers),
+                ctx.remoteAddress().getAddress(),
+                QueryParams.of(path != null ? path.query() : ctx.query()));
         final Decision decision = engine.get().decide(authz);
         ctx.setAttr(DECISION, decision);
         if (!decision.allowed()) {
@@ -77,5 +81,18 @@ public final class AuthorizationService extends SimpleDecoratingHttpService {
                     Refusal.of(RefusalKind.FORBIDDEN, decision.reason().code()));
         }
         return unwrap().serve(ctx, req);
+    }
+
+    /** The request's own headers as the engine reads them: no copy; every value for {@code headerRegex}. */
+    private record Lookup(RequestHeaders headers) implements HeaderLookup {
+        @Override
+        public String get(String name) {
+            return headers.get(name);
+        }
+
+        @Override
+        public List<String> all(String name) {
+            return headers.getAll(name);
+        }
     }
 }

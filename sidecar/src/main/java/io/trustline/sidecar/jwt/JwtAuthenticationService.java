@@ -34,6 +34,9 @@ import org.slf4j.LoggerFactory;
  *   <li>An invalid token: 401 with {@code WWW-Authenticate: Bearer error="invalid_token"} (gRPC: UNAUTHENTICATED)
  *       and the reason code, nothing else. What failed goes on {@link #FAILURE} for the access log and the span.
  *       In {@code mode: audit} the failure is recorded and the request goes on, without a user.
+ *   <li>An issuer with a {@code replay} guard counts each verified token (cached or not) by issuer and {@code jti}:
+ *       one use too many is 401 {@code jwt.replayed}, a token without {@code jti} 401 {@code jwt.missing_jti}
+ *       (unless {@code requireJti: false}). In audit mode the user stays verified and the failure is recorded.
  *   <li>A token naming a key the JWKS does not have waits, without blocking, for one rate-limited refetch of the
  *       issuer's keys, then is checked again.
  * </ul>
@@ -101,6 +104,17 @@ public final class JwtAuthenticationService extends SimpleDecoratingHttpService 
             ServiceRequestContext ctx, HttpRequest req, Issuers issuers, FoundToken token, Verification v) {
         authenticator.count(v);
         if (v instanceof Verification.Verified ok) {
+            if (ok.provider().replay().isPresent()) {
+                final JwtFailure replay = authenticator.checkReplay(ok.provider(), ok.token());
+                if (replay != null) {
+                    authenticator.countFailure(replay);
+                    if (!replay.audited()) {
+                        return respond(ctx, req, replay);
+                    }
+                    // Audit: the token is valid, so the user stays verified; the would-be refusal is recorded.
+                    ctx.setAttr(FAILURE, replay);
+                }
+            }
             ctx.setAttr(VerifiedToken.ATTR, ok.token());
             final List<ClaimHeaderValue> claimHeaders = ok.headers();
             if (!claimHeaders.isEmpty()) {

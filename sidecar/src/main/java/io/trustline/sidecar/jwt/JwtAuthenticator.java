@@ -65,6 +65,7 @@ public final class JwtAuthenticator implements AutoCloseable {
     private final ScheduledExecutorService executor;
     private final boolean ownExecutor;
     private final @Nullable Cache<TokenHash, CachedToken> cache;
+    private final TokenReplayGuard replayGuard;
     private final Counters counters;
 
     private volatile Issuers current = Issuers.NONE;
@@ -96,6 +97,7 @@ public final class JwtAuthenticator implements AutoCloseable {
                         .build()
                 : null;
         counters = new Counters(meters);
+        replayGuard = new TokenReplayGuard(b.replayStoreSize, clock, meters);
     }
 
     /** An authenticator for the inbound sidecar of {@code service}, reading issuers from {@code engine}. */
@@ -199,23 +201,7 @@ public final class JwtAuthenticator implements AutoCloseable {
     }
 
     private static JwtProvider withoutOrigin(JwtProvider p) {
-        return new JwtProvider(
-                p.issuer(),
-                p.audiences(),
-                p.algorithms(),
-                p.jwksUri(),
-                p.jwksFile(),
-                p.clockSkew(),
-                p.maxTokenLifetime(),
-                p.fromHeaders(),
-                p.fromQuery(),
-                p.claimsToHeaders(),
-                p.forwardToken(),
-                p.required(),
-                p.maxTokenBytes(),
-                p.jwksCache(),
-                p.mode(),
-                Origin.PROGRAMMATIC);
+        return p.withOrigin(Origin.PROGRAMMATIC);
     }
 
     /**
@@ -342,6 +328,16 @@ public final class JwtAuthenticator implements AutoCloseable {
         }
     }
 
+    /**
+     * Counts a use of a verified token whose issuer has a replay guard, and says whether it is one use too many
+     * ({@code jwt.replayed}) or has no {@code jti} to count by ({@code jwt.missing_jti}); null when accepted. Runs on
+     * every verified token, from the cache or not, so a cached token cannot skip it.
+     */
+    @Nullable
+    JwtFailure checkReplay(JwtProvider provider, VerifiedToken token) {
+        return replayGuard.check(provider, token);
+    }
+
     void countNoToken() {
         counters.none.increment();
     }
@@ -451,6 +447,7 @@ public final class JwtAuthenticator implements AutoCloseable {
         private Clock clock = Clock.systemUTC();
         private MeterRegistry meters = new SimpleMeterRegistry();
         private int tokenCacheSize = DEFAULT_TOKEN_CACHE_SIZE;
+        private int replayStoreSize = TokenReplayGuard.DEFAULT_MAX_ENTRIES;
         private @Nullable ScheduledExecutorService executor;
 
         private Builder(Supplier<PolicyEngine> engine, String service) {
@@ -483,6 +480,19 @@ public final class JwtAuthenticator implements AutoCloseable {
          * Where JWKS fetches run (default: two daemon threads of its own, shut down by {@link #close()}). Never an
          * event loop: fetches block.
          */
+        /**
+         * How many tokens (issuer + {@code jti}) the replay guard remembers, for issuers that have one. Default
+         * {@value TokenReplayGuard#DEFAULT_MAX_ENTRIES} (about 200 bytes each). When full, the least recently used are
+         * forgotten early and {@code trustline.jwt.replay.evictions} counts them.
+         */
+        public Builder replayStoreSize(int size) {
+            if (size < 1) {
+                throw new IllegalArgumentException("replayStoreSize: " + size + " (expected: >= 1)");
+            }
+            replayStoreSize = size;
+            return this;
+        }
+
         public Builder jwksExecutor(ScheduledExecutorService executor) {
             this.executor = requireNonNull(executor, "executor");
             return this;

@@ -48,7 +48,11 @@ public enum JwtReason {
      * The issuer's keys are not usable: never fetched yet, or older than {@code jwksCache.maxStaleness} through an
      * outage. A server-side failure (503-class for the operator), but a 401 to the caller, who cannot be verified.
      */
-    JWKS_UNAVAILABLE("jwt.jwks_unavailable");
+    JWKS_UNAVAILABLE("jwt.jwks_unavailable"),
+    /** A valid token used more often than its issuer's replay guard allows ({@code replay.maxUses}). */
+    REPLAYED("jwt.replayed"),
+    /** A valid token without {@code jti}, from an issuer whose replay guard requires one. */
+    MISSING_JTI("jwt.missing_jti");
 
     /** RFC 6750 section 3: a request with credentials that failed. */
     static final String INVALID_TOKEN_CHALLENGE = "Bearer error=\"invalid_token\"";

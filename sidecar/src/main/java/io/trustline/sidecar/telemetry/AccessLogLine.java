@@ -47,6 +47,7 @@ sealed interface AccessLogLine permits AccessLogLine.Call, AccessLogLine.Securit
      * @param auditWouldDeny an audit-mode check would have refused this call, which went through
      * @param jwtIssuer the issuer whose rules rejected the call's token (enforced or audit), if one did
      * @param jwtFailure what failed about the token, for operators; never any part of the token
+     * @param deprecation the name of the deprecated route the call was on, if any
      * @param headers the request headers asked for in {@code accessLog.headers}, sensitive ones redacted; null if none
      */
     record Call(
@@ -77,6 +78,7 @@ sealed interface AccessLogLine permits AccessLogLine.Call, AccessLogLine.Securit
             @Nullable String rateLimit,
             @Nullable String jwtIssuer,
             @Nullable String jwtFailure,
+            @Nullable String deprecation,
             long bytesIn,
             long bytesOut,
             long durationNanos,
@@ -114,6 +116,7 @@ sealed interface AccessLogLine permits AccessLogLine.Call, AccessLogLine.Securit
             Json.field(sb, "rate_limit", rateLimit);
             Json.field(sb, "jwt_issuer", jwtIssuer);
             Json.field(sb, "jwt_failure", jwtFailure);
+            Json.field(sb, "deprecation", deprecation);
             Json.field(sb, "bytes_in", bytesIn);
             Json.field(sb, "bytes_out", bytesOut);
             Json.name(sb, "duration_ms");

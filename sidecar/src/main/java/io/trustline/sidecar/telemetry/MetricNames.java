@@ -105,5 +105,32 @@ public final class MetricNames {
     /** Tag: a JWKS URL or file as the policy's {@code jwt} section names it (a closed set: the policy's). */
     public static final String JWKS = "jwks";
 
+    /**
+     * Requests refused by the policy's request limits, CORS section or a deprecation's sunset ({@code mode=audit}:
+     * would have been, and were let through). Tags: {@link #REASON} ({@code request.too_many_query_params},
+     * {@code request.query_too_long}, {@code request.too_many_headers}, {@code cors.origin_not_allowed},
+     * {@code cors.method_not_allowed}, {@code cors.headers_not_allowed}, {@code deprecation.sunset}), {@link #MODE}.
+     */
+    public static final String EDGE_REFUSALS = "trustline.edge.refusals";
+
+    /**
+     * Calls on a deprecated route. Tags: {@link #DEPRECATION} (the entry's name from policy), {@link #PHASE}
+     * ({@code announced}: before its deprecation date, {@code deprecated}, {@code past_sunset}), and {@link #PEER}:
+     * the caller's SPIFFE ID only when an operator opts in ({@code telemetry.metrics.peerIdentityTag}), else
+     * {@code none} (each caller is logged once an hour per route instead).
+     */
+    public static final String DEPRECATION_CALLS = "trustline.deprecation.calls";
+
+    /** Tag: a deprecation's name from policy (a closed set: the policy's). */
+    public static final String DEPRECATION = "deprecation";
+    /** Tag: announced, deprecated or past_sunset. */
+    public static final String PHASE = "phase";
+
+    /**
+     * Replay-guard entries (issuer + jti) evicted because the store was full before the token expired: each is a
+     * token that could be used again on this sidecar. Should stay at 0; raise the store size if not.
+     */
+    public static final String JWT_REPLAY_EVICTIONS = "trustline.jwt.replay.evictions";
+
     private MetricNames() {}
 }

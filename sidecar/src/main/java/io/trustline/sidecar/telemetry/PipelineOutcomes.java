@@ -1,6 +1,11 @@
 package io.trustline.sidecar.telemetry;
 
 import com.linecorp.armeria.server.ServiceRequestContext;
+import io.trustline.policy.engine.CorsCheck;
+import io.trustline.policy.engine.DeprecatedRoute;
+import io.trustline.sidecar.edge.CorsService;
+import io.trustline.sidecar.edge.DeprecationService;
+import io.trustline.sidecar.edge.EdgeCheck;
 import io.trustline.sidecar.jwt.JwtAuthenticationService;
 import io.trustline.sidecar.jwt.JwtFailure;
 import io.trustline.sidecar.ratelimit.RateLimitOutcome;
@@ -29,14 +34,39 @@ final class PipelineOutcomes {
         return ctx.attr(JwtAuthenticationService.FAILURE);
     }
 
+    /** The request-limits, CORS or sunset check that refused the call, or would have in audit mode; or null. */
+    static @Nullable EdgeCheck edgeCheck(ServiceRequestContext ctx) {
+        return ctx.attr(EdgeCheck.ATTR);
+    }
+
+    /** The name of the deprecated route the call was on, or null. */
+    static @Nullable String deprecation(ServiceRequestContext ctx) {
+        final DeprecatedRoute route = ctx.attr(DeprecationService.ROUTE);
+        return route != null ? route.name() : null;
+    }
+
+    /** {@code cors.preflight} when the sidecar answered the call itself (an allowed CORS preflight), else null. */
+    static @Nullable String answeredBySidecar(ServiceRequestContext ctx) {
+        final CorsCheck.Outcome cors = ctx.attr(CorsService.OUTCOME);
+        return cors == CorsCheck.Outcome.PREFLIGHT_ALLOWED ? cors.reason() : null;
+    }
+
     /**
      * The reason code of an audit-mode check other than authorization (whose audit decision is read directly) that
-     * would have refused a call that went through: a JWT requirement or a rate limit; null when none would have.
+     * would have refused a call that went through: request limits, CORS, a JWT requirement (or the replay guard), a
+     * rate limit or a sunset, the earliest in the pipeline first; null when none would have.
      */
     static @Nullable String auditReason(ServiceRequestContext ctx) {
+        final EdgeCheck edge = ctx.attr(EdgeCheck.ATTR);
+        if (edge != null && edge.audited() && !edge.reason().equals(DeprecatedRoute.SUNSET)) {
+            return edge.reason();
+        }
         final JwtFailure jwt = ctx.attr(JwtAuthenticationService.FAILURE);
         if (jwt != null && jwt.audited()) {
             return jwt.reason().code();
+        }
+        if (edge != null && edge.audited()) {
+            return edge.reason();
         }
         final RateLimitOutcome outcome = ctx.attr(RateLimitService.OUTCOME);
         if (outcome == null || outcome.refused()) {

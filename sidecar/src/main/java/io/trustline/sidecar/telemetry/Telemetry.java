@@ -15,10 +15,12 @@ import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapGetter;
 import io.trustline.ca.SpiffeId;
 import io.trustline.policy.engine.Decision;
+import io.trustline.policy.engine.DeprecatedRoute;
 import io.trustline.policy.path.NormalizedPath;
 import io.trustline.sidecar.config.SidecarConfig;
 import io.trustline.sidecar.config.SidecarConfig.AccessLogSink;
 import io.trustline.sidecar.config.SidecarConfig.RouteConfig;
+import io.trustline.sidecar.edge.EdgeCheck;
 import io.trustline.sidecar.identity.PeerIdentity;
 import io.trustline.sidecar.inbound.AuthorizationService;
 import io.trustline.sidecar.inbound.RequestHygieneService;
@@ -64,6 +66,9 @@ public final class Telemetry implements AutoCloseable {
     static final AttributeKey<String> ROUTE = AttributeKey.stringKey("trustline.route");
     static final AttributeKey<String> JWT_ISSUER = AttributeKey.stringKey("trustline.jwt.issuer");
     static final AttributeKey<String> JWT_FAILURE = AttributeKey.stringKey("trustline.jwt.failure");
+    static final AttributeKey<String> DEPRECATION = AttributeKey.stringKey("trustline.deprecation");
+    /** The policy whose requestLimits, cors or deprecations section refused the call (or would have, in audit). */
+    static final AttributeKey<String> EDGE_POLICY = AttributeKey.stringKey("trustline.edge.policy");
 
     /** Decision tag values (closed set). */
     static final String ALLOW = "allow";
@@ -168,6 +173,8 @@ public final class Telemetry implements AutoCloseable {
         final Decision authz = ctx.attr(AuthorizationService.DECISION);
         final String rateLimit = PipelineOutcomes.rateLimit(ctx);
         final JwtFailure jwtFailure = PipelineOutcomes.jwtFailure(ctx);
+        final EdgeCheck edge = PipelineOutcomes.edgeCheck(ctx);
+        final String deprecation = PipelineOutcomes.deprecation(ctx);
         final int status = log.responseHeaders().status().code();
         final String decision;
         final String reason;
@@ -180,9 +187,10 @@ public final class Telemetry implements AutoCloseable {
         } else {
             final String auditReason = PipelineOutcomes.auditReason(ctx);
             decision = auditReason != null ? AUDIT_DENY : ALLOW;
+            final String answered = PipelineOutcomes.answeredBySidecar(ctx);
             reason = auditReason != null
                     ? auditReason
-                    : authz != null ? authz.reason().code() : NONE;
+                    : authz != null ? authz.reason().code() : answered != null ? answered : NONE;
         }
         final String peer = peer(direction, ctx);
         final long durationNanos = log.totalDurationNanos();
@@ -210,6 +218,10 @@ public final class Telemetry implements AutoCloseable {
             setIfPresent(span, PRINCIPAL, principal);
             setIfPresent(span, ROUTE, route);
             setIfPresent(span, RATE_LIMIT, rateLimit);
+            setIfPresent(span, DEPRECATION, deprecation);
+            if (edge != null) {
+                span.setAttribute(EDGE_POLICY, edge.policy());
+            }
             if (jwtFailure != null) {
                 setIfPresent(span, JWT_ISSUER, jwtFailure.issuer());
                 span.setAttribute(JWT_FAILURE, jwtFailure.detail());
@@ -253,6 +265,9 @@ public final class Telemetry implements AutoCloseable {
             final SpanContext sc = span != null ? span.getSpanContext() : null;
             final RequestHeaders headers = log.requestHeaders();
             final Decision decided = authz != null && authz.rule() != null ? authz : null;
+            // A refusal by an edge check names its policy (and, after a sunset, the deprecation) like a rule does.
+            final boolean edgeDecided = edge != null && refusal != null && !edge.audited();
+            final boolean edgeAudit = edge != null && edge.audited() && auditWouldDeny && audit == null;
             accessLog.offer(new AccessLogLine.Call(
                     log.requestStartTimeMicros(),
                     sc != null ? sc.getTraceId() : null,
@@ -272,15 +287,16 @@ public final class Telemetry implements AutoCloseable {
                     grpcStatus,
                     decision,
                     reason,
-                    decided != null ? decided.policy() : null,
-                    decided != null ? decided.rule() : null,
+                    edgeDecided ? edge.policy() : decided != null ? decided.policy() : null,
+                    edgeDecided ? edgeRule(edge, deprecation) : decided != null ? decided.rule() : null,
                     auditWouldDeny,
                     auditWouldDeny ? reason : null,
-                    audit != null ? audit.policy() : null,
-                    audit != null ? audit.rule() : null,
+                    edgeAudit ? edge.policy() : audit != null ? audit.policy() : null,
+                    edgeAudit ? edgeRule(edge, deprecation) : audit != null ? audit.rule() : null,
                     rateLimit,
                     jwtFailure != null ? jwtFailure.issuer() : null,
                     jwtFailure != null ? jwtFailure.detail() : null,
+                    deprecation,
                     log.requestLength(),
                     log.responseLength(),
                     durationNanos,
@@ -288,10 +304,16 @@ public final class Telemetry implements AutoCloseable {
         }
     }
 
+    /** After a sunset the deprecation's name stands where a rule's would. */
+    private static @Nullable String edgeRule(EdgeCheck edge, @Nullable String deprecation) {
+        return DeprecatedRoute.SUNSET.equals(edge.reason()) ? deprecation : null;
+    }
+
     /** Refusals that are a security decision (the caller may not), as opposed to a failure on the way. */
     static boolean isDenial(RefusalKind kind) {
         return kind == RefusalKind.UNAUTHENTICATED
                 || kind == RefusalKind.FORBIDDEN
+                || kind == RefusalKind.GONE
                 || kind == RefusalKind.RATE_LIMITED
                 || kind == RefusalKind.NO_ROUTE;
     }

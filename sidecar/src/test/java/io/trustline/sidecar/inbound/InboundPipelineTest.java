@@ -40,8 +40,11 @@ class InboundPipelineTest {
                         recording("peerIdentity"),
                         recording("hygiene"),
                         recording("peerRateLimits"),
+                        recording("requestLimits"),
+                        recording("cors"),
                         recording("jwt"),
                         recording("authorization"),
+                        recording("deprecation"),
                         recording("userRateLimits")));
         final HttpRequest req = HttpRequest.of(HttpMethod.GET, "/");
         chain.serve(ServiceRequestContext.of(req), req);
@@ -51,8 +54,11 @@ class InboundPipelineTest {
                         "peerIdentity",
                         "hygiene",
                         "peerRateLimits",
+                        "requestLimits",
+                        "cors",
                         "jwt",
                         "authorization",
+                        "deprecation",
                         "userRateLimits",
                         "proxy");
     }

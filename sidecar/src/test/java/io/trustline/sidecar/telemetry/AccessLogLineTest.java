@@ -43,6 +43,7 @@ class AccessLogLineTest {
                 null,
                 null,
                 null,
+                null,
                 12,
                 91,
                 1_234_567,

@@ -68,7 +68,22 @@ public final class TestMesh implements AutoCloseable {
         return new TestMesh(dir, backendInboundExtra, "", backendTicker);
     }
 
+    /**
+     * As {@link #start(Path, String, Ticker)}, with {@code backendClock} as both backends' clock (JWT times,
+     * deprecation sunsets, certificate validity), so that a test moves their time (within the certificates' hour).
+     */
+    public static TestMesh start(Path dir, String backendInboundExtra, Ticker backendTicker, Clock backendClock)
+            throws Exception {
+        return new TestMesh(dir, backendInboundExtra, "", backendTicker, backendClock);
+    }
+
     private TestMesh(Path dir, String backendInboundExtra, String sidecarExtra, Ticker backendTicker) throws Exception {
+        this(dir, backendInboundExtra, sidecarExtra, backendTicker, Clock.systemUTC());
+    }
+
+    private TestMesh(
+            Path dir, String backendInboundExtra, String sidecarExtra, Ticker backendTicker, Clock backendClock)
+            throws Exception {
         ca = CertificateAuthority.createRoot(TRUST_DOMAIN, KeyType.EC_P256, Clock.systemUTC());
         httpApp = track(new TestHttpApp());
         grpcApp = track(new TestGrpcApp());
@@ -77,13 +92,13 @@ public final class TestMesh implements AutoCloseable {
         backend = track(Sidecar.start(
                 config(dir, BACKEND, httpApp.port(), "http", backendInboundExtra, sidecarExtra),
                 backendIdentity,
-                Clock.systemUTC(),
+                backendClock,
                 backendTicker));
         grpcBackendIdentity = new StaticWorkloadIdentity(issue(GRPC_BACKEND));
         grpcBackend = track(Sidecar.start(
                 config(dir, GRPC_BACKEND, grpcApp.port(), "h2c", "", sidecarExtra),
                 grpcBackendIdentity,
-                Clock.systemUTC(),
+                backendClock,
                 backendTicker));
 
         frontendIdentity = new StaticWorkloadIdentity(issue(FRONTEND));

@@ -1,0 +1,103 @@
+package io.trustline.sidecar.edge;
+
+import com.linecorp.armeria.common.HttpRequest;
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.RequestHeaders;
+import com.linecorp.armeria.server.HttpService;
+import com.linecorp.armeria.server.ServiceRequestContext;
+import com.linecorp.armeria.server.SimpleDecoratingHttpService;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.util.AsciiString;
+import io.trustline.policy.engine.PolicyEngine;
+import io.trustline.policy.engine.RequestLimitsCheck;
+import io.trustline.policy.path.NormalizedPath;
+import io.trustline.sidecar.inbound.RequestHygieneService;
+import io.trustline.sidecar.refusal.Refusal;
+import io.trustline.sidecar.refusal.RefusalKind;
+import io.trustline.sidecar.refusal.Refusals;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * The inbound stage of the policy's {@code requestLimits}: a query longer than {@code maxQueryBytes} (400
+ * {@code request.query_too_long}), with more than {@code maxQueryParams} parameters (400
+ * {@code request.too_many_query_params}), or more than {@code maxHeaderCount} header fields (431
+ * {@code request.too_many_headers}) is refused before anything decodes the query or matches a regular expression.
+ * The raw query is measured as sent; pseudo-headers (and {@code Host}, which HTTP/1 requests carry as
+ * {@code :authority}) are not counted. A service without the section pays one map lookup.
+ */
+public final class RequestLimitsService extends SimpleDecoratingHttpService {
+
+    private static final AsciiString[] PSEUDO = {
+        AsciiString.cached(":method"),
+        AsciiString.cached(":path"),
+        AsciiString.cached(":scheme"),
+        AsciiString.cached(":authority"),
+        AsciiString.cached(":protocol")
+    };
+
+    private static final Refusal QUERY_TOO_LONG =
+            Refusal.of(RefusalKind.BAD_REQUEST, RequestLimitsCheck.QUERY_TOO_LONG);
+    private static final Refusal TOO_MANY_QUERY_PARAMS =
+            Refusal.of(RefusalKind.BAD_REQUEST, RequestLimitsCheck.TOO_MANY_QUERY_PARAMS);
+    private static final Refusal TOO_MANY_HEADERS =
+            Refusal.of(RefusalKind.HEADERS_TOO_LARGE, RequestLimitsCheck.TOO_MANY_HEADERS);
+
+    /** Checks the limits of the policy {@code engine} supplies at each request, for the sidecar of {@code service}. */
+    public static Function<? super HttpService, RequestLimitsService> newDecorator(
+            Supplier<PolicyEngine> engine, String service, MeterRegistry meters) {
+        final EdgeRefusals refusals = new EdgeRefusals(meters);
+        return delegate -> new RequestLimitsService(delegate, engine, service, refusals);
+    }
+
+    private final Supplier<PolicyEngine> engine;
+    private final String service;
+    private final EdgeRefusals refusals;
+
+    RequestLimitsService(HttpService delegate, Supplier<PolicyEngine> engine, String service, EdgeRefusals refusals) {
+        super(delegate);
+        this.engine = engine;
+        this.service = service;
+        this.refusals = refusals;
+    }
+
+    @Override
+    public HttpResponse serve(ServiceRequestContext ctx, HttpRequest req) throws Exception {
+        final RequestLimitsCheck limits = engine.get().requestLimits(service);
+        if (limits == null) {
+            return unwrap().serve(ctx, req);
+        }
+        final RequestHeaders headers = req.headers();
+        final NormalizedPath path = ctx.attr(RequestHygieneService.PATH);
+        final String query = path != null ? path.query() : ctx.query();
+        final String reason = limits.check(query, headerCount(headers));
+        if (reason == null) {
+            return unwrap().serve(ctx, req);
+        }
+        final EdgeCheck check = new EdgeCheck(reason, limits.policy(), limits.mode());
+        EdgeCheck.record(ctx, check);
+        refusals.count(check);
+        if (check.audited()) {
+            return unwrap().serve(ctx, req);
+        }
+        return Refusals.respond(ctx, headers, refusal(reason));
+    }
+
+    static int headerCount(RequestHeaders headers) {
+        int n = headers.size();
+        for (AsciiString p : PSEUDO) {
+            if (headers.contains(p)) {
+                n--;
+            }
+        }
+        return n;
+    }
+
+    private static Refusal refusal(String reason) {
+        return switch (reason) {
+            case RequestLimitsCheck.QUERY_TOO_LONG -> QUERY_TOO_LONG;
+            case RequestLimitsCheck.TOO_MANY_QUERY_PARAMS -> TOO_MANY_QUERY_PARAMS;
+            default -> TOO_MANY_HEADERS;
+        };
+    }
+}
