@@ -5,6 +5,7 @@ import io.trustline.policy.PolicyParseException;
 import io.trustline.policy.engine.PolicyEngine;
 import io.trustline.policy.testing.CaseFiles;
 import io.trustline.policy.testing.CaseRequest;
+import io.trustline.policy.testing.CaseRunner;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -71,6 +72,14 @@ final class ExplainCommand implements Callable<Integer> {
             out.println("path: '" + r.path() + "' normalised to '" + p.request().path() + "'");
         }
         out.println("policy version: " + engine.version());
+        String service = p.request().service();
+        if (engine.cors(service) != null
+                || engine.requestLimits(service) != null
+                || !engine.deprecations(service).isEmpty()) {
+            // The edge sections may decide before or after authorization: show what the whole pipeline does.
+            out.println(
+                    "pipeline (request limits, CORS, authorization, deprecations): " + CaseRunner.evaluate(engine, r));
+        }
         out.print(engine.explain(p.request()).render());
         return 0;
     }

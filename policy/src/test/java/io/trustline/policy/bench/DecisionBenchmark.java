@@ -5,6 +5,7 @@ import io.trustline.policy.engine.AuthzRequest;
 import io.trustline.policy.engine.Decision;
 import io.trustline.policy.engine.HeaderLookup;
 import io.trustline.policy.engine.PolicyEngine;
+import io.trustline.policy.engine.QueryParams;
 import io.trustline.policy.path.PathNormalizer;
 import java.net.InetAddress;
 import java.nio.file.Path;
@@ -43,6 +44,10 @@ public class DecisionBenchmark {
     static final int RULES = 1000;
 
     PolicyEngine engine;
+    /** The same 1,000 rules plus regex DENY rules on the search API: requests elsewhere must not pay for them. */
+    PolicyEngine engineWithRegex;
+
+    AuthzRequest search;
     AuthzRequest allowed;
     AuthzRequest denied;
     AuthzRequest deniedByRule;
@@ -77,8 +82,25 @@ public class DecisionBenchmark {
                 "shop.v1.Service23/GetThing",
                 headers,
                 ip);
+        engineWithRegex = PolicyEngine.compile(
+                PolicyParser.parse("bench.yaml", policy() + REGEX_RULES, Path.of(".")), "bench-regex");
+        search = new AuthzRequest(
+                "gateway",
+                principal(17),
+                null,
+                Map.of(),
+                "GET",
+                "/api/v1/resource-417/search",
+                null,
+                headers,
+                ip,
+                QueryParams.of("q=blue+shoes&page=2&sort=price"));
         check(allowed, true);
         check(denied, false);
+        if (!engineWithRegex.decide(allowed).allowed()
+                || !engineWithRegex.decide(search).allowed()) {
+            throw new IllegalStateException("benchmark regex policy is wrong");
+        }
         check(deniedByRule, false);
         check(allowedGrpc, true);
     }
@@ -89,6 +111,17 @@ public class DecisionBenchmark {
             throw new IllegalStateException("benchmark policy is wrong for " + r + ": " + d);
         }
     }
+
+    /** Four regex DENY rules, all on {@code /api/v1/resource-417/search}: path, query (any and one), header. */
+    static final String REGEX_RULES = ""
+            + "    - {name: rx-path, action: deny, to: {paths: [\"/api/v1/resource-417/search\"],"
+            + " pathRegex: [\"(?i)/etc/passwd\", \"<script\"]}}\n"
+            + "    - {name: rx-query, action: deny, to: {paths: [\"/api/v1/resource-417/search\"],"
+            + " queryRegex: {\"*\": [\"(?i)<\\\\s*script\", \"(?i)javascript:\"]}}}\n"
+            + "    - {name: rx-sql, action: deny, to: {paths: [\"/api/v1/resource-417/search\"],"
+            + " queryRegex: {q: [\"(?i)union\\\\s+select\"]}}}\n"
+            + "    - {name: rx-agent, action: deny, to: {paths: [\"/api/v1/resource-417/search\"],"
+            + " headerRegex: {user-agent: [\"(?i)sqlmap|nikto\"]}}}\n";
 
     static String principal(int i) {
         return "spiffe://example.org/ns/ns" + (i % 10) + "/sa/svc" + i;
@@ -168,6 +201,28 @@ public class DecisionBenchmark {
     @Benchmark
     public Decision allowedGrpcCall() {
         return engine.decide(allowedGrpc);
+    }
+
+    /** The allowed request against the engine that also has regex rules, on another path: the same cost. */
+    @Benchmark
+    public Decision allowedRequestWithRegexRulesElsewhere() {
+        return engineWithRegex.decide(allowed);
+    }
+
+    /** A request every regex rule looks at (a fresh query each time, as each request parses its own). */
+    @Benchmark
+    public Decision searchCheckedByRegexRules() {
+        return engineWithRegex.decide(new AuthzRequest(
+                search.service(),
+                search.principal(),
+                null,
+                search.claims(),
+                search.method(),
+                search.path(),
+                null,
+                search.headers(),
+                search.sourceIp(),
+                QueryParams.of(search.query().raw())));
     }
 
     /** What the sidecar does per request before deciding: normalise the path. */

@@ -131,6 +131,31 @@ class PolicyCliTest {
     }
 
     @Test
+    void checkPrintsWarningsButAccepts() throws Exception {
+        Files.writeString(
+                dir.resolve("orders.yaml"),
+                POLICY.replace("  rules:\n", "  cors: {allowOrigins: [\"*\"]}\n  rules:\n"));
+        assertThat(run("check", dir.toString())).isZero();
+        assertThat(err.toString())
+                .contains(dir.resolve("orders.yaml") + ":6:24: warning: cors.allowOrigins: '*' lets any website");
+    }
+
+    @Test
+    void explainShowsWhatTheEdgeSectionsDecide() throws Exception {
+        Files.writeString(
+                dir.resolve("orders.yaml"),
+                POLICY.replace("  rules:\n", "  cors: {allowOrigins: [\"https://shop.example.org\"]}\n  rules:\n"));
+        Path request = Files.writeString(
+                Files.createDirectories(dir.resolve("requests")).resolve("request.yaml"),
+                "service: orders\nmethod: OPTIONS\npath: /api/x\n"
+                        + "headers: {origin: \"https://shop.example.org\", access-control-request-method: GET}\n");
+        assertThat(run("explain", "--policies", dir.toString(), "--request", request.toString()))
+                .isZero();
+        assertThat(out.toString())
+                .contains("pipeline (request limits, CORS, authorization, deprecations): allow cors.preflight");
+    }
+
+    @Test
     void explainReadsTheRequestFromStandardInput() throws Exception {
         Files.writeString(dir.resolve("orders.yaml"), POLICY);
         ExplainCommand cmd = new ExplainCommand();
