@@ -144,6 +144,8 @@ public final class MeshTls {
             }
         };
         return ClientTlsSpec.builder()
+                // Set here, not left for Armeria to derive per request (which rebuilds the spec on every call).
+                .alpnProtocols(List.of("h2"))
                 .tlsKeyPair(s.keyPair())
                 .trustedCertificates(List.of(s.roots()))
                 .verifierFactories(verifier)
