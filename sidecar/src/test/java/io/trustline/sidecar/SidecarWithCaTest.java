@@ -77,7 +77,8 @@ class SidecarWithCaTest {
                 + outbound
                 + "policy: {dir: " + name + "-policies}\n"
                 + "admin: {listen: 127.0.0.1:0}\n";
-        return new ConfigLoader().parse(dir.resolve(name + ".yaml"), yaml);
+        Files.writeString(dir.resolve(name + ".yaml"), yaml);
+        return new ConfigLoader().load(dir.resolve(name + ".yaml"));
     }
 
     @Test
@@ -110,6 +111,27 @@ class SidecarWithCaTest {
                 assertThat(res.contentUtf8()).contains("URI=" + FRONTEND);
             }
         }
+    }
+
+    @Test
+    void aBrokenPolicyDirectoryStopsStartupBeforeTheJoinTokenIsSpent() throws Exception {
+        final String token = caServer.joinTokens().create(BACKEND, Duration.ofMinutes(5), false);
+        config(BACKEND, token, "");
+        Files.writeString(dir.resolve("backend-policies/inbound.yaml"), "apiVersion: trustline.io/v1\nkind: Nope\n");
+        final java.io.PrintStream savedErr = System.err;
+        final java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+        final int exit;
+        try {
+            exit = new picocli.CommandLine(new Main())
+                    .execute("--config", dir.resolve("backend.yaml").toString());
+        } finally {
+            System.setErr(savedErr);
+        }
+        assertThat(exit).isEqualTo(Main.EXIT_CONFIG);
+        assertThat(captured.toString(java.nio.charset.StandardCharsets.UTF_8)).contains("inbound.yaml:2:");
+        // The token was not redeemed: a fixed policy can start with it.
+        assertThat(caServer.joinTokens().check(token).spiffeId()).isEqualTo(BACKEND);
     }
 
     @Test

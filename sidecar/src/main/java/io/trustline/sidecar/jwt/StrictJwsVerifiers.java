@@ -12,10 +12,10 @@ import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.OctetKeyPair;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.proc.JWSVerifierFactory;
+import io.trustline.ca.internal.BouncyCastle;
 import java.security.Key;
 import java.security.Provider;
 import java.util.Set;
-import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -39,7 +39,11 @@ final class StrictJwsVerifiers implements JWSVerifierFactory {
     /** Smallest RSA modulus accepted in a JWKS (NIST SP 800-131A). */
     static final int MIN_RSA_BITS = 2048;
 
-    private static final Provider BOUNCY_CASTLE = new BouncyCastleProvider();
+    /**
+     * The process's one Bouncy Castle provider instance (never registered globally), shared with the CA code:
+     * building one registers about a thousand algorithm classes and costs a noticeable part of start-up.
+     */
+    private static final Provider BOUNCY_CASTLE = BouncyCastle.PROVIDER;
 
     private final JCAContext jca = new JCAContext();
 
