@@ -121,6 +121,7 @@ public final class Sidecar implements AutoCloseable {
         }
         admin = AdminServer.builder(config, meters, tls)
                 .policyStore(policyStore)
+                .identity(identity)
                 .clock(clock)
                 .readinessCheck(ReadinessCheck.of("jwks", jwt::readinessProblem))
                 .build();

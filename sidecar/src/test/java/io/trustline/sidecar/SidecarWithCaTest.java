@@ -37,6 +37,9 @@ class SidecarWithCaTest {
     private static final SpiffeId FRONTEND = SpiffeId.of("example.org", "shop", "frontend");
     private static final SpiffeId BACKEND = SpiffeId.of("example.org", "shop", "backend");
 
+    /** Made per run; never a real secret. */
+    private static final String ADMIN_TOKEN = "admin-" + java.util.UUID.randomUUID();
+
     @TempDir
     Path dir;
 
@@ -54,6 +57,7 @@ class SidecarWithCaTest {
                 .build()
                 .start();
         Files.writeString(dir.resolve("bundle.pem"), ca.trustBundle().toPem());
+        Files.writeString(dir.resolve("admin.token"), ADMIN_TOKEN + "\n");
         app = new TestHttpApp();
     }
 
@@ -76,7 +80,7 @@ class SidecarWithCaTest {
                 + "inbound: {listen: 127.0.0.1:0, app: 127.0.0.1:" + app.port() + "}\n"
                 + outbound
                 + "policy: {dir: " + name + "-policies}\n"
-                + "admin: {listen: 127.0.0.1:0}\n";
+                + "admin: {listen: 127.0.0.1:0, tokenFile: admin.token}\n";
         Files.writeString(dir.resolve(name + ".yaml"), yaml);
         return new ConfigLoader().load(dir.resolve(name + ".yaml"));
     }
@@ -111,6 +115,60 @@ class SidecarWithCaTest {
                 assertThat(res.contentUtf8()).contains("URI=" + FRONTEND);
             }
         }
+    }
+
+    @Test
+    void aForcedRenewalOnTheAdminPortNeedsTheTokenAndSwapsTheCertificateWithoutARestart() throws Exception {
+        final Clock clock = Clock.systemUTC();
+        final String token = caServer.joinTokens().create(BACKEND, Duration.ofMinutes(5), false);
+        final SidecarConfig config = config(BACKEND, token, "");
+        try (Sidecar backend = Sidecar.start(config, Identities.obtain(config, clock), clock)) {
+            final WebClient admin = WebClient.of("http://127.0.0.1:" + backend.adminPort());
+            final String before = certSerial(admin);
+
+            assertThat(renew(admin, null).status()).isEqualTo(HttpStatus.UNAUTHORIZED);
+            assertThat(renew(admin, "Bearer wrong").status()).isEqualTo(HttpStatus.UNAUTHORIZED);
+            assertThat(certSerial(admin)).isEqualTo(before);
+
+            final AggregatedHttpResponse renewed = renew(admin, "Bearer " + ADMIN_TOKEN);
+            assertThat(renewed.status()).isEqualTo(HttpStatus.OK);
+            final String after = certSerial(admin);
+            assertThat(after).isNotEqualTo(before);
+            assertThat(renewed.contentUtf8())
+                    .contains("\"serial\":\"" + after + "\"")
+                    .doesNotContain("PRIVATE");
+            assertThat(metrics(admin)).contains("trustline_certificate_renewals_total{result=\"success\"} 1.0");
+
+            // The CA goes away: the renewal fails with a reason, the certificate in use stays, the failure is counted.
+            caServer.close();
+            final AggregatedHttpResponse failed = renew(admin, "Bearer " + ADMIN_TOKEN);
+            assertThat(failed.status()).isEqualTo(HttpStatus.BAD_GATEWAY);
+            assertThat(failed.contentUtf8()).contains("svid renewal failed, keeping the current one");
+            assertThat(certSerial(admin)).isEqualTo(after);
+            // At least 1: the background retries (from 1 s on) may have failed too by now.
+            assertThat(metrics(admin)).containsPattern("trustline_certificate_renewals_total\\{result=\"failure\"} [1-9]");
+        }
+    }
+
+    private static AggregatedHttpResponse renew(WebClient admin, String authorization) {
+        final com.linecorp.armeria.common.RequestHeadersBuilder headers =
+                RequestHeaders.builder(HttpMethod.POST, "/certs/renew");
+        if (authorization != null) {
+            headers.add("authorization", authorization);
+        }
+        return admin.execute(headers.build()).aggregate().join();
+    }
+
+    private static String certSerial(WebClient admin) {
+        final String body = admin.get("/certs").aggregate().join().contentUtf8();
+        final java.util.regex.Matcher m =
+                java.util.regex.Pattern.compile("\"serial\":\"([0-9a-f]+)\"").matcher(body);
+        assertThat(m.find()).as(body).isTrue();
+        return m.group(1);
+    }
+
+    private static String metrics(WebClient admin) {
+        return admin.get("/metrics").aggregate().join().contentUtf8();
     }
 
     @Test

@@ -41,6 +41,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
@@ -95,6 +96,8 @@ public final class SvidClient implements AutoCloseable {
     private final Duration callTimeout;
     private final RandomGenerator random;
     private final List<Consumer<X509Svid>> listeners = new CopyOnWriteArrayList<>();
+    private final AtomicLong failedRenewals = new AtomicLong();
+    private final List<CompletableFuture<X509Svid>> forced = new ArrayList<>();
 
     private volatile X509Svid current;
     private volatile boolean closed;
@@ -208,21 +211,56 @@ public final class SvidClient implements AutoCloseable {
                     .addKeyValue("spiffe_id", spiffeId)
                     .log();
         }
+        final X509Svid renewed;
         try {
-            install(currentValid ? obtain(svid) : obtain(null));
+            renewed = currentValid ? obtain(svid) : obtain(null);
         } catch (RuntimeException e) {
+            failedRenewals.incrementAndGet();
             final Duration delay = nextBackoff();
+            final String error =
+                    e instanceof StatusRuntimeException ? describe((StatusRuntimeException) e) : e.toString();
             logger.atWarn()
                     .setMessage("svid renewal failed, keeping the current one")
                     .addKeyValue("spiffe_id", spiffeId)
-                    .addKeyValue(
-                            "error",
-                            e instanceof StatusRuntimeException ? describe((StatusRuntimeException) e) : e.toString())
+                    .addKeyValue("error", error)
                     .addKeyValue("current_not_after", svid == null ? null : svid.notAfter())
                     .addKeyValue("retry_in", delay)
                     .log();
-            schedule(this::renew, delay);
+            final List<CompletableFuture<X509Svid>> waiting = scheduleAndDrain(this::renew, delay);
+            final SvidClientException failure =
+                    new SvidClientException("svid renewal failed, keeping the current one: " + error, e);
+            waiting.forEach(f -> f.completeExceptionally(failure));
+            return;
         }
+        install(renewed);
+    }
+
+    /**
+     * Renews now instead of at the scheduled time: an operator's forced renewal, e.g. after the CA's root was rotated.
+     * The scheduled renewal is replaced. If the CA refuses or is unreachable, the current SVID stays in use and the
+     * usual retries with backoff follow.
+     *
+     * @return completes with the new SVID (after the listeners heard of it), or exceptionally with the reason
+     */
+    public CompletableFuture<X509Svid> renewNow() {
+        final CompletableFuture<X509Svid> result = new CompletableFuture<>();
+        synchronized (this) {
+            if (closed || current == null) {
+                result.completeExceptionally(new IllegalStateException(closed ? "closed" : "not started"));
+                return result;
+            }
+            forced.add(result);
+            replacePending(this::renew, Duration.ZERO);
+        }
+        return result;
+    }
+
+    /**
+     * Returns how many renewal attempts failed since the start (each retry counts), for the sidecar's metrics. Failed
+     * attempts at the first SVID are not counted: they fail the start instead.
+     */
+    public long failedRenewals() {
+        return failedRenewals.get();
     }
 
     private void install(X509Svid svid) {
@@ -243,7 +281,7 @@ public final class SvidClient implements AutoCloseable {
                 logger.atError().setMessage("svid listener failed").setCause(e).log();
             }
         }
-        schedule(this::renew, delay);
+        scheduleAndDrain(this::renew, delay).forEach(f -> f.complete(svid));
     }
 
     /** Returns the time until renewal: half the lifetime, give or take the jitter, from not-before. */
@@ -268,6 +306,24 @@ public final class SvidClient implements AutoCloseable {
             return;
         }
         pending = scheduler.schedule(task, delay);
+    }
+
+    /**
+     * Schedules the next attempt and takes the forced renewals that the attempt just made answers, in one step, so a
+     * {@link #renewNow()} either is answered by this attempt or schedules its own after it, never lost in between.
+     */
+    private synchronized List<CompletableFuture<X509Svid>> scheduleAndDrain(Runnable task, Duration delay) {
+        replacePending(task, delay);
+        final List<CompletableFuture<X509Svid>> answered = List.copyOf(forced);
+        forced.clear();
+        return answered;
+    }
+
+    private synchronized void replacePending(Runnable task, Duration delay) {
+        if (pending != null) {
+            pending.cancel();
+        }
+        schedule(task, delay);
     }
 
     private X509Svid obtain(X509Svid renewing) {
@@ -379,6 +435,8 @@ public final class SvidClient implements AutoCloseable {
     @Override
     public synchronized void close() {
         closed = true;
+        forced.forEach(f -> f.completeExceptionally(new IllegalStateException("closed")));
+        forced.clear();
         if (pending != null) {
             pending.cancel();
             pending = null;

@@ -16,6 +16,7 @@ import java.net.ServerSocket;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -150,6 +151,63 @@ class SvidClientTest {
 
         assertThat(client.current()).isNotSameAs(first);
         assertThat(client.current().notAfter()).isAfter(first.notAfter());
+    }
+
+    @Test
+    void renewNowReplacesTheScheduledRenewalAndAnswersWithTheNewSvid() {
+        client = client(tokens.create(ORDERS, Duration.ofMinutes(10), false)).build();
+        final List<X509Svid> heard = new CopyOnWriteArrayList<>();
+        client.addListener(heard::add);
+        final X509Svid first = client.start();
+        final Instant start = clock.instant();
+
+        final CompletableFuture<X509Svid> forced = client.renewNow();
+
+        assertThat(scheduler.pending()).isEqualTo(1);
+        assertThat(scheduler.nextDue()).contains(start);
+        assertThat(forced).isNotDone();
+        scheduler.runNext();
+        final X509Svid second = forced.join();
+        assertThat(second).isSameAs(client.current()).isNotSameAs(first);
+        assertThat(second.leaf().getSerialNumber()).isNotEqualTo(first.leaf().getSerialNumber());
+        assertThat(heard).containsExactly(first, second);
+        assertThat(workloadIssuances()).containsExactly(Authorisation.JOIN_TOKEN, Authorisation.SVID);
+        // One renewal chain: the next renewal is the new SVID's, not the first one's as well.
+        assertThat(scheduler.pending()).isEqualTo(1);
+        assertThat(scheduler.nextDue().orElseThrow()).isAfter(second.notBefore());
+        assertThat(client.failedRenewals()).isZero();
+    }
+
+    @Test
+    void renewNowFailsWithTheReasonWhileTheCaIsDownAndKeepsTheCurrentSvid() {
+        client = client(tokens.create(ORDERS, Duration.ofMinutes(10), false))
+                .initialBackoff(Duration.ofSeconds(1))
+                .build();
+        final X509Svid first = client.start();
+        server.close();
+
+        final CompletableFuture<X509Svid> forced = client.renewNow();
+        scheduler.runNext();
+
+        assertThat(forced).isCompletedExceptionally();
+        assertThatThrownBy(forced::join)
+                .hasCauseInstanceOf(SvidClientException.class)
+                .hasMessageContaining("svid renewal failed, keeping the current one");
+        assertThat(client.current()).isSameAs(first);
+        assertThat(client.failedRenewals()).isEqualTo(1);
+        // The usual retry follows, about a second later.
+        assertThat(scheduler.pending()).isEqualTo(1);
+        assertThat(scheduler.nextDue().orElseThrow()).isBefore(clock.instant().plusSeconds(2));
+        scheduler.runNext();
+        assertThat(client.failedRenewals()).isEqualTo(2);
+    }
+
+    @Test
+    void renewNowBeforeStartIsRefused() {
+        client = client(tokens.create(ORDERS, Duration.ofMinutes(10), false)).build();
+
+        assertThat(client.renewNow()).isCompletedExceptionally();
+        assertThat(scheduler.pending()).isZero();
     }
 
     @Test

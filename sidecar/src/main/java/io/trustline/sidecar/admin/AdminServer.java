@@ -32,6 +32,7 @@ import io.trustline.policy.model.Policy;
 import io.trustline.sidecar.config.Durations;
 import io.trustline.sidecar.config.SidecarConfig;
 import io.trustline.sidecar.identity.MeshTls;
+import io.trustline.sidecar.identity.WorkloadIdentity;
 import io.trustline.sidecar.refusal.Refusal;
 import io.trustline.sidecar.refusal.RefusalKind;
 import io.trustline.sidecar.refusal.Refusals;
@@ -47,6 +48,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
@@ -57,8 +59,8 @@ import org.slf4j.LoggerFactory;
  * The admin port (default {@code 127.0.0.1:15000}; never the inbound port, loopback unless
  * {@code admin.allowNonLoopback}). Read-only endpoints: {@code /healthz}, {@code /readyz}, {@code /metrics},
  * {@code /config} (the effective config, secrets redacted), {@code /policy} (version and files in force),
- * {@code /certs} (SPIFFE ID, serial, validity; never a key). State-changing endpoints ({@code POST /policy/reload})
- * need {@code Authorization: Bearer <token>} matching {@code admin.tokenFile}; without a token file they are refused.
+ * {@code /certs} (SPIFFE ID, serial, validity; never a key). State-changing endpoints ({@code POST /policy/reload},
+ * {@code POST /certs/renew}) need {@code Authorization: Bearer <token>} matching {@code admin.tokenFile}; without a token file they are refused.
  */
 public final class AdminServer implements AutoCloseable {
 
@@ -78,6 +80,7 @@ public final class AdminServer implements AutoCloseable {
     private final SidecarConfig config;
     private final PrometheusMeterRegistry meters;
     private final @Nullable PolicyStore policyStore;
+    private final @Nullable WorkloadIdentity identity;
     private final MeshTls tls;
     private final Clock clock;
     private final List<ReadinessCheck> checks;
@@ -91,6 +94,7 @@ public final class AdminServer implements AutoCloseable {
         config = b.config;
         meters = b.meters;
         policyStore = b.policyStore;
+        identity = b.identity;
         tls = b.tls;
         clock = b.clock;
         final List<ReadinessCheck> all = new ArrayList<>();
@@ -127,6 +131,7 @@ public final class AdminServer implements AutoCloseable {
         sb.route().get("/policy").build((ctx, req) -> json(HttpStatus.OK, policyView()));
         sb.route().get("/certs").build((ctx, req) -> json(HttpStatus.OK, certsView()));
         sb.route().post("/policy/reload").build(authorized(this::reloadPolicy));
+        sb.route().post("/certs/renew").build(authorized(this::renewCertificate));
         return sb.build();
     }
 
@@ -334,7 +339,37 @@ public final class AdminServer implements AutoCloseable {
                 reloadView(clock.instant(), event));
     }
 
+    private HttpResponse renewCertificate(ServiceRequestContext ctx) {
+        if (identity == null) {
+            return error(HttpStatus.NOT_FOUND, "no renewable identity configured");
+        }
+        final String before = tls.svid().leaf().getSerialNumber().toString(16);
+        return HttpResponse.of(identity.renewNow().handle((svid, failure) -> {
+            if (failure == null) {
+                logger.info(
+                        "certificate renewal requested on the admin port serial={} previous_serial={} not_after={}",
+                        svid.leaf().getSerialNumber().toString(16),
+                        before,
+                        svid.notAfter());
+                return json(HttpStatus.OK, certsView());
+            }
+            final Throwable cause =
+                    failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+            if (cause instanceof UnsupportedOperationException) {
+                return error(HttpStatus.CONFLICT, cause.getMessage());
+            }
+            logger.warn("certificate renewal requested on the admin port failed reason={}", cause.getMessage());
+            return error(HttpStatus.BAD_GATEWAY, cause.getMessage());
+        }));
+    }
+
     // --- plumbing
+
+    private HttpResponse error(HttpStatus status, @Nullable String message) {
+        final ObjectNode body = json.createObjectNode();
+        body.put("error", message);
+        return json(status, body);
+    }
 
     private static HttpResponse text(HttpStatus status, String text) {
         return HttpResponse.of(status, MediaType.PLAIN_TEXT_UTF_8, text);
@@ -393,6 +428,7 @@ public final class AdminServer implements AutoCloseable {
         private final PrometheusMeterRegistry meters;
         private final MeshTls tls;
         private @Nullable PolicyStore policyStore;
+        private @Nullable WorkloadIdentity identity;
         private Clock clock = Clock.systemUTC();
         private final List<ReadinessCheck> checks = new ArrayList<>();
 
@@ -405,6 +441,12 @@ public final class AdminServer implements AutoCloseable {
         /** The policy store shown by {@code /policy} and reloaded by {@code POST /policy/reload}. Default: none. */
         public Builder policyStore(@Nullable PolicyStore policyStore) {
             this.policyStore = policyStore;
+            return this;
+        }
+
+        /** The identity {@code POST /certs/renew} renews. Default: none (the call answers 404). */
+        public Builder identity(@Nullable WorkloadIdentity identity) {
+            this.identity = identity;
             return this;
         }
 

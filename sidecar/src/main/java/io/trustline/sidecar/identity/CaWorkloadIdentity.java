@@ -2,6 +2,7 @@ package io.trustline.sidecar.identity;
 
 import io.trustline.ca.X509Svid;
 import io.trustline.ca.client.SvidClient;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 /** The SVID comes from the Trustline CA: first with a join token, then renewed over mTLS in the background. */
@@ -22,6 +23,16 @@ public final class CaWorkloadIdentity implements WorkloadIdentity {
     @Override
     public void addListener(Consumer<X509Svid> listener) {
         client.addListener(listener);
+    }
+
+    @Override
+    public CompletableFuture<X509Svid> renewNow() {
+        return client.renewNow();
+    }
+
+    @Override
+    public long failedRenewals() {
+        return client.failedRenewals();
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.trustline.sidecar.identity;
 
 import io.trustline.ca.X509Svid;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 /**
@@ -14,6 +15,22 @@ public interface WorkloadIdentity extends AutoCloseable {
 
     /** Calls {@code listener} with each new SVID (not with the current one). */
     void addListener(Consumer<X509Svid> listener);
+
+    /**
+     * Obtains a new SVID now instead of at the scheduled time (the admin port's {@code POST /certs/renew}). Completes
+     * with the new SVID once the listeners have taken it, or exceptionally with the reason; the current SVID stays in
+     * use on failure. Sources that cannot renew on demand (files written by another tool) fail with
+     * {@link UnsupportedOperationException}.
+     */
+    default CompletableFuture<X509Svid> renewNow() {
+        return CompletableFuture.failedFuture(new UnsupportedOperationException(
+                "this identity source does not renew on demand: " + getClass().getSimpleName()));
+    }
+
+    /** Failed renewal attempts since the start (each retry counts); 0 for sources that do not renew. */
+    default long failedRenewals() {
+        return 0;
+    }
 
     @Override
     void close();

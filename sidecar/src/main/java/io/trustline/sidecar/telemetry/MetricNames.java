@@ -59,7 +59,10 @@ public final class MetricNames {
     /** When the workload certificate in use expires, in seconds since the epoch. */
     public static final String CERTIFICATE_NOT_AFTER = "trustline.certificate.not.after";
 
-    /** New workload certificates taken into use after the first; tag {@link #RESULT} (success). */
+    /**
+     * Certificate renewals; tag {@link #RESULT}: success (a new certificate taken into use after the first), failure (a
+     * failed attempt; each retry counts, the current certificate stays in use).
+     */
     public static final String CERTIFICATE_RENEWALS = "trustline.certificate.renewals";
 
     /** Open client connections of a listener; tag {@link #LISTENER} (inbound, outbound). */

@@ -2,6 +2,7 @@ package io.trustline.sidecar.telemetry;
 
 import com.linecorp.armeria.server.Server;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
@@ -18,6 +19,9 @@ import java.util.List;
  * sidecar keeps anyway; nothing here runs per request.
  */
 public final class SidecarMetrics {
+
+    private static final String RENEWALS_HELP = "Workload certificate renewals by result: success is a new certificate"
+            + " taken into use after the first, failure a failed attempt (each retry counts; the current one stays)";
 
     /** Counts reloads by result and exports the version in force as {@value MetricNames#POLICY_INFO}. */
     public static void bindPolicy(MeterRegistry meters, PolicyStore store) {
@@ -44,7 +48,7 @@ public final class SidecarMetrics {
                 .register(meters);
     }
 
-    /** Exports the current certificate's not-after and counts each new certificate taken into use. */
+    /** Exports the current certificate's not-after and counts new certificates taken into use and failed renewals. */
     public static void bindIdentity(MeterRegistry meters, MeshTls tls, WorkloadIdentity identity) {
         Gauge.builder(
                         MetricNames.CERTIFICATE_NOT_AFTER,
@@ -54,10 +58,14 @@ public final class SidecarMetrics {
                 .baseUnit("seconds")
                 .register(meters);
         final Counter renewals = Counter.builder(MetricNames.CERTIFICATE_RENEWALS)
-                .description("New workload certificates taken into use after the first")
+                .description(RENEWALS_HELP)
                 .tag(MetricNames.RESULT, "success")
                 .register(meters);
         identity.addListener(svid -> renewals.increment());
+        FunctionCounter.builder(MetricNames.CERTIFICATE_RENEWALS, identity, WorkloadIdentity::failedRenewals)
+                .description(RENEWALS_HELP)
+                .tag(MetricNames.RESULT, "failure")
+                .register(meters);
     }
 
     /** Exports the open connections of {@code server}, the {@code listener} (inbound, outbound) listener. */
