@@ -146,7 +146,8 @@ class SidecarWithCaTest {
             assertThat(failed.contentUtf8()).contains("svid renewal failed, keeping the current one");
             assertThat(certSerial(admin)).isEqualTo(after);
             // At least 1: the background retries (from 1 s on) may have failed too by now.
-            assertThat(metrics(admin)).containsPattern("trustline_certificate_renewals_total\\{result=\"failure\"} [1-9]");
+            assertThat(metrics(admin))
+                    .containsPattern("trustline_certificate_renewals_total\\{result=\"failure\"} [1-9]");
         }
     }
 
