@@ -115,7 +115,10 @@ public final class Sidecar implements AutoCloseable {
             outbound = outboundServer(
                     config,
                     TelemetryService.newOutboundDecorator(telemetry)
-                            .apply(new OutboundService(config.outbound().routes(), meshFactory, tls)));
+                            .apply(protectFromOverload(
+                                    new OutboundService(config.outbound().routes(), meshFactory, tls),
+                                    config.outbound().limits(),
+                                    "outbound")));
         } else {
             outbound = null;
         }
@@ -132,6 +135,7 @@ public final class Sidecar implements AutoCloseable {
     private InboundPipeline.Stages inboundStages(Clock clock) {
         return new InboundPipeline.Stages(
                 TelemetryService.newInboundDecorator(telemetry)::apply, // spans, metrics, access log around all
+                chain -> protectFromOverload(chain, config.inbound().limits(), "inbound"), // 503 beyond the caps
                 PeerIdentityService.newDecorator(tls, meters)::apply,
                 RequestHygieneService.newDecorator(config.inbound().limits().maxRequestBodyBytes())::apply,
                 RateLimitService.newDecorator(rateLimits, RateLimitService.Phase.PEER)::apply,
@@ -217,7 +221,7 @@ public final class Sidecar implements AutoCloseable {
         sb.tlsProvider(tls.serverTlsProvider(), tls.serverTlsConfig());
         applyLimits(sb, in.limits());
         sb.maxConnectionAge(maxConnectionAge);
-        sb.serviceUnder("/", protectFromOverload(chain, in.limits(), "inbound"));
+        sb.serviceUnder("/", chain);
         return sb.build();
     }
 
@@ -227,7 +231,7 @@ public final class Sidecar implements AutoCloseable {
         sb.port(out.listen().toSocketAddress(), SessionProtocol.HTTP);
         applyLimits(sb, out.limits());
         sb.absoluteUriTransformer(OutboundService::absoluteUriToPath);
-        sb.serviceUnder("/", protectFromOverload(service, out.limits(), "outbound"));
+        sb.serviceUnder("/", service);
         return sb.build();
     }
 
@@ -247,8 +251,9 @@ public final class Sidecar implements AutoCloseable {
     }
 
     /**
-     * Caps the listener's requests in flight and waiting (503 beyond), whatever the policy says. It wraps the
-     * listener's whole service directly (not as a route decorator, which would cost a route lookup per request).
+     * Caps the listener's requests in flight and waiting (503 beyond), whatever the policy says. It sits just inside
+     * telemetry, so a shed request is still a span, a metric and an access-log line, and wraps the rest of the
+     * listener's chain directly (not as a route decorator, which would cost a route lookup per request).
      */
     private HttpService protectFromOverload(HttpService service, Limits limits, String listener) {
         if (limits.maxConcurrentRequests() == 0) {

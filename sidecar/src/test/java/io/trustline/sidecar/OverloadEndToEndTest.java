@@ -3,6 +3,7 @@ package io.trustline.sidecar;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.linecorp.armeria.client.WebClient;
 import com.linecorp.armeria.common.AggregatedHttpResponse;
@@ -50,7 +51,10 @@ class OverloadEndToEndTest {
 
     @BeforeAll
     static void startMesh() throws Exception {
-        mesh = TestMesh.start(dir, "  limits: {maxConcurrentRequests: 1, maxPendingRequests: 0}\n");
+        mesh = TestMesh.start(
+                dir,
+                "  limits: {maxConcurrentRequests: 1, maxPendingRequests: 0}\n",
+                "accessLog: {file: access.log}\n");
         outbound = WebClient.builder("http://127.0.0.1:" + mesh.frontend.outboundPort())
                 .responseTimeout(Duration.ofSeconds(30))
                 .build();
@@ -67,7 +71,8 @@ class OverloadEndToEndTest {
                 + "    backend: {address: 127.0.0.1:" + mesh.backend.inboundPort() + ", identity: " + TestMesh.BACKEND
                 + "}\n"
                 + "  limits: {maxConcurrentRequests: 1, maxPendingRequests: 0}\n"
-                + "admin: {listen: 127.0.0.1:0}\n";
+                + "admin: {listen: 127.0.0.1:0}\n"
+                + "accessLog: {file: access.log}\n";
         edge = Sidecar.start(
                 new ConfigLoader().parse(d.resolve("sidecar.yaml"), yaml),
                 new StaticWorkloadIdentity(mesh.issue(TestMesh.FRONTEND)),
@@ -152,6 +157,16 @@ class OverloadEndToEndTest {
         assertThat(refused.status()).isEqualTo(HttpStatus.SERVICE_UNAVAILABLE);
         assertThat(JSON.readTree(refused.contentUtf8()).get("reason").asText()).isEqualTo("overload.concurrency_limit");
         assertThat(mesh.httpApp.requests()).isEqualTo(before);
+        // Shed, yet still seen: overload protection sits inside telemetry.
+        final JsonNode logged = awaitRefusalLogged(dir.resolve("backend/access.log"), "/echo/busy");
+        assertThat(logged.get("direction").asText()).isEqualTo("inbound");
+        assertThat(logged.get("status").asInt()).isEqualTo(503);
+        assertThat(logged.get("decision").asText()).isEqualTo("error");
+        assertThat(logged.get("request_id").asText())
+                .isEqualTo(refused.headers().get("x-request-id"));
+        assertThat(metrics(mesh.backend))
+                .contains("trustline_requests_total{decision=\"error\",direction=\"inbound\","
+                        + "reason=\"overload.concurrency_limit\",status_class=\"5xx\"} 1.0");
 
         final ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", mesh.frontend.outboundPort())
                 .usePlaintext()
@@ -189,9 +204,32 @@ class OverloadEndToEndTest {
             assertThat(metrics(edge))
                     .contains("trustline_overload_refusals_total{listener=\"outbound\","
                             + "reason=\"overload.concurrency_limit\"} 1.0");
+            assertThat(awaitRefusalLogged(dir.resolve("edge/access.log"), "/echo/busy")
+                            .get("direction")
+                            .asText())
+                    .isEqualTo("outbound");
         } finally {
             upload.close();
         }
         assertThat(held.join().status()).isEqualTo(HttpStatus.OK);
+    }
+
+    /** Waits for the access-log line of an overload refusal of {@code path} in {@code log}. */
+    private static JsonNode awaitRefusalLogged(Path log, String path) {
+        return Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> refusalLine(log, path), l -> l != null);
+    }
+
+    private static JsonNode refusalLine(Path log, String path) throws Exception {
+        if (!Files.exists(log)) {
+            return null;
+        }
+        for (String line : Files.readAllLines(log)) {
+            final JsonNode node = JSON.readTree(line);
+            if (path.equals(node.path("path").asText())
+                    && "overload.concurrency_limit".equals(node.path("reason").asText())) {
+                return node;
+            }
+        }
+        return null;
     }
 }

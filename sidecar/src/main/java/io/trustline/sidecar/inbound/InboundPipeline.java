@@ -9,6 +9,7 @@ import java.util.function.Function;
  *
  * <ol>
  *   <li>telemetry: tracing and the access log wrap everything, so even an early refusal is a span and a log line;
+ *   <li>overload protection: the listener's cap on requests in flight and waiting, before any stage spends work;
  *   <li>peer identity from the mTLS handshake;
  *   <li>request hygiene: limits and path normalisation, before anything looks at the path;
  *   <li>rate limits keyed by peer or IP, before any signature is checked, so a flood cannot burn CPU on JWTs;
@@ -32,6 +33,7 @@ public final class InboundPipeline {
     /** The stages, outermost first, in the only order they can be assembled. */
     public record Stages(
             Stage telemetry,
+            Stage overload,
             Stage peerIdentity,
             Stage hygiene,
             Stage peerRateLimits,
@@ -51,10 +53,11 @@ public final class InboundPipeline {
         chain = s.jwt().apply(chain); //                7. JWT authentication, replay guard
         chain = s.cors().apply(chain); //               6. CORS preflights and origins
         chain = s.requestLimits().apply(chain); //      5. query and header-count limits
-        chain = s.peerRateLimits().apply(chain); //    4. rate limits keyed by peer or IP
-        chain = s.hygiene().apply(chain); //           3. limits, path normalisation
-        chain = s.peerIdentity().apply(chain); //      2. peer SPIFFE ID from mTLS
-        chain = s.telemetry().apply(chain); //         1. tracing + access log around everything
+        chain = s.peerRateLimits().apply(chain); //     4. rate limits keyed by peer or IP
+        chain = s.hygiene().apply(chain); //            3. limits, path normalisation
+        chain = s.peerIdentity().apply(chain); //       2. peer SPIFFE ID from mTLS
+        chain = s.overload().apply(chain); //          1a. requests in flight and waiting, 503 beyond
+        chain = s.telemetry().apply(chain); //          1. tracing + access log around everything
         return chain;
     }
 

@@ -37,6 +37,7 @@ class InboundPipelineTest {
                 proxy,
                 new InboundPipeline.Stages(
                         recording("telemetry"),
+                        recording("overload"),
                         recording("peerIdentity"),
                         recording("hygiene"),
                         recording("peerRateLimits"),
@@ -51,6 +52,7 @@ class InboundPipelineTest {
         assertThat(calls)
                 .containsExactly(
                         "telemetry",
+                        "overload",
                         "peerIdentity",
                         "hygiene",
                         "peerRateLimits",
