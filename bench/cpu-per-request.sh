@@ -12,7 +12,13 @@ source "$BENCH_DIR/lib.sh"
 N="${1:-200000}"; shift || true
 FLAGS=("$@"); ((${#FLAGS[@]})) || FLAGS=(--h1 -c 64)
 TOKEN="$(cat "$BENCH_CERTS/token.jwt" 2>/dev/null || true)"
-[[ -s $BENCH_PIDS/backend.pids ]] || "$BENCH_DIR/backend/start.sh" >/dev/null
+# The harness's pid file can outlive its processes (a machine restart): start the backend unless it is alive.
+backend_alive() {
+  [[ -s $BENCH_PIDS/backend.pids ]] || return 1
+  local pid
+  for pid in $(awk '{print $NF}' "$BENCH_PIDS/backend.pids"); do kill -0 "$pid" 2>/dev/null || return 1; done
+}
+backend_alive || { rm -f "$BENCH_PIDS/backend.pids"; "$BENCH_DIR/backend/start.sh" >/dev/null; }
 "$ROOT/bench/sidecar/stop.sh" >/dev/null 2>&1 || true
 "$ROOT/bench/sidecar/start.sh" >/dev/null
 trap '"$ROOT/bench/sidecar/stop.sh" >/dev/null 2>&1' EXIT
