@@ -14,6 +14,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -122,61 +123,64 @@ public final class Shop implements Callable<Integer> {
         }
     }
 
-    @Command(name = "frontend", mixinStandardHelpOptions = true, description = "The shop's HTTP frontend.")
-    static final class Frontend implements Callable<Integer> {
+    /** Where a shop service listens: loopback by default, so only its sidecar reaches it. */
+    static final class AppAddress {
         @Option(
                 names = "--listen",
                 defaultValue = "${env:APP_LISTEN:-127.0.0.1:8080}",
                 description = "Default: ${DEFAULT-VALUE}.")
         String listen;
+    }
 
+    /** The outbound listener of the service's sidecar, through which it calls the other services. */
+    static final class SidecarAddress {
         @Option(
                 names = "--outbound",
                 defaultValue = "${env:SIDECAR_OUTBOUND:-127.0.0.1:15001}",
                 description = "The sidecar's outbound listener. Default: ${DEFAULT-VALUE}.")
         String outbound;
+    }
+
+    @Command(name = "frontend", mixinStandardHelpOptions = true, description = "The shop's HTTP frontend.")
+    static final class Frontend implements Callable<Integer> {
+        @Mixin
+        AppAddress app;
+
+        @Mixin
+        SidecarAddress sidecar;
 
         @Override
         public Integer call() {
-            final InetSocketAddress out = address(outbound);
-            final FrontendServer server = FrontendServer.start(address(listen), () -> out);
+            final InetSocketAddress out = address(sidecar.outbound);
+            final FrontendServer server = FrontendServer.start(address(app.listen), () -> out);
             return runUntilStopped(server, "frontend: serving on port " + server.port());
         }
     }
 
     @Command(name = "orders", mixinStandardHelpOptions = true, description = "The orders gRPC service.")
     static final class Orders implements Callable<Integer> {
-        @Option(
-                names = "--listen",
-                defaultValue = "${env:APP_LISTEN:-127.0.0.1:8080}",
-                description = "Default: ${DEFAULT-VALUE}.")
-        String listen;
+        @Mixin
+        AppAddress app;
 
-        @Option(
-                names = "--outbound",
-                defaultValue = "${env:SIDECAR_OUTBOUND:-127.0.0.1:15001}",
-                description = "The sidecar's outbound listener. Default: ${DEFAULT-VALUE}.")
-        String outbound;
+        @Mixin
+        SidecarAddress sidecar;
 
         @Override
         public Integer call() {
-            final InetSocketAddress out = address(outbound);
-            final OrdersServer server = OrdersServer.start(address(listen), () -> out);
+            final InetSocketAddress out = address(sidecar.outbound);
+            final OrdersServer server = OrdersServer.start(address(app.listen), () -> out);
             return runUntilStopped(server, "orders: serving gRPC on port " + server.port());
         }
     }
 
     @Command(name = "inventory", mixinStandardHelpOptions = true, description = "The inventory HTTP/JSON service.")
     static final class Inventory implements Callable<Integer> {
-        @Option(
-                names = "--listen",
-                defaultValue = "${env:APP_LISTEN:-127.0.0.1:8080}",
-                description = "Default: ${DEFAULT-VALUE}.")
-        String listen;
+        @Mixin
+        AppAddress app;
 
         @Override
         public Integer call() {
-            final InventoryServer server = InventoryServer.start(address(listen), Stock.seeded());
+            final InventoryServer server = InventoryServer.start(address(app.listen), Stock.seeded());
             return runUntilStopped(server, "inventory: serving on port " + server.port());
         }
     }

@@ -60,7 +60,8 @@ import org.slf4j.LoggerFactory;
  * {@code admin.allowNonLoopback}). Read-only endpoints: {@code /healthz}, {@code /readyz}, {@code /metrics},
  * {@code /config} (the effective config, secrets redacted), {@code /policy} (version and files in force),
  * {@code /certs} (SPIFFE ID, serial, validity; never a key). State-changing endpoints ({@code POST /policy/reload},
- * {@code POST /certs/renew}) need {@code Authorization: Bearer <token>} matching {@code admin.tokenFile}; without a token file they are refused.
+ * {@code POST /certs/renew}) need {@code Authorization: Bearer <token>} matching {@code admin.tokenFile}; without a
+ * token file they are refused.
  */
 public final class AdminServer implements AutoCloseable {
 
