@@ -75,4 +75,32 @@ class CrossFileChecksTest {
 
         assertThat(engine.policies()).hasSize(2);
     }
+
+    @Test
+    void keepsTheNamesOfDifferentSectionsApart() throws Exception {
+        Files.writeString(dir.resolve("one.yaml"), """
+                apiVersion: trustline.io/v1
+                kind: Policy
+                metadata: {name: legacy}
+                spec:
+                  service: orders
+                  rateLimits:
+                    - {name: legacy, key: principal, rate: 10/s}
+                  deprecations:
+                    - {name: legacy, match: {paths: ["/old"]}, deprecated: 2026-01-01}
+                """);
+        Files.writeString(dir.resolve("two.yaml"), """
+                apiVersion: trustline.io/v1
+                kind: Policy
+                metadata: {name: orders}
+                spec:
+                  service: orders
+                  jwt:
+                    - {issuer: legacy, audiences: [orders], jwksUri: "https://auth.example.org/jwks"}
+                """);
+
+        PolicyEngine engine = PolicyLoader.load(dir);
+
+        assertThat(engine.policies()).hasSize(2);
+    }
 }
