@@ -138,85 +138,57 @@ public final class PolicyParser {
 
     /**
      * Checks that span documents and files: policy names unique; per service, issuers, rate-limit
-     * names and the penalty box declared once.
+     * and deprecation names unique, and the penalty box, CORS and request limits declared once.
+     * Errors come policy by policy, in the order of the sections.
      */
     public static List<PolicyError> validateTogether(List<Policy> policies) {
-        List<PolicyError> errors = new ArrayList<>();
-        Map<String, Policy> byName = new HashMap<>();
-        Map<String, JwtProvider> issuers = new HashMap<>();
-        Map<String, RateLimit> limits = new HashMap<>();
-        Map<String, Penalty> penalties = new HashMap<>();
-        Map<String, Cors> cors = new HashMap<>();
-        Map<String, RequestLimits> requestLimits = new HashMap<>();
-        Map<String, Deprecation> deprecations = new HashMap<>();
+        DuplicateCheck check = new DuplicateCheck();
         for (Policy p : policies) {
-            Policy other = byName.putIfAbsent(p.name(), p);
-            if (other != null) {
-                errors.add(at(
-                        p.origin(),
-                        "metadata.name: duplicate policy name '" + p.name() + "' (first at " + other.origin() + ")"));
-            }
+            String service = p.service();
+            check.uniqueName(
+                    "metadata", "", p.name(), p.origin(), "metadata.name: duplicate policy name '" + p.name() + "'");
             for (JwtProvider j : p.jwt()) {
-                JwtProvider first = issuers.putIfAbsent(p.service() + '\n' + j.issuer(), j);
-                if (first != null) {
-                    errors.add(at(
-                            j.origin(),
-                            "jwt.issuer: '" + j.issuer() + "' is listed twice for service '" + p.service()
-                                    + "' (first at " + first.origin() + ")"));
-                }
+                check.uniqueName(
+                        "jwt",
+                        service,
+                        j.issuer(),
+                        j.origin(),
+                        "jwt.issuer: '" + j.issuer() + "' is listed twice for service '" + service + "'");
             }
             for (RateLimit l : p.rateLimits()) {
-                RateLimit first = limits.putIfAbsent(p.service() + '\n' + l.name(), l);
-                if (first != null) {
-                    errors.add(at(
-                            l.origin(),
-                            "rateLimits.name: duplicate limit name '" + l.name() + "' for service '" + p.service()
-                                    + "' (first at " + first.origin() + ")"));
-                }
+                check.uniqueName(
+                        "rateLimits",
+                        service,
+                        l.name(),
+                        l.origin(),
+                        "rateLimits.name: duplicate limit name '" + l.name() + "' for service '" + service + "'");
             }
-            if (p.penalty().isPresent()) {
-                Penalty first = penalties.putIfAbsent(p.service(), p.penalty().get());
-                if (first != null) {
-                    errors.add(at(
-                            p.penalty().get().origin(),
-                            "penalty: a second penalty box for service '" + p.service() + "' (first at "
-                                    + first.origin() + "; expected: at most one per service)"));
-                }
-            }
-            if (p.cors().isPresent()) {
-                Cors first = cors.putIfAbsent(p.service(), p.cors().get());
-                if (first != null) {
-                    errors.add(at(
-                            p.cors().get().origin(),
-                            "cors: a second CORS section for service '" + p.service() + "' (first at " + first.origin()
-                                    + "; expected: at most one per service)"));
-                }
-            }
-            if (p.requestLimits().isPresent()) {
-                RequestLimits first =
-                        requestLimits.putIfAbsent(p.service(), p.requestLimits().get());
-                if (first != null) {
-                    errors.add(at(
-                            p.requestLimits().get().origin(),
-                            "requestLimits: a second requestLimits section for service '" + p.service() + "' (first at "
-                                    + first.origin() + "; expected: at most one per service)"));
-                }
-            }
+            p.penalty()
+                    .ifPresent(x -> check.oncePerService(
+                            "penalty",
+                            service,
+                            x.origin(),
+                            "penalty: a second penalty box for service '" + service + "'"));
+            p.cors()
+                    .ifPresent(x -> check.oncePerService(
+                            "cors", service, x.origin(), "cors: a second CORS section for service '" + service + "'"));
+            p.requestLimits()
+                    .ifPresent(x -> check.oncePerService(
+                            "requestLimits",
+                            service,
+                            x.origin(),
+                            "requestLimits: a second requestLimits section for service '" + service + "'"));
             for (Deprecation d : p.deprecations()) {
-                Deprecation first = deprecations.putIfAbsent(p.service() + '\n' + d.name(), d);
-                if (first != null) {
-                    errors.add(at(
-                            d.origin(),
-                            "deprecations.name: duplicate deprecation name '" + d.name() + "' for service '"
-                                    + p.service() + "' (first at " + first.origin() + ")"));
-                }
+                check.uniqueName(
+                        "deprecations",
+                        service,
+                        d.name(),
+                        d.origin(),
+                        "deprecations.name: duplicate deprecation name '" + d.name() + "' for service '" + service
+                                + "'");
             }
         }
-        return errors;
-    }
-
-    private static PolicyError at(Origin o, String message) {
-        return new PolicyError(o.file(), o.line(), o.column(), message);
+        return check.errors();
     }
 
     /** Reads one document; holds the per-document state (mode, base directory). */
