@@ -35,6 +35,7 @@ import io.trustline.sidecar.proxy.Upstreams;
 import io.trustline.sidecar.ratelimit.RateLimitService;
 import io.trustline.sidecar.ratelimit.RateLimits;
 import io.trustline.sidecar.refusal.RefusalErrorHandler;
+import io.trustline.sidecar.request.HostHeaders;
 import io.trustline.sidecar.telemetry.SidecarMetrics;
 import io.trustline.sidecar.telemetry.Telemetry;
 import io.trustline.sidecar.telemetry.TelemetryService;
@@ -137,7 +138,10 @@ public final class Sidecar implements AutoCloseable {
                 TelemetryService.newInboundDecorator(telemetry)::apply, // spans, metrics, access log around all
                 chain -> protectFromOverload(chain, config.inbound().limits(), "inbound"), // 503 beyond the caps
                 PeerIdentityService.newDecorator(tls, meters)::apply,
-                RequestHygieneService.newDecorator(config.inbound().limits().maxRequestBodyBytes())::apply,
+                RequestHygieneService.newDecorator( // raw path normalised, one Host, header names
+                        config.inbound().limits().maxRequestBodyBytes(),
+                        config.inbound().hygiene(),
+                        meters)::apply,
                 RateLimitService.newDecorator(rateLimits, RateLimitService.Phase.PEER)::apply,
                 RequestLimitsService.newDecorator(policies, config.service(), meters)::apply, // query, header count
                 CorsService.newDecorator(policies, config.service(), meters)::apply, // preflights, origins
@@ -221,6 +225,8 @@ public final class Sidecar implements AutoCloseable {
         sb.tlsProvider(tls.serverTlsProvider(), tls.serverTlsConfig());
         applyLimits(sb, in.limits());
         sb.maxConnectionAge(maxConnectionAge);
+        // Armeria fills in this name when a request names no host; hygiene refuses it.
+        sb.defaultHostname(HostHeaders.MISSING_HOST);
         sb.serviceUnder("/", chain);
         return sb.build();
     }
@@ -231,6 +237,8 @@ public final class Sidecar implements AutoCloseable {
         sb.port(out.listen().toSocketAddress(), SessionProtocol.HTTP);
         applyLimits(sb, out.limits());
         sb.absoluteUriTransformer(OutboundService::absoluteUriToPath);
+        // Armeria fills in this name when a request names no host; the outbound service refuses it.
+        sb.defaultHostname(HostHeaders.MISSING_HOST);
         sb.serviceUnder("/", service);
         return sb.build();
     }

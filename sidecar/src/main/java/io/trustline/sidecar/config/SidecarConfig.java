@@ -130,7 +130,8 @@ public record SidecarConfig(
             @JsonProperty(required = true) HostPort app,
             AppProtocol appProtocol,
             MtlsMode mtls,
-            Limits limits) {
+            Limits limits,
+            HygieneConfig hygiene) {
 
         public static final HostPort DEFAULT_LISTEN = HostPort.of("0.0.0.0", 15006);
 
@@ -147,6 +148,9 @@ public record SidecarConfig(
             }
             if (limits == null) {
                 limits = Limits.DEFAULT;
+            }
+            if (hygiene == null) {
+                hygiene = HygieneConfig.DEFAULT;
             }
         }
     }

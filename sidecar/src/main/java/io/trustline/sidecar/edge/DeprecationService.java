@@ -21,12 +21,11 @@ import io.trustline.policy.engine.AuthzRequest;
 import io.trustline.policy.engine.DeprecatedRoute;
 import io.trustline.policy.engine.Deprecations;
 import io.trustline.policy.engine.PolicyEngine;
-import io.trustline.policy.path.NormalizedPath;
 import io.trustline.sidecar.identity.PeerIdentity;
-import io.trustline.sidecar.inbound.RequestHygieneService;
 import io.trustline.sidecar.refusal.Refusal;
 import io.trustline.sidecar.refusal.RefusalKind;
 import io.trustline.sidecar.refusal.Refusals;
+import io.trustline.sidecar.request.InboundRequest;
 import io.trustline.sidecar.telemetry.MetricNames;
 import java.time.Clock;
 import java.time.Duration;
@@ -102,8 +101,7 @@ public final class DeprecationService extends SimpleDecoratingHttpService {
             return unwrap().serve(ctx, req);
         }
         final RequestHeaders headers = req.headers();
-        final NormalizedPath np = ctx.attr(RequestHygieneService.PATH);
-        final String path = np != null ? np.path() : ctx.path();
+        final String path = InboundRequest.of(ctx).normalizedPath();
         final DeprecatedRoute route = deprecations.match(
                 headers.method().name(),
                 path,

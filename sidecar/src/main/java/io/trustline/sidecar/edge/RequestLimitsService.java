@@ -10,11 +10,10 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.util.AsciiString;
 import io.trustline.policy.engine.PolicyEngine;
 import io.trustline.policy.engine.RequestLimitsCheck;
-import io.trustline.policy.path.NormalizedPath;
-import io.trustline.sidecar.inbound.RequestHygieneService;
 import io.trustline.sidecar.refusal.Refusal;
 import io.trustline.sidecar.refusal.RefusalKind;
 import io.trustline.sidecar.refusal.Refusals;
+import io.trustline.sidecar.request.InboundRequest;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -68,8 +67,7 @@ public final class RequestLimitsService extends SimpleDecoratingHttpService {
             return unwrap().serve(ctx, req);
         }
         final RequestHeaders headers = req.headers();
-        final NormalizedPath path = ctx.attr(RequestHygieneService.PATH);
-        final String query = path != null ? path.query() : ctx.query();
+        final String query = InboundRequest.of(ctx).query();
         final String reason = limits.check(query, headerCount(headers));
         if (reason == null) {
             return unwrap().serve(ctx, req);

@@ -13,12 +13,12 @@ import io.trustline.policy.engine.Decision;
 import io.trustline.policy.engine.HeaderLookup;
 import io.trustline.policy.engine.PolicyEngine;
 import io.trustline.policy.engine.QueryParams;
-import io.trustline.policy.path.NormalizedPath;
 import io.trustline.sidecar.identity.PeerIdentity;
 import io.trustline.sidecar.jwt.VerifiedToken;
 import io.trustline.sidecar.refusal.Refusal;
 import io.trustline.sidecar.refusal.RefusalKind;
 import io.trustline.sidecar.refusal.Refusals;
+import io.trustline.sidecar.request.InboundRequest;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -56,8 +56,8 @@ public final class AuthorizationService extends SimpleDecoratingHttpService {
     @Override
     public HttpResponse serve(ServiceRequestContext ctx, HttpRequest req) throws Exception {
         final RequestHeaders headers = req.headers();
-        final NormalizedPath path = ctx.attr(RequestHygieneService.PATH);
-        final String normalised = path != null ? path.path() : headers.path();
+        final InboundRequest view = InboundRequest.of(ctx);
+        final String normalised = view.normalizedPath();
         final PeerIdentity peer = ctx.attr(PeerIdentity.ATTR);
         final VerifiedToken token = ctx.attr(VerifiedToken.ATTR);
         final Map<String, ?> claims = token != null ? token.claims() : Map.of();
@@ -71,7 +71,7 @@ public final class AuthorizationService extends SimpleDecoratingHttpService {
                 AuthzRequest.grpcMethodOf(normalised, headers.get(HttpHeaderNames.CONTENT_TYPE)),
                 new Lookup(headers),
                 ctx.remoteAddress().getAddress(),
-                QueryParams.of(path != null ? path.query() : ctx.query()));
+                QueryParams.of(view.query()));
         final Decision decision = engine.get().decide(authz);
         ctx.setAttr(DECISION, decision);
         if (!decision.allowed()) {

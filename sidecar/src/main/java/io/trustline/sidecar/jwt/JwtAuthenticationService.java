@@ -10,10 +10,9 @@ import io.netty.util.AsciiString;
 import io.netty.util.AttributeKey;
 import io.trustline.policy.model.JwtProvider;
 import io.trustline.policy.model.Mode;
-import io.trustline.policy.path.NormalizedPath;
-import io.trustline.sidecar.inbound.RequestHygieneService;
 import io.trustline.sidecar.proxy.HeaderEdits;
 import io.trustline.sidecar.refusal.Refusals;
+import io.trustline.sidecar.request.InboundRequest;
 import java.util.List;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -206,14 +205,12 @@ public final class JwtAuthenticationService extends SimpleDecoratingHttpService 
     }
 
     private static void removeQueryParams(ServiceRequestContext ctx, List<String> names) {
-        final NormalizedPath path = ctx.attr(RequestHygieneService.PATH);
-        if (path == null || path.query() == null || !path.isValid()) {
+        final InboundRequest view = InboundRequest.of(ctx);
+        if (view.query() == null) {
             return;
         }
-        // The proxy sends the app path.pathAndQuery(): replace the query it will use.
-        ctx.setAttr(
-                RequestHygieneService.PATH,
-                new NormalizedPath(path.path(), TokenExtractor.withoutParams(path.query(), names), null, null));
+        // The proxy sends the app the view's path and query: replace the query it will use.
+        InboundRequest.put(ctx, view.withQuery(TokenExtractor.withoutParams(view.query(), names)));
     }
 
     private static HeaderEdits edits(ServiceRequestContext ctx) {

@@ -1,6 +1,7 @@
 package io.trustline.sidecar.outbound;
 
 import com.linecorp.armeria.client.ClientFactory;
+import com.linecorp.armeria.common.HttpHeaderNames;
 import com.linecorp.armeria.common.HttpRequest;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.RequestHeaders;
@@ -15,9 +16,14 @@ import io.trustline.sidecar.proxy.Upstreams;
 import io.trustline.sidecar.refusal.Refusal;
 import io.trustline.sidecar.refusal.RefusalKind;
 import io.trustline.sidecar.refusal.Refusals;
+import io.trustline.sidecar.request.HostHeaders;
+import java.security.SecureRandom;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The outbound listener's service: looks the destination up by the name in {@code Host}/{@code :authority} (or in
@@ -30,6 +36,14 @@ public final class OutboundService implements HttpService {
     public static final AttributeKey<String> ROUTE = AttributeKey.valueOf(OutboundService.class, "ROUTE");
 
     static final Refusal UNKNOWN_ROUTE = Refusal.of(RefusalKind.NO_ROUTE, "route.unknown");
+
+    /**
+     * The first segment of a transformed absolute-form target. Random per process, so an origin-form path cannot
+     * pose as one (and if it could, it would gain nothing: the app may send absolute-form to any route anyway).
+     */
+    static final String ABSOLUTE_FORM = "/.trustline-absolute-form-" + randomHex() + '/';
+
+    private static final Logger logger = LoggerFactory.getLogger(OutboundService.class);
 
     private final Map<String, OutboundRoute> routes;
 
@@ -44,14 +58,44 @@ public final class OutboundService implements HttpService {
 
     @Override
     public HttpResponse serve(ServiceRequestContext ctx, HttpRequest req) {
-        final RequestHeaders headers = req.headers();
-        final OutboundRoute route = routeFor(headers.authority());
+        RequestHeaders headers = req.headers();
+        final String raw = ctx.rawPath();
+        final String authority;
+        final String target;
+        if (raw.startsWith(ABSOLUTE_FORM)) {
+            // RFC 9112 3.2.2: the target's authority names the destination and replaces any Host the app sent.
+            final int slash = raw.indexOf('/', ABSOLUTE_FORM.length());
+            authority = raw.substring(ABSOLUTE_FORM.length(), slash);
+            target = raw.substring(slash);
+            headers = headers.toBuilder()
+                    .removeAndThen(HttpHeaderNames.HOST)
+                    .authority(authority)
+                    .build();
+        } else {
+            final String hostProblem = HostHeaders.problem(headers);
+            if (hostProblem != null) {
+                logger.debug("request refused request_id={} reason=invalid_host detail={}", ctx.id(), hostProblem);
+                return Refusals.respond(ctx, headers, HostHeaders.INVALID_HOST);
+            }
+            authority = headers.authority();
+            target = raw;
+        }
+        final OutboundRoute route = routeFor(authority);
         if (route == null) {
             return Refusals.respond(ctx, headers, UNKNOWN_ROUTE);
         }
         ctx.setAttr(ROUTE, route.name());
+        // The peer gets the target as the app wrote it; its inbound sidecar is the one that normalises and checks.
+        ctx.setAttr(Upstreams.TARGET, target);
+        final RequestHeaders received = headers;
         return route.execute(req.withHeaders(ProxyHeaders.toPeer(headers)))
-                .recover(cause -> Refusals.respond(ctx, headers, UpstreamErrors.classify(cause)));
+                .recover(cause -> Refusals.respond(ctx, received, UpstreamErrors.classify(cause)));
+    }
+
+    private static String randomHex() {
+        final byte[] bytes = new byte[16];
+        new SecureRandom().nextBytes(bytes);
+        return HexFormat.of().formatHex(bytes);
     }
 
     private @Nullable OutboundRoute routeFor(@Nullable String authority) {
@@ -74,14 +118,22 @@ public final class OutboundService implements HttpService {
 
     /**
      * Turns an absolute-form request target ({@code http://name/path}, sent by apps that use the listener as their
-     * HTTP proxy) into its path; the name travels in the {@code Host} header, which HTTP/1.1 clients must send. Only
-     * {@code http://} is accepted: TLS to the destination is the sidecar's job.
+     * HTTP proxy) into a path Armeria accepts that still carries the name: {@link #ABSOLUTE_FORM}, the authority,
+     * then the path. Armeria hands services only the transformed target, and the route must come from the URI's
+     * authority, not from {@code Host}. Only {@code http://} is accepted: TLS to the destination is the sidecar's job.
      */
     public static String absoluteUriToPath(String uri) {
         if (!uri.regionMatches(true, 0, "http://", 0, 7)) {
             throw new IllegalArgumentException("only http:// absolute URIs are proxied");
         }
-        final int slash = uri.indexOf('/', 7);
-        return slash < 0 ? "/" : uri.substring(slash);
+        int end = 7;
+        while (end < uri.length() && "/?#".indexOf(uri.charAt(end)) < 0) {
+            end++;
+        }
+        if (end == 7) {
+            throw new IllegalArgumentException("absolute URI without an authority");
+        }
+        final String rest = uri.substring(end);
+        return ABSOLUTE_FORM + uri.substring(7, end) + (rest.startsWith("/") ? rest : "/" + rest);
     }
 }

@@ -6,10 +6,9 @@ import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServiceRequestContext;
-import io.trustline.policy.path.NormalizedPath;
 import io.trustline.sidecar.identity.PeerIdentity;
-import io.trustline.sidecar.inbound.RequestHygieneService;
 import io.trustline.sidecar.refusal.Refusals;
+import io.trustline.sidecar.request.InboundRequest;
 import java.net.InetSocketAddress;
 
 /**
@@ -29,10 +28,12 @@ public final class AppProxyService implements HttpService {
     @Override
     public HttpResponse serve(ServiceRequestContext ctx, HttpRequest req) {
         final InetSocketAddress remote = ctx.remoteAddress();
-        final NormalizedPath path = ctx.attr(RequestHygieneService.PATH);
+        final String target = InboundRequest.of(ctx).path().pathAndQuery();
+        // The app client would re-normalise the path (decoding %3B, re-encoding the query); Upstreams sends this.
+        ctx.setAttr(Upstreams.TARGET, target);
         final RequestHeaders headers = ProxyHeaders.toApp(
                 req.headers(),
-                path != null ? path.pathAndQuery() : null,
+                target,
                 ctx.attr(PeerIdentity.ATTR),
                 remote.getAddress().getHostAddress(),
                 ctx.sessionProtocol().isTls(),

@@ -20,6 +20,10 @@ public final class ProxyHeaders {
     public static final AsciiString XFCC = AsciiString.cached("x-forwarded-client-cert");
     public static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
     public static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
+    /** RFC 7239: a caller's claims about earlier hops the sidecar cannot check; removed, XFF carries the chain. */
+    public static final AsciiString FORWARDED = AsciiString.cached("forwarded");
+    /** One address: the connection's peer as the sidecar saw it, whatever the caller sent. */
+    public static final AsciiString X_REAL_IP = AsciiString.cached("x-real-ip");
 
     /** Credentials for a proxy are meant for us, never for the next hop. */
     private static final AsciiString PROXY_AUTHORIZATION = AsciiString.cached("proxy-authorization");
@@ -33,8 +37,9 @@ public final class ProxyHeaders {
 
     /**
      * The headers the inbound sidecar sends to its app: the normalised path, the verified peer in XFCC (any XFCC
-     * from outside removed first), the connection's real client address appended to {@code X-Forwarded-For}, and
-     * {@code X-Forwarded-Proto} from the connection.
+     * from outside removed first), the connection's real client address appended to {@code X-Forwarded-For} and
+     * set as {@code X-Real-IP} (overwritten), {@code Forwarded} removed, and {@code X-Forwarded-Proto} from the
+     * connection.
      *
      * @param pathAndQuery the normalised path with the original query, or null to keep the request's
      * @param extra more edits by earlier stages (e.g. claim headers), applied last
@@ -58,6 +63,8 @@ public final class ProxyHeaders {
         final String xff = in.get(X_FORWARDED_FOR);
         b.set(X_FORWARDED_FOR, xff == null || xff.isEmpty() ? remoteIp : xff + ", " + remoteIp);
         b.set(X_FORWARDED_PROTO, tls ? "https" : "http");
+        b.remove(FORWARDED);
+        b.set(X_REAL_IP, remoteIp);
         if (extra != null) {
             extra.applyTo(b);
         }

@@ -7,6 +7,7 @@ import com.linecorp.armeria.client.HttpPreprocessor;
 import com.linecorp.armeria.client.WebClient;
 import com.linecorp.armeria.common.SessionProtocol;
 import com.linecorp.armeria.server.ServiceRequestContext;
+import io.netty.util.AttributeKey;
 import io.trustline.sidecar.config.HostPort;
 import io.trustline.sidecar.config.SidecarConfig.AppProtocol;
 import io.trustline.sidecar.config.SidecarConfig.Limits;
@@ -14,6 +15,13 @@ import java.time.Duration;
 
 /** Builds the sidecar's clients: to the local app, and to peer sidecars over mTLS. */
 public final class Upstreams {
+
+    /**
+     * The request target to send upstream byte for byte. Armeria's client parses a request's path again and decodes
+     * percent-encodings on the way (an app would receive {@code ;} for {@code %3B}, {@code +} for {@code %20} in the
+     * query), so the listeners put the exact target here and the clients restore it after that parsing.
+     */
+    public static final AttributeKey<String> TARGET = AttributeKey.valueOf(Upstreams.class, "TARGET");
 
     /**
      * A client factory for one kind of upstream. Connections live at most {@code maxConnectionAge} so none outlives
@@ -59,6 +67,7 @@ public final class Upstreams {
                 .responseTimeout(Duration.ZERO)
                 .maxResponseLength(0)
                 .decorator(Upstreams::honourGrpcDeadline)
+                .decorator(Upstreams::exactTarget)
                 .build();
     }
 
@@ -72,6 +81,22 @@ public final class Upstreams {
             ctx.setResponseTimeoutMillis(timeoutMillis);
         }
         return delegate.execute(ctx, req);
+    }
+
+    private static com.linecorp.armeria.common.HttpResponse exactTarget(
+            HttpClient delegate,
+            com.linecorp.armeria.client.ClientRequestContext ctx,
+            com.linecorp.armeria.common.HttpRequest req)
+            throws Exception {
+        // attr() looks in the serving request's context too, where the listener put the target.
+        final String target = ctx.attr(TARGET);
+        if (target == null || target.equals(req.path())) {
+            return delegate.execute(ctx, req);
+        }
+        final com.linecorp.armeria.common.HttpRequest exact =
+                req.withHeaders(req.headers().toBuilder().path(target));
+        ctx.updateRequest(exact);
+        return delegate.execute(ctx, exact);
     }
 
     private Upstreams() {}

@@ -17,14 +17,13 @@ import io.trustline.policy.model.Origin;
 import io.trustline.policy.model.Penalty;
 import io.trustline.policy.model.RateLimit;
 import io.trustline.policy.model.RateLimitKey;
-import io.trustline.policy.path.NormalizedPath;
 import io.trustline.sidecar.identity.PeerIdentity;
-import io.trustline.sidecar.inbound.RequestHygieneService;
 import io.trustline.sidecar.jwt.VerifiedToken;
 import io.trustline.sidecar.ratelimit.RateLimitService.Phase;
 import io.trustline.sidecar.refusal.Refusal;
 import io.trustline.sidecar.refusal.RefusalKind;
 import io.trustline.sidecar.refusal.Refusals;
+import io.trustline.sidecar.request.InboundRequest;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -130,8 +129,7 @@ public final class RateLimits {
     private @Nullable Refusal checkLimits(
             CompiledLimit[] limits, ServiceRequestContext ctx, RequestHeaders headers, long now) {
         final String method = headers.method().name();
-        final NormalizedPath normalized = ctx.attr(RequestHygieneService.PATH);
-        final String path = normalized != null ? normalized.path() : ctx.path();
+        final String path = InboundRequest.of(ctx).normalizedPath();
         final String grpcMethod = AuthzRequest.grpcMethodOf(path, headers.get(HttpHeaderNames.CONTENT_TYPE));
         final PeerIdentity peer = ctx.attr(PeerIdentity.ATTR);
         final String principal = peer != null ? peer.id().toString() : null;

@@ -6,6 +6,15 @@ package io.trustline.sidecar.telemetry;
  */
 public final class MetricNames {
 
+    /**
+     * Inbound requests that carried a header whose name holds {@code _} ({@code trustline_inbound_headers_underscore_total});
+     * tag {@link #ACTION}: {@code dropped} (the header was removed) or {@code rejected} (the request was refused).
+     */
+    public static final String UNDERSCORE_HEADERS = "trustline.inbound.headers.underscore";
+
+    /** Tag: what the sidecar did ({@code dropped}, {@code rejected}). */
+    public static final String ACTION = "action";
+
     /** Plaintext requests accepted by a permissive inbound listener. */
     public static final String PLAINTEXT_REQUESTS = "trustline.inbound.plaintext.requests";
 

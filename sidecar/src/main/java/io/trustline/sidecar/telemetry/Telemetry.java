@@ -16,20 +16,19 @@ import io.opentelemetry.context.propagation.TextMapGetter;
 import io.trustline.ca.SpiffeId;
 import io.trustline.policy.engine.Decision;
 import io.trustline.policy.engine.DeprecatedRoute;
-import io.trustline.policy.path.NormalizedPath;
 import io.trustline.sidecar.config.SidecarConfig;
 import io.trustline.sidecar.config.SidecarConfig.AccessLogSink;
 import io.trustline.sidecar.config.SidecarConfig.RouteConfig;
 import io.trustline.sidecar.edge.EdgeCheck;
 import io.trustline.sidecar.identity.PeerIdentity;
 import io.trustline.sidecar.inbound.AuthorizationService;
-import io.trustline.sidecar.inbound.RequestHygieneService;
 import io.trustline.sidecar.jwt.JwtFailure;
 import io.trustline.sidecar.jwt.VerifiedToken;
 import io.trustline.sidecar.outbound.OutboundService;
 import io.trustline.sidecar.refusal.Refusal;
 import io.trustline.sidecar.refusal.RefusalKind;
 import io.trustline.sidecar.refusal.Refusals;
+import io.trustline.sidecar.request.InboundRequest;
 import java.util.HashMap;
 import java.util.Map;
 import javax.net.ssl.SSLSession;
@@ -331,8 +330,7 @@ public final class Telemetry implements AutoCloseable {
 
     /** The normalised path once hygiene ran; before that (an early refusal) the path as received; no query. */
     private static String path(ServiceRequestContext ctx) {
-        final NormalizedPath normalized = ctx.attr(RequestHygieneService.PATH);
-        return normalized != null ? normalized.path() : ctx.path();
+        return InboundRequest.pathForLog(ctx);
     }
 
     private static @Nullable String grpcStatus(RequestLog log) {

@@ -10,11 +10,11 @@ import io.trustline.policy.PolicyParser;
 import io.trustline.policy.engine.PolicyEngine;
 import io.trustline.policy.path.PathNormalizer;
 import io.trustline.sidecar.identity.PeerIdentity;
-import io.trustline.sidecar.inbound.RequestHygieneService;
 import io.trustline.sidecar.ratelimit.BucketSpec;
 import io.trustline.sidecar.ratelimit.KeyedBuckets;
 import io.trustline.sidecar.ratelimit.RateLimitService.Phase;
 import io.trustline.sidecar.ratelimit.RateLimits;
+import io.trustline.sidecar.request.InboundRequest;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -119,7 +119,7 @@ public class RateLimiterBenchmark {
             // Both threads are the same caller: its bucket is shared, as when its calls land on both event loops.
             final String peer = "spiffe://example.org/ns/shop/sa/frontend";
             ctx.setAttr(PeerIdentity.ATTR, new PeerIdentity(SpiffeId.parse(peer), "00", "By=x;URI=" + peer));
-            ctx.setAttr(RequestHygieneService.PATH, PathNormalizer.normalize(headers.path()));
+            InboundRequest.put(ctx, new InboundRequest(PathNormalizer.normalize(headers.path())));
             if (bench.limits.check(Phase.PEER, ctx, headers) != null) {
                 throw new IllegalStateException("the stage check refused in setup");
             }

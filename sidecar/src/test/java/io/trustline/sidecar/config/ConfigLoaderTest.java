@@ -93,6 +93,25 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void hygieneDefaultsAreTheSafeOnes() throws Exception {
+        final HygieneConfig h = parse(VALID).inbound().hygiene();
+        assertThat(h.pathParameters()).isEqualTo(io.trustline.policy.path.PathParameters.REJECT);
+        assertThat(h.headersWithUnderscores()).isEqualTo(HygieneConfig.UnderscoreHeaders.DROP);
+        assertThat(h.removeHeaders()).contains("x-spiffe-id", "x-forwarded-user", "x-jwt-payload");
+    }
+
+    @Test
+    void badHygieneValuesNameFileLineAndColumn() {
+        assertThat(error(VALID.replace("  mtls: strict", "  mtls: strict\n  hygiene: {pathParameters: keep}")))
+                .startsWith("/etc/trustline/sidecar.yaml:10:")
+                .endsWith("'keep' (expected: reject, strip)");
+        assertThat(error(VALID.replace(
+                        "  mtls: strict", "  mtls: strict\n  hygiene: {headersWithUnderscores: sometimes}")))
+                .startsWith("/etc/trustline/sidecar.yaml:10:")
+                .endsWith("'sometimes' (expected: allow, drop, reject)");
+    }
+
+    @Test
     void badEnumValueListsTheChoices() {
         assertThat(error(VALID.replace("mtls: strict", "mtls: strictly")))
                 .startsWith("/etc/trustline/sidecar.yaml:9:9: ")

@@ -14,10 +14,10 @@ import com.linecorp.armeria.server.ServiceRequestContext;
 import io.trustline.policy.PolicyParser;
 import io.trustline.policy.engine.PolicyEngine;
 import io.trustline.policy.path.PathNormalizer;
-import io.trustline.sidecar.inbound.RequestHygieneService;
 import io.trustline.sidecar.proxy.HeaderEdits;
 import io.trustline.sidecar.proxy.ProxyHeaders;
 import io.trustline.sidecar.refusal.Refusals;
+import io.trustline.sidecar.request.InboundRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -70,7 +70,7 @@ class JwtAuthenticationServiceTest {
     private static ServiceRequestContext ctx(RequestHeaders headers) {
         final ServiceRequestContext ctx =
                 ServiceRequestContext.builder(HttpRequest.of(headers)).build();
-        ctx.setAttr(RequestHygieneService.PATH, PathNormalizer.normalize(headers.path()));
+        InboundRequest.put(ctx, new InboundRequest(PathNormalizer.normalize(headers.path())));
         return ctx;
     }
 
@@ -91,7 +91,7 @@ class JwtAuthenticationServiceTest {
     private static RequestHeaders toApp(ServiceRequestContext ctx) {
         return ProxyHeaders.toApp(
                 ctx.request().headers(),
-                ctx.attr(RequestHygieneService.PATH).pathAndQuery(),
+                InboundRequest.of(ctx).path().pathAndQuery(),
                 null,
                 "127.0.0.1",
                 true,

@@ -70,7 +70,11 @@ class RateLimitServiceTest {
             chain = RateLimitService.newDecorator(limits, Phase.USER).apply(chain);
             chain = authStandIn().apply(chain);
             chain = RateLimitService.newDecorator(limits, Phase.PEER).apply(chain);
-            chain = RequestHygieneService.newDecorator(0).apply(chain);
+            chain = RequestHygieneService.newDecorator(
+                            0,
+                            io.trustline.sidecar.config.HygieneConfig.DEFAULT,
+                            new io.micrometer.core.instrument.simple.SimpleMeterRegistry())
+                    .apply(chain);
             chain = peerStandIn().apply(chain);
             sb.serviceUnder("/", chain);
             sb.errorHandler(new RefusalErrorHandler());

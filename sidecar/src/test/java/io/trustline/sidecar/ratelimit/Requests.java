@@ -11,8 +11,8 @@ import io.trustline.policy.PolicyParser;
 import io.trustline.policy.engine.PolicyEngine;
 import io.trustline.policy.path.PathNormalizer;
 import io.trustline.sidecar.identity.PeerIdentity;
-import io.trustline.sidecar.inbound.RequestHygieneService;
 import io.trustline.sidecar.jwt.VerifiedToken;
+import io.trustline.sidecar.request.InboundRequest;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -105,7 +105,7 @@ final class Requests {
             if (peer != null) {
                 ctx.setAttr(PeerIdentity.ATTR, new PeerIdentity(SpiffeId.parse(peer), "00", "By=x;URI=" + peer));
             }
-            ctx.setAttr(RequestHygieneService.PATH, PathNormalizer.normalize(path));
+            InboundRequest.put(ctx, new InboundRequest(PathNormalizer.normalize(path)));
             if (token != null) {
                 ctx.setAttr(VerifiedToken.ATTR, token);
             }

@@ -41,6 +41,10 @@ public final class TestHttpApp implements AutoCloseable {
                         final ObjectNode body = JSON.createObjectNode();
                         body.put("method", agg.method().name());
                         body.put("path", agg.headers().path());
+                        // The request target exactly as it arrived, before Armeria's own normalisation.
+                        body.put("rawPath", ctx.rawPath());
+                        final com.fasterxml.jackson.databind.node.ArrayNode names = body.putArray("headerNames");
+                        agg.headers().forEach((name, value) -> names.add(name.toString()));
                         body.put("bodyLength", agg.content().length());
                         final ObjectNode headers = body.putObject("headers");
                         agg.headers().forEach((name, value) -> headers.put(name.toString(), value));

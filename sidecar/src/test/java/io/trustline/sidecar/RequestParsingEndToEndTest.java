@@ -1,0 +1,294 @@
+package io.trustline.sidecar;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.linecorp.armeria.client.WebClient;
+import com.linecorp.armeria.common.AggregatedHttpResponse;
+import com.linecorp.armeria.common.HttpMethod;
+import com.linecorp.armeria.common.RequestHeaders;
+import com.linecorp.armeria.common.SessionProtocol;
+import io.trustline.ca.X509Svid;
+import io.trustline.sidecar.testing.TestMesh;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The request-parsing findings of the outside review, replayed byte for byte against a real mesh: raw HTTP/1.1 over
+ * an mTLS socket (with the frontend's SVID) straight to the backend's inbound listener, or over a plain socket to the
+ * frontend's outbound listener, because HTTP clients normalise these requests away before they are sent. The app
+ * behind the backend echoes what it received, so each test sees what the app would have served.
+ */
+class RequestParsingEndToEndTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    static Path dir;
+
+    static TestMesh mesh;
+    static SSLContext frontendTls;
+
+    @BeforeAll
+    static void startMesh() throws Exception {
+        // An exact DENY rule, the shape the review attacked with /api/secret%3bx.
+        Files.writeString(
+                TestMesh.policyDir(dir, TestMesh.BACKEND).resolve("secret.yaml"),
+                "apiVersion: trustline.io/v1\n"
+                        + "kind: Policy\n"
+                        + "metadata: {name: secret}\n"
+                        + "spec:\n"
+                        + "  service: backend\n"
+                        + "  rules:\n"
+                        + "    - name: no-secret\n"
+                        + "      action: deny\n"
+                        + "      to: {paths: [\"/echo/secret\"]}\n");
+        mesh = TestMesh.start(dir);
+        frontendTls = sslContext(mesh.issue(TestMesh.FRONTEND));
+    }
+
+    @AfterAll
+    static void stopMesh() throws Exception {
+        mesh.close();
+    }
+
+    // One path
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(
+            strings = {
+                "/echo/secret%3bx",
+                "/echo/secret%3Bx",
+                "/echo/secret;x",
+                "/echo/secret;jsessionid=1",
+                "/echo%3b/admin/users",
+                "/echo;/admin/users",
+                "/echo/x/..;/secret",
+                "/echo/secret%2Fx",
+                "/echo%2Fsecret",
+                "/echo%5Csecret",
+                "/echo/secret%00",
+                "/echo/secre%2574",
+                "/echo/secret%253Bx",
+                "/echo/secret%25",
+                "/echo/x%C0%AF..%C0%AFsecret",
+                "/echo/x%E0%80%AF..%E0%80%AFsecret",
+                "/echo/x%C0%AFsecret"
+            })
+    void hostileSpellingsOfADeniedPathNeverReachTheApp(String target) throws Exception {
+        final long before = mesh.httpApp.requests();
+        final String response = inbound("GET " + target + " HTTP/1.1\r\nHost: backend\r\nConnection: close\r\n\r\n");
+        assertThat(status(response)).as(target).isIn(400, 403);
+        assertThat(mesh.httpApp.requests()).as(target).isEqualTo(before);
+    }
+
+    @Test
+    void reservedCharactersStayEncodedAndTheQueryPassesByteForByte() throws Exception {
+        final String response = inbound("GET /echo/a%40b%3dc%26d%2Ce%3Af%2Bg%7Eh?q=a%20b+c&x=%2F&y=%3b HTTP/1.1\r\n"
+                + "Host: backend\r\nConnection: close\r\n\r\n");
+        assertThat(status(response)).as(response).isEqualTo(200);
+        assertThat(body(response).get("rawPath").asText())
+                .isEqualTo("/echo/a%40b%3Dc%26d%2Ce%3Af%2Bg~h?q=a%20b+c&x=%2F&y=%3b");
+    }
+
+    @Test
+    void theAppReceivesTheRawPathOverBothHopsToo() throws Exception {
+        final String response =
+                outbound("GET /echo/a%2Bb%3Dc?q=a%20b+c HTTP/1.1\r\nHost: backend\r\n" + "Connection: close\r\n\r\n");
+        assertThat(status(response)).as(response).isEqualTo(200);
+        assertThat(body(response).get("rawPath").asText()).isEqualTo("/echo/a%2Bb%3Dc?q=a%20b+c");
+    }
+
+    // One Host
+
+    @Test
+    void twoHostHeadersAreRefusedOnTheInboundListener() throws Exception {
+        final long before = mesh.httpApp.requests();
+        final String response =
+                inbound("GET /echo/x HTTP/1.1\r\nHost: backend\r\nHost: evil\r\nConnection: close\r\n\r\n");
+        assertThat(status(response)).isEqualTo(400);
+        assertThat(mesh.httpApp.requests()).isEqualTo(before);
+    }
+
+    @Test
+    void twoHostHeadersAreRefusedOnTheOutboundListener() throws Exception {
+        final long before = mesh.httpApp.requests();
+        final String response =
+                outbound("GET /echo/x HTTP/1.1\r\nHost: backend\r\nHost: evil\r\nConnection: close\r\n\r\n");
+        assertThat(status(response)).isEqualTo(400);
+        assertThat(response).contains("request.invalid_host");
+        assertThat(mesh.httpApp.requests()).isEqualTo(before);
+    }
+
+    @Test
+    void anHttp11RequestWithoutHostIsRefusedOnBothListeners() throws Exception {
+        final long before = mesh.httpApp.requests();
+        assertThat(status(outbound("GET /echo/x HTTP/1.1\r\nConnection: close\r\n\r\n")))
+                .isEqualTo(400);
+        assertThat(status(inbound("GET /echo/x HTTP/1.1\r\nConnection: close\r\n\r\n")))
+                .isEqualTo(400);
+        assertThat(mesh.httpApp.requests()).isEqualTo(before);
+    }
+
+    @Test
+    void anHttp2HostThatDiffersFromTheAuthorityIsRefused() {
+        final long before = mesh.httpApp.requests();
+        final WebClient h2c = WebClient.of(
+                SessionProtocol.H2C,
+                com.linecorp.armeria.client.Endpoint.of("127.0.0.1", mesh.frontend.outboundPort()));
+        final AggregatedHttpResponse res = h2c.execute(RequestHeaders.builder(HttpMethod.GET, "/echo/x")
+                        .authority("backend")
+                        .add("host", "evil")
+                        .build())
+                .aggregate()
+                .join();
+        assertThat(res.status().code()).isEqualTo(400);
+        assertThat(res.contentUtf8()).contains("request.invalid_host");
+        assertThat(mesh.httpApp.requests()).isEqualTo(before);
+    }
+
+    @Test
+    void anAbsoluteFormTargetRoutesOnItsAuthorityAndTheAppSeesThatHost() throws Exception {
+        final String response = outbound(
+                "GET http://backend/echo/absolute HTTP/1.1\r\nHost: grpc-backend\r\nConnection: close\r\n\r\n");
+        assertThat(status(response)).as(response).isEqualTo(200);
+        final JsonNode body = body(response);
+        assertThat(body.get("rawPath").asText()).isEqualTo("/echo/absolute");
+        assertThat(body.get("headers").get("host").asText()).isEqualTo("backend");
+    }
+
+    // Hostile headers
+
+    @Test
+    void underscoreTwinsOfHeadersAreDroppedByDefault() throws Exception {
+        final String response = inbound("GET /echo/x HTTP/1.1\r\nHost: backend\r\nx_user_id: admin\r\n"
+                + "x-ok: 1\r\nConnection: close\r\n\r\n");
+        assertThat(status(response)).as(response).isEqualTo(200);
+        final JsonNode headers = body(response).get("headers");
+        assertThat(headers.has("x_user_id")).isFalse();
+        assertThat(headers.get("x-ok").asText()).isEqualTo("1");
+    }
+
+    @Test
+    void identityLookingHeadersFromTheCallerNeverReachTheApp() throws Exception {
+        final String response = inbound("GET /echo/x HTTP/1.1\r\nHost: backend\r\n"
+                + "X-Spiffe-Id: spiffe://example.org/ns/shop/sa/admin\r\n"
+                + "X-Forwarded-User: admin\r\nX-Remote-User: admin\r\nX-Authenticated-Identity: admin\r\n"
+                + "X-Jwt-Payload: e30\r\nX-Peer-Identity: admin\r\nX-Client-Spiffe-Id: admin\r\n"
+                + "Connection: close\r\n\r\n");
+        assertThat(status(response)).as(response).isEqualTo(200);
+        final JsonNode headers = body(response).get("headers");
+        for (String name : List.of(
+                "x-spiffe-id",
+                "x-forwarded-user",
+                "x-remote-user",
+                "x-authenticated-identity",
+                "x-jwt-payload",
+                "x-peer-identity",
+                "x-client-spiffe-id")) {
+            assertThat(headers.has(name)).as(name).isFalse();
+        }
+    }
+
+    @Test
+    void forwardedAndXRealIpAreReplacedWithWhatTheSidecarSaw() throws Exception {
+        final String response = inbound("GET /echo/x HTTP/1.1\r\nHost: backend\r\n"
+                + "Forwarded: for=10.9.9.9;by=evil\r\nX-Real-IP: 10.9.9.9\r\nConnection: close\r\n\r\n");
+        assertThat(status(response)).as(response).isEqualTo(200);
+        final JsonNode headers = body(response).get("headers");
+        assertThat(headers.has("forwarded")).isFalse();
+        assertThat(headers.get("x-real-ip").asText()).isEqualTo("127.0.0.1");
+    }
+
+    // Raw sockets
+
+    private static String inbound(String request) throws Exception {
+        try (SSLSocket s =
+                (SSLSocket) frontendTls.getSocketFactory().createSocket("127.0.0.1", mesh.backend.inboundPort())) {
+            s.startHandshake();
+            return exchange(s, request);
+        }
+    }
+
+    private static String outbound(String request) throws Exception {
+        try (Socket s = new Socket("127.0.0.1", mesh.frontend.outboundPort())) {
+            return exchange(s, request);
+        }
+    }
+
+    private static String exchange(Socket s, String request) throws Exception {
+        s.setSoTimeout(30_000);
+        final OutputStream out = s.getOutputStream();
+        out.write(request.getBytes(StandardCharsets.ISO_8859_1));
+        out.flush();
+        final InputStream in = s.getInputStream();
+        return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+
+    private static int status(String response) {
+        assertThat(response).startsWith("HTTP/1.1 ");
+        return Integer.parseInt(response.substring(9, 12));
+    }
+
+    private static JsonNode body(String response) throws Exception {
+        final int start = response.indexOf("\r\n\r\n") + 4;
+        String body = response.substring(start);
+        if (response.toLowerCase(java.util.Locale.ROOT).contains("transfer-encoding: chunked")) {
+            body = dechunk(body);
+        }
+        return JSON.readTree(body);
+    }
+
+    private static String dechunk(String chunked) {
+        final StringBuilder out = new StringBuilder();
+        int i = 0;
+        while (true) {
+            final int eol = chunked.indexOf("\r\n", i);
+            final int size = Integer.parseInt(chunked.substring(i, eol).trim(), 16);
+            if (size == 0) {
+                return out.toString();
+            }
+            out.append(chunked, eol + 2, eol + 2 + size);
+            i = eol + 2 + size + 2;
+        }
+    }
+
+    private static SSLContext sslContext(X509Svid svid) throws Exception {
+        final KeyStore keys = KeyStore.getInstance("PKCS12");
+        keys.load(null, null);
+        keys.setKeyEntry("k", svid.privateKey(), new char[0], svid.chain().toArray(new X509Certificate[0]));
+        final KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(keys, new char[0]);
+        final KeyStore trust = KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        final List<X509Certificate> roots =
+                new ArrayList<>(mesh.ca.trustBundle().roots());
+        for (int i = 0; i < roots.size(); i++) {
+            trust.setCertificateEntry("root" + i, roots.get(i));
+        }
+        final TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        final SSLContext ssl = SSLContext.getInstance("TLS");
+        ssl.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+        return ssl;
+    }
+}
