@@ -228,7 +228,7 @@ public final class Sidecar implements AutoCloseable {
     private Server outboundServer(SidecarConfig config, HttpService service) {
         final SidecarConfig.OutboundConfig out = config.outbound();
         final ServerBuilder sb = Server.builder();
-        sb.port(out.listen().toSocketAddress(), SessionProtocol.HTTP);
+        sb.port(out.listen().toLoopbackSocketAddress(), SessionProtocol.HTTP);
         applyLimits(sb, out.limits());
         sb.absoluteUriTransformer(OutboundService::absoluteUriToPath);
         sb.serviceUnder("/", service);
