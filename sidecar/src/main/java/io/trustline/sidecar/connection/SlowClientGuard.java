@@ -34,7 +34,6 @@ final class SlowClientGuard extends ChannelDuplexHandler {
 
     private final String listener;
     private final SlowClientLimits limits;
-    private final boolean tls;
     private final ConnectionEvents events;
 
     private @Nullable ChannelHandlerContext ctx;
@@ -45,7 +44,6 @@ final class SlowClientGuard extends ChannelDuplexHandler {
     private boolean multiplexed;
 
     private @Nullable ScheduledFuture<?> deadline;
-    private @Nullable SlowClientReason deadlineReason;
 
     /**
      * Requests on this connection whose body the client has not finished sending (a stream is open until its last
@@ -61,7 +59,6 @@ final class SlowClientGuard extends ChannelDuplexHandler {
     SlowClientGuard(String listener, SlowClientLimits limits, boolean tls, ConnectionEvents events) {
         this.listener = listener;
         this.limits = limits;
-        this.tls = tls;
         this.events = events;
         phase = tls ? Phase.HANDSHAKE : Phase.FIRST_HEADERS;
     }
@@ -179,7 +176,6 @@ final class SlowClientGuard extends ChannelDuplexHandler {
         if (c == null) {
             return;
         }
-        deadlineReason = reason;
         deadline = c.executor().schedule(() -> close(reason), nanos, TimeUnit.NANOSECONDS);
     }
 
@@ -187,7 +183,6 @@ final class SlowClientGuard extends ChannelDuplexHandler {
         if (deadline != null) {
             deadline.cancel(false);
             deadline = null;
-            deadlineReason = null;
         }
     }
 
@@ -209,11 +204,5 @@ final class SlowClientGuard extends ChannelDuplexHandler {
         final InetSocketAddress remote = ch.remoteAddress() instanceof InetSocketAddress a ? a : null;
         events.slowClientClosed(listener, reason, remote, System.nanoTime() - openedNanos);
         ch.close();
-    }
-
-    /** For tests and logs: the deadline running now, if any. */
-    @Nullable
-    SlowClientReason pendingDeadline() {
-        return deadlineReason;
     }
 }

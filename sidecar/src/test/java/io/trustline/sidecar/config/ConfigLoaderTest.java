@@ -166,6 +166,18 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void slowClientDeadlinesDefaultToSafeValuesAndCannotBeSwitchedOff() throws Exception {
+        final SidecarConfig config = parse(VALID);
+        assertThat(config.inbound().limits().slowClients()).isEqualTo(SlowClientLimits.DEFAULT);
+        assertThat(config.inbound().limits().slowClients().headersTimeout()).isEqualTo(Duration.ofSeconds(15));
+        assertThat(config.inbound().limits().maxConnections()).isEqualTo(10_000);
+        assertThat(error(VALID.replace(
+                        "  mtls: strict\n", "  mtls: strict\n  limits:\n    slowClients: {headersTimeout: 0}\n")))
+                .startsWith("/etc/trustline/sidecar.yaml:")
+                .contains("headersTimeout: 0 (expected: > 0)");
+    }
+
+    @Test
     void adminOnANonLoopbackAddressNeedsAnExplicitSetting() throws Exception {
         assertThat(error(VALID + "admin: {listen: 0.0.0.0:15000}\n")).contains("admin.allowNonLoopback");
         assertThat(parse(VALID + "admin: {listen: 0.0.0.0:15000, allowNonLoopback: true}\n")
