@@ -17,6 +17,7 @@ import io.trustline.sidecar.admin.ReadinessCheck;
 import io.trustline.sidecar.config.SidecarConfig;
 import io.trustline.sidecar.config.SidecarConfig.Limits;
 import io.trustline.sidecar.config.SidecarConfig.MtlsMode;
+import io.trustline.sidecar.connection.SlowClientService;
 import io.trustline.sidecar.edge.CorsService;
 import io.trustline.sidecar.edge.DeprecationService;
 import io.trustline.sidecar.edge.RequestLimitsService;
@@ -34,8 +35,10 @@ import io.trustline.sidecar.proxy.AppProxyService;
 import io.trustline.sidecar.proxy.Upstreams;
 import io.trustline.sidecar.ratelimit.RateLimitService;
 import io.trustline.sidecar.ratelimit.RateLimits;
+import io.trustline.sidecar.refusal.EarlyRefusalListener;
 import io.trustline.sidecar.refusal.RefusalErrorHandler;
 import io.trustline.sidecar.request.HostHeaders;
+import io.trustline.sidecar.telemetry.Direction;
 import io.trustline.sidecar.telemetry.SidecarMetrics;
 import io.trustline.sidecar.telemetry.Telemetry;
 import io.trustline.sidecar.telemetry.TelemetryService;
@@ -62,6 +65,11 @@ public final class Sidecar implements AutoCloseable {
 
     /** Connections are closed well before the certificate they were opened with expires. */
     static final double MAX_CONNECTION_AGE_FRACTION_OF_TTL = 0.5;
+
+    /** RST_STREAM frames a client may send per window before its connection is closed (rapid reset). */
+    static final int MAX_HTTP2_RESETS_PER_WINDOW = 400;
+
+    static final int HTTP2_RESET_WINDOW_SECONDS = 60;
 
     private final SidecarConfig config;
     private final WorkloadIdentity identity;
@@ -223,27 +231,42 @@ public final class Sidecar implements AutoCloseable {
             sb.port(in.listen().toSocketAddress(), SessionProtocol.HTTPS);
         }
         sb.tlsProvider(tls.serverTlsProvider(), tls.serverTlsConfig());
-        applyLimits(sb, in.limits());
+        applyLimits(sb, in.limits(), telemetry.edge(Direction.INBOUND));
         sb.maxConnectionAge(maxConnectionAge);
         // Armeria fills in this name when a request names no host; hygiene refuses it.
         sb.defaultHostname(HostHeaders.MISSING_HOST);
-        sb.serviceUnder("/", chain);
+        sb.serviceUnder(
+                "/",
+                SlowClientService.install(
+                        sb, "inbound", in.limits().slowClients(), true, telemetry.edge(Direction.INBOUND), chain));
         return sb.build();
     }
 
     private Server outboundServer(SidecarConfig config, HttpService service) {
         final SidecarConfig.OutboundConfig out = config.outbound();
         final ServerBuilder sb = Server.builder();
-        sb.port(out.listen().toSocketAddress(), SessionProtocol.HTTP);
-        applyLimits(sb, out.limits());
+        sb.port(out.listen().toLoopbackSocketAddress(), SessionProtocol.HTTP);
+        applyLimits(sb, out.limits(), telemetry.edge(Direction.OUTBOUND));
         sb.absoluteUriTransformer(OutboundService::absoluteUriToPath);
         // Armeria fills in this name when a request names no host; the outbound service refuses it.
         sb.defaultHostname(HostHeaders.MISSING_HOST);
-        sb.serviceUnder("/", service);
+        sb.serviceUnder(
+                "/",
+                SlowClientService.install(
+                        sb,
+                        "outbound",
+                        out.limits().slowClients(),
+                        false,
+                        telemetry.edge(Direction.OUTBOUND),
+                        service));
         return sb.build();
     }
 
-    private static void applyLimits(ServerBuilder sb, Limits limits) {
+    /**
+     * The limits both listeners share, in one place so that they cannot drift apart: the outbound listener speaks
+     * h2c to the app and needs the same HTTP/2 rapid-reset cap (CVE-2023-44487) as the inbound one.
+     */
+    static void applyLimits(ServerBuilder sb, Limits limits, EarlyRefusalListener earlyRefusals) {
         sb.maxRequestLength(limits.maxRequestBodyBytes())
                 .requestTimeout(limits.requestTimeout())
                 .idleTimeout(limits.idleTimeout())
@@ -251,7 +274,8 @@ public final class Sidecar implements AutoCloseable {
                 .http2MaxHeaderListSize(limits.maxHeaderBytes())
                 .http2MaxStreamsPerConnection(limits.maxConcurrentStreams())
                 .disableServerHeader()
-                .errorHandler(new RefusalErrorHandler())
+                .http2MaxResetFramesPerWindow(MAX_HTTP2_RESETS_PER_WINDOW, HTTP2_RESET_WINDOW_SECONDS)
+                .errorHandler(new RefusalErrorHandler(earlyRefusals))
                 .gracefulShutdownTimeout(Duration.ofSeconds(1), Duration.ofSeconds(10));
         if (limits.maxConnections() > 0) {
             sb.maxNumConnections(limits.maxConnections());

@@ -108,12 +108,17 @@ public final class AdminServer implements AutoCloseable {
         if (policyStore != null) {
             policyStore.addListener(e -> lastReload.set(new ReloadRecord(clock.instant(), e)));
         }
-        if (!config.admin().listen().isLoopback()) {
+        final boolean loopback = config.admin().listen().isLoopback();
+        if (!loopback) {
             logger.warn(
                     "admin port bound to a non-loopback address (admin.allowNonLoopback) listen={}",
                     config.admin().listen());
         }
-        server = build(config.admin().listen().toSocketAddress());
+        // A loopback admin port binds the address that was checked, not a name resolved again.
+        server = build(
+                loopback
+                        ? config.admin().listen().toLoopbackSocketAddress()
+                        : config.admin().listen().toSocketAddress());
     }
 
     public static Builder builder(SidecarConfig config, PrometheusMeterRegistry meters, MeshTls tls) {

@@ -2,7 +2,9 @@ package io.trustline.sidecar.config;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 
 /** A {@code host:port} pair from the config; IPv6 hosts are written in brackets ({@code [::1]:15006}). */
 public record HostPort(String host, int port) {
@@ -44,9 +46,42 @@ public record HostPort(String host, int port) {
         return new InetSocketAddress(host, port);
     }
 
-    /** Whether this address can only be reached from this machine. */
+    /**
+     * Whether this address can only be reached from this machine: the host resolves, and every address it resolves
+     * to is a loopback address. Judged on the resolved addresses, never on the text, so {@code 127.evil.example}
+     * is not loopback. A name that does not resolve is not loopback either (fail closed).
+     */
     public boolean isLoopback() {
-        return "localhost".equals(host) || host.startsWith("127.") || "::1".equals(host);
+        try {
+            for (InetAddress address : InetAddress.getAllByName(host)) {
+                if (!address.isLoopbackAddress()) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (UnknownHostException e) {
+            return false;
+        }
+    }
+
+    /**
+     * The socket address to bind a loopback-only listener to, resolved once and checked again, so the name cannot
+     * resolve to another address between the config check and the bind.
+     *
+     * @throws IllegalArgumentException if the host does not resolve to a loopback address
+     */
+    public InetSocketAddress toLoopbackSocketAddress() {
+        final InetAddress address;
+        try {
+            address = InetAddress.getByName(host);
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException(this + " (expected: a loopback address; the host does not resolve)");
+        }
+        if (!address.isLoopbackAddress()) {
+            throw new IllegalArgumentException(
+                    this + " (expected: a loopback address; it resolves to " + address.getHostAddress() + ')');
+        }
+        return new InetSocketAddress(address, port);
     }
 
     @JsonValue

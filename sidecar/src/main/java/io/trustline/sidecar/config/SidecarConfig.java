@@ -191,7 +191,9 @@ public record SidecarConfig(
      * are bounded by idle timeouts and the callers' deadlines, never by a fixed request timeout by default.
      * Overload protection, independent of policy: at most {@code maxConcurrentRequests} requests (streams
      * included) are served at once; up to {@code maxPendingRequests} more wait, each at most {@code pendingTimeout},
-     * for a slot; anything beyond is refused with 503 / UNAVAILABLE. The queue is never unbounded.
+     * for a slot; anything beyond is refused with 503 / UNAVAILABLE. The queue is never unbounded. At most
+     * {@code maxConnections} connections are held open (default {@value #DEFAULT_MAX_CONNECTIONS}), and
+     * {@code slowClients} bounds how long a client may take over its handshake, headers and body.
      */
     public record Limits(
             Long maxRequestBodyBytes,
@@ -203,7 +205,8 @@ public record SidecarConfig(
             Long maxConcurrentStreams,
             Integer maxConcurrentRequests,
             Integer maxPendingRequests,
-            Duration pendingTimeout) {
+            Duration pendingTimeout,
+            SlowClientLimits slowClients) {
 
         /** Default {@code maxConcurrentRequests}: requests served at once by one listener. */
         public static final int DEFAULT_MAX_CONCURRENT_REQUESTS = 10_000;
@@ -211,9 +214,12 @@ public record SidecarConfig(
         public static final int DEFAULT_MAX_PENDING_REQUESTS = 1_000;
         /** Default {@code pendingTimeout}: how long a request may wait for a slot before it is refused. */
         public static final Duration DEFAULT_PENDING_TIMEOUT = Duration.ofSeconds(1);
+        /** Default {@code maxConnections}: connections one listener holds open at once; more are closed at accept. */
+        public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
 
         // After the defaults it is built from.
-        public static final Limits DEFAULT = new Limits(null, null, null, null, null, null, null, null, null, null);
+        public static final Limits DEFAULT =
+                new Limits(null, null, null, null, null, null, null, null, null, null, null);
 
         public Limits {
             if (maxRequestBodyBytes == null) {
@@ -232,7 +238,10 @@ public record SidecarConfig(
                 connectTimeout = Duration.ofSeconds(2);
             }
             if (maxConnections == null) {
-                maxConnections = 0;
+                maxConnections = DEFAULT_MAX_CONNECTIONS;
+            }
+            if (slowClients == null) {
+                slowClients = SlowClientLimits.DEFAULT;
             }
             if (maxConcurrentStreams == null) {
                 maxConcurrentStreams = 1000L;

@@ -24,6 +24,18 @@ public final class RefusalErrorHandler implements ServerErrorHandler {
 
     private static final Logger logger = LoggerFactory.getLogger(RefusalErrorHandler.class);
 
+    private final EarlyRefusalListener earlyRefusals;
+
+    /** A handler that tells {@code earlyRefusals} of the requests refused before any service saw them. */
+    public RefusalErrorHandler(EarlyRefusalListener earlyRefusals) {
+        this.earlyRefusals = earlyRefusals;
+    }
+
+    /** A handler whose early refusals are answered but not reported (tests of the responses alone). */
+    public RefusalErrorHandler() {
+        this((headers, status, refusal, requestId) -> {});
+    }
+
     @Override
     public @Nullable HttpResponse onServiceException(ServiceRequestContext ctx, Throwable cause) {
         final Refusal refusal = UpstreamErrors.classify(cause);
@@ -34,6 +46,23 @@ public final class RefusalErrorHandler implements ServerErrorHandler {
                     cause.toString());
         }
         return Refusals.respond(ctx, ctx.request().headers(), refusal);
+    }
+
+    /**
+     * Armeria refused the request before the pipeline (a malformed request line or header, headers over the limit):
+     * there is no request context, so no stage and no span saw it; the listener reports it here.
+     */
+    @Override
+    public @Nullable AggregatedHttpResponse onProtocolViolation(
+            ServiceConfig config,
+            @Nullable RequestHeaders headers,
+            HttpStatus status,
+            @Nullable String description,
+            @Nullable Throwable cause) {
+        final Refusal refusal = forStatus(status);
+        final RequestId requestId = RequestId.random();
+        earlyRefusals.earlyRefusal(headers, status.code(), refusal, requestId);
+        return render(headers, refusal, requestId.text());
     }
 
     @Override
@@ -48,8 +77,13 @@ public final class RefusalErrorHandler implements ServerErrorHandler {
         if (ctx != null) {
             ctx.setAttr(Refusals.REFUSAL, refusal);
         }
-        final String requestId =
-                ctx != null ? ctx.id().text() : RequestId.random().text();
+        return render(
+                headers,
+                refusal,
+                ctx != null ? ctx.id().text() : RequestId.random().text());
+    }
+
+    private static AggregatedHttpResponse render(@Nullable RequestHeaders headers, Refusal refusal, String requestId) {
         if (Refusals.isGrpc(headers)) {
             return AggregatedHttpResponse.of(Refusals.grpcHeaders(refusal, requestId));
         }

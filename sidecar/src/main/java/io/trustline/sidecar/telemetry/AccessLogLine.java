@@ -10,7 +10,7 @@ import org.jspecify.annotations.Nullable;
  * One line of the access/audit log. Captured on the event loop as plain values; {@link #appendJson} runs on the
  * writer's thread. Every field is always present ({@code null} when it does not apply), so consumers see one schema.
  */
-sealed interface AccessLogLine permits AccessLogLine.Call, AccessLogLine.SecurityEvent {
+sealed interface AccessLogLine permits AccessLogLine.Call, AccessLogLine.SecurityEvent, AccessLogLine.ConnectionEvent {
 
     /** Appends the line's JSON object, without the newline. */
     void appendJson(StringBuilder sb);
@@ -161,6 +161,31 @@ sealed interface AccessLogLine permits AccessLogLine.Call, AccessLogLine.Securit
             Json.field(sb, "failures", failures);
             Json.field(sb, "window_s", windowSeconds);
             Json.field(sb, "last_reason", lastReason);
+            sb.append('}');
+        }
+    }
+
+    /**
+     * A listener closed a connection before a request on it could be logged (a slow client).
+     *
+     * @param clientIp the client's address, when known
+     * @param reason the stable reason code, e.g. {@code connection.headers_timeout}
+     */
+    record ConnectionEvent(
+            long epochMicros, String listener, @Nullable String clientIp, String reason, long ageNanos)
+            implements AccessLogLine {
+
+        @Override
+        public void appendJson(StringBuilder sb) {
+            sb.append('{');
+            Json.field(sb, "type", "connection");
+            Json.field(sb, "time", time(epochMicros));
+            Json.field(sb, "event", "closed");
+            Json.field(sb, "listener", listener);
+            Json.field(sb, "client_ip", clientIp);
+            Json.field(sb, "reason", reason);
+            Json.name(sb, "age_ms");
+            millis(sb, ageNanos);
             sb.append('}');
         }
     }

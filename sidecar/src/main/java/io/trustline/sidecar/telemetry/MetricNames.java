@@ -77,6 +77,13 @@ public final class MetricNames {
     /** Open client connections of a listener; tag {@link #LISTENER} (inbound, outbound). */
     public static final String OPEN_CONNECTIONS = "trustline.connections.open";
 
+    /**
+     * Connections closed because the client was too slow (see {@code limits.slowClients}); tags {@link #LISTENER}
+     * (inbound, outbound) and {@link #REASON} (connection.handshake_timeout, connection.headers_timeout,
+     * connection.body_too_slow).
+     */
+    public static final String SLOW_CLIENT_CLOSES = "trustline.connections.slow.closed";
+
     /** Access-log lines dropped because the writer fell behind (the request path never waits for it). */
     public static final String ACCESS_LOG_DROPPED = "trustline.accesslog.dropped";
 

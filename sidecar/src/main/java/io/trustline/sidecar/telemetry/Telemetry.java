@@ -95,6 +95,8 @@ public final class Telemetry implements AutoCloseable {
     private final Redaction redaction;
     private final SecurityEvents securityEvents;
     private final Map<String, SpiffeId> routeIdentities;
+    private final EdgeOfListener inboundEdge;
+    private final EdgeOfListener outboundEdge;
 
     private Telemetry(SidecarConfig config, Tracing tracing, MeterRegistry meters, Ticker ticker) {
         this.tracing = tracing;
@@ -115,6 +117,13 @@ public final class Telemetry implements AutoCloseable {
             }
         }
         routeIdentities = Map.copyOf(routes);
+        inboundEdge = new EdgeOfListener(Direction.INBOUND, meters, metrics, accessLog);
+        outboundEdge = new EdgeOfListener(Direction.OUTBOUND, meters, metrics, accessLog);
+    }
+
+    /** Slow-client closes and requests refused by Armeria itself, on the listener of {@code direction}. */
+    public EdgeOfListener edge(Direction direction) {
+        return direction == Direction.INBOUND ? inboundEdge : outboundEdge;
     }
 
     /** Telemetry for {@code config}: tracing from the config and the {@code OTEL_*} environment. */

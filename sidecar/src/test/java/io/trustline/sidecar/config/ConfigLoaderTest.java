@@ -153,6 +153,50 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void outboundListenerOnAHostThatMerelyStartsWith127IsRefused() {
+        // Judged by resolved address, not by text: this name is not loopback (and here does not even resolve).
+        assertThat(error(VALID.replace("outbound:\n", "outbound:\n  listen: 127.foo.example:15001\n")))
+                .startsWith("/etc/trustline/sidecar.yaml:")
+                .contains("outbound.listen: 127.foo.example:15001 (expected: a loopback address");
+    }
+
+    @Test
+    void adminOnAHostThatMerelyStartsWith127NeedsTheExplicitSetting() {
+        assertThat(error(VALID + "admin: {listen: 127.foo.example:15000}\n")).contains("admin.allowNonLoopback");
+    }
+
+    @Test
+    void loopbackNamesAndAddressesAreAcceptedAfterResolution() throws Exception {
+        assertThat(parse(VALID.replace("outbound:\n", "outbound:\n  listen: localhost:15001\n"))
+                        .outbound()
+                        .listen()
+                        .isLoopback())
+                .isTrue();
+        assertThat(parse(VALID + "admin: {listen: \"[::1]:15000\"}\n")
+                        .admin()
+                        .listen()
+                        .isLoopback())
+                .isTrue();
+        assertThat(parse(VALID + "admin: {listen: 127.0.0.2:15000}\n")
+                        .admin()
+                        .listen()
+                        .isLoopback())
+                .isTrue();
+    }
+
+    @Test
+    void slowClientDeadlinesDefaultToSafeValuesAndCannotBeSwitchedOff() throws Exception {
+        final SidecarConfig config = parse(VALID);
+        assertThat(config.inbound().limits().slowClients()).isEqualTo(SlowClientLimits.DEFAULT);
+        assertThat(config.inbound().limits().slowClients().headersTimeout()).isEqualTo(Duration.ofSeconds(15));
+        assertThat(config.inbound().limits().maxConnections()).isEqualTo(10_000);
+        assertThat(error(VALID.replace(
+                        "  mtls: strict\n", "  mtls: strict\n  limits:\n    slowClients: {headersTimeout: 0}\n")))
+                .startsWith("/etc/trustline/sidecar.yaml:")
+                .contains("headersTimeout: 0 (expected: > 0)");
+    }
+
+    @Test
     void adminOnANonLoopbackAddressNeedsAnExplicitSetting() throws Exception {
         assertThat(error(VALID + "admin: {listen: 0.0.0.0:15000}\n")).contains("admin.allowNonLoopback");
         assertThat(parse(VALID + "admin: {listen: 0.0.0.0:15000, allowNonLoopback: true}\n")

@@ -1,0 +1,121 @@
+package io.trustline.sidecar.telemetry;
+
+import com.linecorp.armeria.common.RequestHeaders;
+import com.linecorp.armeria.common.RequestId;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.trustline.sidecar.connection.ConnectionEvents;
+import io.trustline.sidecar.connection.SlowClientReason;
+import io.trustline.sidecar.refusal.EarlyRefusalListener;
+import io.trustline.sidecar.refusal.Refusal;
+import java.net.InetSocketAddress;
+import java.util.EnumMap;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What happens at a listener's edge, before the pipeline sees a request: connections closed for slow clients (a
+ * metric and a connection-event line) and requests Armeria refuses itself (a malformed request, headers too large:
+ * a {@code trustline.requests} sample and an access-log call line with decision {@code error}). One instance per
+ * listener.
+ */
+public final class EdgeOfListener implements ConnectionEvents, EarlyRefusalListener {
+
+    private static final Logger logger = LoggerFactory.getLogger(EdgeOfListener.class);
+    /** What the log says where Armeria did not tell (client address and protocol of a refused request). */
+    private static final String UNKNOWN = "unknown";
+
+    private final Direction direction;
+    private final RequestMetrics metrics;
+    private final @Nullable AccessLogWriter accessLog;
+    private final Map<SlowClientReason, Counter> closes = new EnumMap<>(SlowClientReason.class);
+
+    EdgeOfListener(
+            Direction direction, MeterRegistry meters, RequestMetrics metrics, @Nullable AccessLogWriter accessLog) {
+        this.direction = direction;
+        this.metrics = metrics;
+        this.accessLog = accessLog;
+        for (SlowClientReason reason : SlowClientReason.values()) {
+            closes.put(
+                    reason,
+                    Counter.builder(MetricNames.SLOW_CLIENT_CLOSES)
+                            .description("Connections closed because the client was too slow")
+                            .tag(MetricNames.LISTENER, direction.tag())
+                            .tag(MetricNames.REASON, reason.code())
+                            .register(meters));
+        }
+    }
+
+    @Override
+    public void slowClientClosed(
+            String listener, SlowClientReason reason, @Nullable InetSocketAddress remote, long ageNanos) {
+        closes.get(reason).increment();
+        final String clientIp = remote != null && remote.getAddress() != null
+                ? remote.getAddress().getHostAddress()
+                : null;
+        logger.info("slow client closed listener={} reason={} client={}", listener, reason.code(), clientIp);
+        if (accessLog != null) {
+            accessLog.offer(new AccessLogLine.ConnectionEvent(
+                    epochMicros(), direction.tag(), clientIp, reason.code(), ageNanos));
+        }
+    }
+
+    /**
+     * A request Armeria refused before any service saw it (so no span: there is no request context to carry one).
+     *
+     * @param headers the request's headers when they were decoded at all
+     */
+    @Override
+    public void earlyRefusal(@Nullable RequestHeaders headers, int status, Refusal refusal, RequestId requestId) {
+        metrics.record(direction, status, Telemetry.ERROR, refusal.reason(), null, 0);
+        if (accessLog == null) {
+            return;
+        }
+        accessLog.offer(new AccessLogLine.Call(
+                epochMicros(),
+                null,
+                null,
+                requestId.text(),
+                direction,
+                null,
+                null,
+                UNKNOWN,
+                headers != null ? headers.method().name() : UNKNOWN,
+                headers != null ? withoutQuery(headers.path()) : "",
+                null,
+                UNKNOWN,
+                null,
+                null,
+                status,
+                null,
+                Telemetry.ERROR,
+                refusal.reason(),
+                null,
+                null,
+                false,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                0,
+                0,
+                0,
+                null));
+    }
+
+    /** The query may carry secrets; the log never has it here (redaction needs a request context). */
+    private static String withoutQuery(String path) {
+        final int query = path.indexOf('?');
+        return query < 0 ? path : path.substring(0, query);
+    }
+
+    private static long epochMicros() {
+        final java.time.Instant now = java.time.Instant.now();
+        return now.getEpochSecond() * 1_000_000 + now.getNano() / 1000;
+    }
+}
