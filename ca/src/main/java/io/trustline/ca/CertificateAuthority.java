@@ -75,7 +75,6 @@ public final class CertificateAuthority {
     /** The path of the CA server's own SPIFFE ID; never issued to a workload. */
     public static final String SERVER_PATH = "/trustline/ca";
 
-    private static final String RESERVED_PATH_PREFIX = "/trustline/";
     private static final int SERIAL_BITS = 128;
     private static final int MIN_RSA_BITS = 2048;
     private static final int MAX_RSA_BITS = 8192;
@@ -271,7 +270,7 @@ public final class CertificateAuthority {
         if (!id.hasPath()) {
             throw new CsrRejectedException(Reason.ID_NOT_ALLOWED, "spiffe id " + id + " names no workload");
         }
-        if (id.path().startsWith(RESERVED_PATH_PREFIX)) {
+        if (id.isReserved()) {
             throw new CsrRejectedException(
                     Reason.ID_NOT_ALLOWED, "spiffe id " + id + " is reserved for Trustline itself");
         }
