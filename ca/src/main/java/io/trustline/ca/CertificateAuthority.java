@@ -75,7 +75,6 @@ public final class CertificateAuthority {
     /** The path of the CA server's own SPIFFE ID; never issued to a workload. */
     public static final String SERVER_PATH = "/trustline/ca";
 
-    private static final String RESERVED_PATH_PREFIX = "/trustline/";
     private static final int SERIAL_BITS = 128;
     private static final int MIN_RSA_BITS = 2048;
     private static final int MAX_RSA_BITS = 8192;
@@ -271,7 +270,7 @@ public final class CertificateAuthority {
         if (!id.hasPath()) {
             throw new CsrRejectedException(Reason.ID_NOT_ALLOWED, "spiffe id " + id + " names no workload");
         }
-        if (id.path().startsWith(RESERVED_PATH_PREFIX)) {
+        if (id.isReserved()) {
             throw new CsrRejectedException(
                     Reason.ID_NOT_ALLOWED, "spiffe id " + id + " is reserved for Trustline itself");
         }
@@ -344,7 +343,40 @@ public final class CertificateAuthority {
      */
     public X509Certificate sign(VerifiedCsr csr, Duration ttl) {
         requireNonNull(csr, "csr");
-        return issue(csr.id(), csr.publicKey(), ttl, List.of());
+        return issue(csr.id(), csr.publicKey(), ttl, List.of(), clock.instant());
+    }
+
+    /**
+     * Signs a verified CSR that renews {@code current}, the caller's valid SVID for the same ID: the new certificate
+     * lives no longer than {@code current} did (so a renewal can never stretch the lifetime the identity was first
+     * given, whatever it asks for) and carries the same {@linkplain Attestation attestation time}.
+     *
+     * @param ttl the requested lifetime; {@code null} or zero for the default, and capped as above
+     * @throws IllegalArgumentException if {@code current} is for another ID than {@code csr}
+     */
+    public X509Certificate renew(VerifiedCsr csr, Duration ttl, X509Certificate current) {
+        requireNonNull(csr, "csr");
+        requireNonNull(current, "current");
+        final Instant currentIssued = current.getNotBefore().toInstant().plus(BACKDATE);
+        final Duration currentLifetime =
+                Duration.between(currentIssued, current.getNotAfter().toInstant());
+        Duration lifetime = ttl == null || ttl.isZero() ? defaultTtl : ttl;
+        if (lifetime.compareTo(currentLifetime) > 0) {
+            lifetime = currentLifetime;
+        }
+        if (lifetime.isNegative() || lifetime.isZero()) {
+            throw new IllegalArgumentException("current certificate has no lifetime to renew");
+        }
+        return issue(csr.id(), csr.publicKey(), lifetime, List.of(), attestedAt(current));
+    }
+
+    /**
+     * When the holder of {@code svid} was attested: its {@linkplain Attestation attestation extension}, or for an
+     * SVID from a CA version without it, when that SVID was issued.
+     */
+    public static Instant attestedAt(X509Certificate svid) {
+        return Attestation.attestedAt(svid)
+                .orElseGet(() -> svid.getNotBefore().toInstant().plus(BACKDATE));
     }
 
     /**
@@ -384,8 +416,8 @@ public final class CertificateAuthority {
 
     private X509Svid issueWithNewKey(SpiffeId id, Duration ttl, List<String> dnsNames) {
         final KeyPair keyPair = KeyType.EC_P256.generate();
-        final X509Certificate leaf =
-                issue(id, SubjectPublicKeyInfo.getInstance(keyPair.getPublic().getEncoded()), ttl, dnsNames);
+        final X509Certificate leaf = issue(
+                id, SubjectPublicKeyInfo.getInstance(keyPair.getPublic().getEncoded()), ttl, dnsNames, clock.instant());
         return new X509Svid(id, chainOf(leaf), keyPair.getPrivate(), bundle);
     }
 
@@ -397,10 +429,11 @@ public final class CertificateAuthority {
         return List.copyOf(chain);
     }
 
-    private X509Certificate issue(SpiffeId id, SubjectPublicKeyInfo publicKey, Duration ttl, List<String> dnsNames) {
+    private X509Certificate issue(
+            SpiffeId id, SubjectPublicKeyInfo publicKey, Duration ttl, List<String> dnsNames, Instant attestedAt) {
         final Instant now = clock.instant();
         final Instant notAfter = notAfter(now, ttl);
-        final X509Certificate leaf = sign(template(id, publicKey, now, notAfter, dnsNames));
+        final X509Certificate leaf = sign(template(id, publicKey, now, notAfter, dnsNames, attestedAt));
         validateIssued(leaf, id, publicKey);
         return leaf;
     }
@@ -421,7 +454,12 @@ public final class CertificateAuthority {
     }
 
     private X509v3CertificateBuilder template(
-            SpiffeId id, SubjectPublicKeyInfo publicKey, Instant now, Instant notAfter, List<String> dnsNames) {
+            SpiffeId id,
+            SubjectPublicKeyInfo publicKey,
+            Instant now,
+            Instant notAfter,
+            List<String> dnsNames,
+            Instant attestedAt) {
         final X509v3CertificateBuilder builder = new X509v3CertificateBuilder(
                 issuerName,
                 serial(random),
@@ -449,7 +487,8 @@ public final class CertificateAuthority {
                             Extension.subjectKeyIdentifier,
                             false,
                             new JcaX509ExtensionUtils().createSubjectKeyIdentifier(publicKey))
-                    .addExtension(Extension.authorityKeyIdentifier, false, authorityKeyIdentifier);
+                    .addExtension(Extension.authorityKeyIdentifier, false, authorityKeyIdentifier)
+                    .addExtension(Attestation.ATTESTED_AT, false, Attestation.encode(attestedAt));
         } catch (CertIOException | GeneralSecurityException e) {
             throw new IllegalStateException("cannot build certificate template", e);
         }

@@ -16,6 +16,9 @@ import java.nio.charset.StandardCharsets;
  */
 public final class SpiffeId {
 
+    /** Paths under this prefix belong to Trustline's own components. */
+    public static final String RESERVED_PATH_PREFIX = "/trustline/";
+
     private static final String SCHEME_PREFIX = "spiffe://";
     private static final int MAX_TRUST_DOMAIN_LENGTH = 255;
     private static final int MAX_ID_BYTES = 2048;
@@ -162,6 +165,14 @@ public final class SpiffeId {
     /** Returns whether this names a workload (has a path) rather than a trust domain. */
     public boolean hasPath() {
         return !path.isEmpty();
+    }
+
+    /**
+     * Returns whether this ID is reserved for Trustline itself (a path under {@value #RESERVED_PATH_PREFIX}, such as
+     * the CA server's {@code /trustline/ca}): never issued to a workload, never accepted as one.
+     */
+    public boolean isReserved() {
+        return path.startsWith(RESERVED_PATH_PREFIX);
     }
 
     /** Returns whether this ID is in the given trust domain. */

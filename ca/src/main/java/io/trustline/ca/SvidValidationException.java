@@ -15,6 +15,10 @@ public final class SvidValidationException extends Exception {
         NOT_A_LEAF,
         /** The leaf's key usage lacks digitalSignature. */
         KEY_USAGE,
+        /** The leaf's extended key usage does not allow its use: clientAuth for a caller, serverAuth for a server. */
+        EXTENDED_KEY_USAGE,
+        /** The SPIFFE ID is reserved for Trustline itself (the CA's own) where a workload is expected. */
+        RESERVED_ID,
         /** The leaf does not carry exactly one URI SAN. */
         URI_SAN_COUNT,
         /** The URI SAN is not a valid SPIFFE ID, or names no workload. */

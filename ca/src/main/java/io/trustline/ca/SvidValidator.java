@@ -31,12 +31,39 @@ import java.util.stream.Collectors;
  * time), the leaf is not a CA and may sign, and it carries exactly one URI SAN, a SPIFFE ID with a
  * path in the expected trust domain. Nothing falls back to the certificate subject.
  *
+ * <p>A peer is validated for a {@link Use}: a caller's leaf must allow clientAuth, a server's serverAuth (an
+ * extended key usage extension is required, and {@code anyExtendedKeyUsage} does not count), and only Trustline's
+ * own server may present an ID {@linkplain SpiffeId#isReserved() reserved} for Trustline. Every handshake path
+ * (the sidecar's inbound and outbound, the CA's renewal, the CA client) uses this one validator.
+ *
  * <p>Thread-safe and reusable: the trust anchors are prepared once, so each call costs about one
  * signature verification per certificate (done with Bouncy Castle, which is several times faster
  * than JDK 17's ECDSA).
  */
 public final class SvidValidator {
 
+    /** What a validated peer is about to be trusted as. */
+    public enum Use {
+        /** A workload calling: an inbound caller, a renewal at the CA. Needs clientAuth; reserved IDs refused. */
+        WORKLOAD_CLIENT(CLIENT_AUTH, "clientAuth", false),
+        /** A workload serving: the peer sidecar of an outbound call. Needs serverAuth; reserved IDs refused. */
+        WORKLOAD_SERVER(SERVER_AUTH, "serverAuth", false),
+        /** Trustline's CA server, as its clients see it. Needs serverAuth; may carry its reserved ID. */
+        TRUSTLINE_SERVER(SERVER_AUTH, "serverAuth", true);
+
+        private final String purposeOid;
+        private final String purposeName;
+        private final boolean reservedAllowed;
+
+        Use(String purposeOid, String purposeName, boolean reservedAllowed) {
+            this.purposeOid = purposeOid;
+            this.purposeName = purposeName;
+            this.reservedAllowed = reservedAllowed;
+        }
+    }
+
+    private static final String SERVER_AUTH = "1.3.6.1.5.5.7.3.1";
+    private static final String CLIENT_AUTH = "1.3.6.1.5.5.7.3.2";
     private static final int URI_SAN = 6;
     private static final int KEY_USAGE_DIGITAL_SIGNATURE = 0;
     private static final int KEY_USAGE_KEY_CERT_SIGN = 5;
@@ -72,16 +99,37 @@ public final class SvidValidator {
     }
 
     /**
-     * Validates a chain as presented by TLS, leaf first, and returns the SPIFFE ID of the leaf.
+     * Validates a chain presented by a peer in a TLS handshake, leaf first, for {@code use}, and returns the SPIFFE
+     * ID of the leaf.
+     *
+     * @throws SvidValidationException naming the reason when the chain is not acceptable
+     */
+    public SpiffeId validate(X509Certificate[] chain, Use use) throws SvidValidationException {
+        requireNonNull(use, "use");
+        return validate(chain, (X509Certificate leaf, SpiffeId id) -> checkUse(leaf, id, use));
+    }
+
+    /**
+     * Validates a chain as an SVID whatever it is used for (no extended key usage or reserved-ID check): for an
+     * SVID this side holds or has just issued, never for a peer's ({@link #validate(X509Certificate[], Use)}).
      *
      * @throws SvidValidationException naming the reason when the chain is not acceptable
      */
     public SpiffeId validate(X509Certificate[] chain) throws SvidValidationException {
+        return validate(chain, (X509Certificate leaf, SpiffeId id) -> {});
+    }
+
+    private interface LeafCheck {
+        void check(X509Certificate leaf, SpiffeId id) throws SvidValidationException;
+    }
+
+    private SpiffeId validate(X509Certificate[] chain, LeafCheck useCheck) throws SvidValidationException {
         if (chain == null || chain.length == 0) {
             throw new SvidValidationException(Reason.EMPTY_CHAIN, "no certificate presented");
         }
         final X509Certificate leaf = chain[0];
         final SpiffeId id = checkLeaf(leaf);
+        useCheck.check(leaf, id);
         final Date now = Date.from(clock.instant());
         try {
             leaf.checkValidity(now);
@@ -135,6 +183,25 @@ public final class SvidValidator {
                     Reason.WRONG_TRUST_DOMAIN, "SPIFFE ID " + id + " is not in trust domain " + trustDomain);
         }
         return id;
+    }
+
+    private static void checkUse(X509Certificate leaf, SpiffeId id, Use use) throws SvidValidationException {
+        if (id.isReserved() && !use.reservedAllowed) {
+            throw new SvidValidationException(
+                    Reason.RESERVED_ID, "SPIFFE ID " + id + " is reserved for Trustline itself, not a workload");
+        }
+        final List<String> purposes;
+        try {
+            purposes = leaf.getExtendedKeyUsage();
+        } catch (CertificateParsingException e) {
+            throw new SvidValidationException(Reason.EXTENDED_KEY_USAGE, "malformed extended key usage extension", e);
+        }
+        if (purposes == null || !purposes.contains(use.purposeOid)) {
+            throw new SvidValidationException(
+                    Reason.EXTENDED_KEY_USAGE,
+                    "certificate of " + id + " does not allow " + use.purposeName
+                            + (purposes == null ? " (no extended key usage)" : ""));
+        }
     }
 
     static List<String> uriSans(X509Certificate certificate) throws SvidValidationException {

@@ -9,6 +9,7 @@ import java.security.KeyPairGenerator;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -237,5 +238,23 @@ class CertificateAuthorityTest {
                         .maxTtl(Duration.ofMinutes(5))
                         .build())
                 .hasMessage("defaultTtl: PT1H (expected: <= maxTtl PT5M)");
+    }
+
+    @Test
+    void everySvidCarriesItsAttestationTimeAndARenewalKeepsItWithoutOutlivingWhatItRenews() throws Exception {
+        final Instant joined = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        final X509Certificate first = ca.signCsr(Csrs.create(KeyType.EC_P256.generate(), ORDERS), ORDERS, null);
+        assertThat(first.getNonCriticalExtensionOIDs()).contains(Attestation.ATTESTED_AT.getId());
+        assertThat(Attestation.attestedAt(first)).contains(joined);
+
+        clock.advance(Duration.ofMinutes(40));
+        final X509Certificate renewed =
+                ca.renew(ca.verifyCsr(Csrs.create(KeyType.EC_P256.generate(), ORDERS), ORDERS), ca.maxTtl(), first);
+
+        assertThat(CertificateAuthority.attestedAt(renewed)).isEqualTo(joined);
+        assertThat(Duration.between(
+                        renewed.getNotBefore().toInstant(),
+                        renewed.getNotAfter().toInstant()))
+                .isEqualTo(CertificateAuthority.DEFAULT_TTL.plus(CertificateAuthority.BACKDATE));
     }
 }

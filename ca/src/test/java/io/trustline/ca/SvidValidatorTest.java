@@ -125,4 +125,40 @@ class SvidValidatorTest {
         assertThat(rotating.validate(chain(pki.svid(ORDERS)))).isEqualTo(ORDERS);
         assertThat(rotating.validate(chain(next.svid(ORDERS)))).isEqualTo(ORDERS);
     }
+
+    private void assertRefusedFor(X509Svid svid, SvidValidator.Use use, Reason reason, String message) {
+        assertThatThrownBy(() -> validator.validate(chain(svid), use))
+                .isInstanceOfSatisfying(
+                        SvidValidationException.class,
+                        e -> assertThat(e.reason()).isEqualTo(reason))
+                .hasMessageContaining(message);
+    }
+
+    @Test
+    void aCallerNeedsClientAuthAndAServerNeedsServerAuth() throws Exception {
+        assertThat(validator.validate(chain(pki.clientAuthOnly(ORDERS)), SvidValidator.Use.WORKLOAD_CLIENT))
+                .isEqualTo(ORDERS);
+        assertThat(validator.validate(chain(pki.serverAuthOnly(ORDERS)), SvidValidator.Use.WORKLOAD_SERVER))
+                .isEqualTo(ORDERS);
+        assertRefusedFor(
+                pki.serverAuthOnly(ORDERS),
+                SvidValidator.Use.WORKLOAD_CLIENT,
+                Reason.EXTENDED_KEY_USAGE,
+                "does not allow clientAuth");
+        assertRefusedFor(
+                pki.clientAuthOnly(ORDERS),
+                SvidValidator.Use.WORKLOAD_SERVER,
+                Reason.EXTENDED_KEY_USAGE,
+                "does not allow serverAuth");
+    }
+
+    @Test
+    void theCasReservedIdIsRefusedAsAWorkloadButAcceptedAsTheCaServer() throws Exception {
+        final X509Svid caServer = pki.ca().issueServerSvid(Duration.ofHours(1), List.of());
+        for (SvidValidator.Use use : List.of(SvidValidator.Use.WORKLOAD_CLIENT, SvidValidator.Use.WORKLOAD_SERVER)) {
+            assertRefusedFor(caServer, use, Reason.RESERVED_ID, "reserved for Trustline itself");
+        }
+        assertThat(validator.validate(chain(caServer), SvidValidator.Use.TRUSTLINE_SERVER))
+                .isEqualTo(pki.ca().serverId());
+    }
 }

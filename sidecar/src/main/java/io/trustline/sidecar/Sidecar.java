@@ -98,6 +98,7 @@ public final class Sidecar implements AutoCloseable {
         tls = new MeshTls(identity, clock);
         jwt = JwtAuthenticator.builder(policies, config.service())
                 .clock(clock)
+                .replayStoreSize(config.jwt().replayStoreSize())
                 .meterRegistry(meters)
                 .build();
         if (policyStore != null) {

@@ -2,6 +2,7 @@ package io.trustline.ca.cli;
 
 import io.trustline.ca.server.CaServer;
 import io.trustline.ca.server.CaServerBuilder;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -32,6 +33,15 @@ final class ServeCommand implements Callable<Integer> {
             description = "DNS name for the server certificate besides its SPIFFE ID (repeatable; default: localhost).")
     List<String> dnsNames;
 
+    @Option(
+            names = "--max-renewal-age",
+            paramLabel = "DURATION",
+            defaultValue = "7d",
+            converter = Durations.class,
+            description = "How long after its join token a workload may keep renewing with its current SVID;"
+                    + " after that it needs a new join token (default: 7d).")
+    Duration maxRenewalAge;
+
     @Override
     public Integer call() throws Exception {
         final CaServer server = CaServer.builder()
@@ -39,6 +49,7 @@ final class ServeCommand implements Callable<Integer> {
                 .clock(parent.clock)
                 .listen(listen)
                 .dnsNames(dnsNames == null ? List.of("localhost") : dnsNames)
+                .maxRenewalAge(maxRenewalAge)
                 .build()
                 .start();
         final CountDownLatch stopped = new CountDownLatch(1);

@@ -46,6 +46,7 @@ public final class CaServer implements AutoCloseable {
     private final InetSocketAddress listen;
     private final Duration serverSvidTtl;
     private final List<String> dnsNames;
+    private final Duration maxRenewalAge;
     private final ThreadPoolExecutor signingExecutor;
     private final Object serverSvidLock = new Object();
     private volatile X509Svid serverSvid;
@@ -59,13 +60,15 @@ public final class CaServer implements AutoCloseable {
             int signingThreads,
             int signingQueueCapacity,
             Duration serverSvidTtl,
-            List<String> dnsNames) {
+            List<String> dnsNames,
+            Duration maxRenewalAge) {
         this.ca = ca;
         this.joinTokens = joinTokens;
         this.issuanceLog = issuanceLog;
         this.listen = listen;
         this.serverSvidTtl = serverSvidTtl;
         this.dnsNames = dnsNames;
+        this.maxRenewalAge = maxRenewalAge;
         final AtomicInteger threadNumber = new AtomicInteger();
         signingExecutor = new ThreadPoolExecutor(
                 signingThreads,
@@ -103,7 +106,7 @@ public final class CaServer implements AutoCloseable {
                 .trustManager(new DeferredClientTrustManager(ca::trustBundle))
                 .clientAuth(TlsServerCredentials.ClientAuth.OPTIONAL)
                 .build();
-        final CaService service = new CaService(ca, joinTokens, issuanceLog, signingExecutor);
+        final CaService service = new CaService(ca, joinTokens, issuanceLog, signingExecutor, maxRenewalAge);
         try {
             server = NettyServerBuilder.forAddress(listen, credentials)
                     // The service only hands work to the bounded signing executor, so it may run on

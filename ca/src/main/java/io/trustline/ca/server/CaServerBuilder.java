@@ -21,6 +21,8 @@ public final class CaServerBuilder {
 
     /** The default listen address, as Istio's istiod serves its CA. */
     public static final String DEFAULT_LISTEN = "0.0.0.0:15012";
+    /** How long a workload may renew after its attestation unless configured otherwise. */
+    public static final Duration DEFAULT_MAX_RENEWAL_AGE = Duration.ofDays(7);
 
     private Path directory;
     private Clock clock = Clock.systemUTC();
@@ -32,6 +34,7 @@ public final class CaServerBuilder {
     private int signingQueueCapacity = 256;
     private Duration serverSvidTtl = Duration.ofHours(24);
     private List<String> dnsNames = List.of("localhost");
+    private Duration maxRenewalAge = DEFAULT_MAX_RENEWAL_AGE;
 
     CaServerBuilder() {}
 
@@ -106,6 +109,20 @@ public final class CaServerBuilder {
     }
 
     /**
+     * Sets how long after its attestation (a join token, or offline issuance) a workload may keep renewing over mTLS
+     * with its current SVID; past it, renewal is refused and the workload needs a fresh join token. Default:
+     * {@link #DEFAULT_MAX_RENEWAL_AGE}.
+     */
+    public CaServerBuilder maxRenewalAge(Duration maxRenewalAge) {
+        requireNonNull(maxRenewalAge, "maxRenewalAge");
+        if (maxRenewalAge.isNegative() || maxRenewalAge.isZero()) {
+            throw new IllegalArgumentException("maxRenewalAge: " + maxRenewalAge + " (expected: > 0)");
+        }
+        this.maxRenewalAge = maxRenewalAge;
+        return this;
+    }
+
+    /**
      * Sets DNS names put in the server certificate besides its SPIFFE ID, for clients that verify
      * host names. Trustline's own client verifies the SPIFFE ID instead. Default: {@code localhost}.
      */
@@ -143,7 +160,8 @@ public final class CaServerBuilder {
                     signingThreads,
                     signingQueueCapacity,
                     serverSvidTtl,
-                    dnsNames);
+                    dnsNames,
+                    maxRenewalAge);
         }
         return new CaServer(
                 ca,
@@ -153,6 +171,7 @@ public final class CaServerBuilder {
                 signingThreads,
                 signingQueueCapacity,
                 serverSvidTtl,
-                dnsNames);
+                dnsNames,
+                maxRenewalAge);
     }
 }

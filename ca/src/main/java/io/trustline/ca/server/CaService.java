@@ -20,6 +20,7 @@ import java.io.IOException;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -29,7 +30,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The CA's gRPC service. A signing request is authorised by a join token or, without one, by the
  * caller's current SVID presented over mTLS; the SPIFFE ID comes from that authorisation only.
- * Work runs on a bounded executor, never on a transport thread.
+ * A renewal gets no longer a lifetime than the SVID it renews, and is refused (PERMISSION_DENIED)
+ * once the workload's attestation, carried from SVID to SVID, is older than the maximum renewal
+ * age. Work runs on a bounded executor, never on a transport thread.
  */
 final class CaService extends CertificateAuthorityGrpc.CertificateAuthorityImplBase {
 
@@ -40,9 +43,16 @@ final class CaService extends CertificateAuthorityGrpc.CertificateAuthorityImplB
     private final IssuanceLog issuanceLog;
     private final SvidValidator validator;
     private final Executor executor;
+    private final Duration maxRenewalAge;
 
-    CaService(CertificateAuthority ca, JoinTokenStore joinTokens, IssuanceLog issuanceLog, Executor executor) {
+    CaService(
+            CertificateAuthority ca,
+            JoinTokenStore joinTokens,
+            IssuanceLog issuanceLog,
+            Executor executor,
+            Duration maxRenewalAge) {
         this.ca = ca;
+        this.maxRenewalAge = maxRenewalAge;
         this.joinTokens = joinTokens;
         this.issuanceLog = issuanceLog;
         this.executor = executor;
@@ -126,7 +136,7 @@ final class CaService extends CertificateAuthorityGrpc.CertificateAuthorityImplB
             credential = record.id();
         } else if (peerChain != null) {
             try {
-                authorised = validator.validate(peerChain);
+                authorised = validator.validate(peerChain, SvidValidator.Use.WORKLOAD_CLIENT);
             } catch (SvidValidationException e) {
                 throw unauthenticated("client certificate is not a valid SVID: " + e.getMessage());
             }
@@ -158,9 +168,24 @@ final class CaService extends CertificateAuthorityGrpc.CertificateAuthorityImplB
             }
         }
 
-        // 4. Sign, record, return.
-        final X509Certificate leaf =
-                ca.sign(csr, request.getTtlSeconds() == 0 ? null : Duration.ofSeconds(request.getTtlSeconds()));
+        // 4. A renewal only while the workload's attestation is recent enough; it cannot outlive what it renews.
+        final Duration ttl = request.getTtlSeconds() == 0 ? null : Duration.ofSeconds(request.getTtlSeconds());
+        final X509Certificate leaf;
+        final Instant attestedAt;
+        if (authorisation == Authorisation.SVID) {
+            attestedAt = CertificateAuthority.attestedAt(peerChain[0]);
+            if (!ca.clock().instant().isBefore(attestedAt.plus(maxRenewalAge))) {
+                throw permissionDenied("the SVID of " + authorised + " was attested at " + attestedAt
+                        + ", more than the maximum renewal age (" + maxRenewalAge
+                        + ") ago: attest again with a new join token");
+            }
+            leaf = ca.renew(csr, ttl, peerChain[0]);
+        } else {
+            attestedAt = ca.clock().instant();
+            leaf = ca.sign(csr, ttl);
+        }
+
+        // 5. Record, return.
         final IssuanceRecord record = new IssuanceRecord(
                 ca.clock().instant(),
                 leaf.getSerialNumber(),
@@ -182,6 +207,8 @@ final class CaService extends CertificateAuthorityGrpc.CertificateAuthorityImplB
                 .addKeyValue("serial", leaf.getSerialNumber().toString(16))
                 .addKeyValue("not_after", record.notAfter())
                 .addKeyValue("authorisation", authorisation)
+                .addKeyValue("renewal", authorisation == Authorisation.SVID)
+                .addKeyValue("attested_at", attestedAt)
                 .addKeyValue("credential", credential)
                 .addKeyValue("peer", peer)
                 .log();

@@ -131,6 +131,32 @@ public final class TestCertificates {
         return leaf(List.of(uri(id)), false, now.minusSeconds(10), now.plus(LIFETIME), id, KeyType.EC_P256.generate());
     }
 
+    /** Returns a leaf whose extended key usage is serverAuth only: it may serve, but not call. */
+    public X509Svid serverAuthOnly(SpiffeId id) {
+        final Instant now = clock.instant();
+        return leaf(
+                List.of(uri(id)),
+                false,
+                now.minusSeconds(10),
+                now.plus(LIFETIME),
+                id,
+                rootKeyPair,
+                KeyPurposeId.id_kp_serverAuth);
+    }
+
+    /** Returns a leaf whose extended key usage is clientAuth only: it may call, but not serve. */
+    public X509Svid clientAuthOnly(SpiffeId id) {
+        final Instant now = clock.instant();
+        return leaf(
+                List.of(uri(id)),
+                false,
+                now.minusSeconds(10),
+                now.plus(LIFETIME),
+                id,
+                rootKeyPair,
+                KeyPurposeId.id_kp_clientAuth);
+    }
+
     private static GeneralName uri(SpiffeId id) {
         return new GeneralName(GeneralName.uniformResourceIdentifier, id.toString());
     }
@@ -141,6 +167,25 @@ public final class TestCertificates {
 
     private X509Svid leaf(
             List<GeneralName> names, boolean isCa, Instant notBefore, Instant notAfter, SpiffeId id, KeyPair signer) {
+        return leaf(
+                names,
+                isCa,
+                notBefore,
+                notAfter,
+                id,
+                signer,
+                KeyPurposeId.id_kp_serverAuth,
+                KeyPurposeId.id_kp_clientAuth);
+    }
+
+    private X509Svid leaf(
+            List<GeneralName> names,
+            boolean isCa,
+            Instant notBefore,
+            Instant notAfter,
+            SpiffeId id,
+            KeyPair signer,
+            KeyPurposeId... purposes) {
         final KeyPair keyPair = KeyType.EC_P256.generate();
         final X509Certificate issuer = ca.signingCertificate();
         try {
@@ -160,9 +205,7 @@ public final class TestCertificates {
                                     isCa
                                             ? KeyUsage.keyCertSign | KeyUsage.digitalSignature
                                             : KeyUsage.digitalSignature))
-                    .addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(new KeyPurposeId[] {
-                        KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth
-                    }))
+                    .addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(purposes))
                     .addExtension(
                             Extension.subjectAlternativeName,
                             false,

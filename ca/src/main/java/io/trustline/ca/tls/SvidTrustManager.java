@@ -16,12 +16,15 @@ import javax.net.ssl.X509ExtendedTrustManager;
 /**
  * A trust manager that accepts a peer only if its chain is a valid X.509-SVID ({@link
  * SvidValidator}) whose SPIFFE ID the given predicate accepts. Host names play no part: a SPIFFE
- * peer is identified by its ID, so this manager replaces hostname verification.
+ * peer is identified by its ID, so this manager replaces hostname verification. A client must hold an SVID that
+ * allows clientAuth and a server one that allows serverAuth; an ID reserved for Trustline is accepted only from a
+ * server that {@link #forPeer} expects by that ID (the CA).
  */
 public final class SvidTrustManager extends X509ExtendedTrustManager {
 
     private final Supplier<SvidValidator> validator;
     private final Predicate<SpiffeId> acceptedPeer;
+    private final SvidValidator.Use serverUse;
 
     /**
      * Creates a trust manager.
@@ -31,20 +34,29 @@ public final class SvidTrustManager extends X509ExtendedTrustManager {
      * @param acceptedPeer which SPIFFE IDs may be on the other side
      */
     public SvidTrustManager(Supplier<SvidValidator> validator, Predicate<SpiffeId> acceptedPeer) {
+        this(validator, acceptedPeer, SvidValidator.Use.WORKLOAD_SERVER);
+    }
+
+    private SvidTrustManager(
+            Supplier<SvidValidator> validator, Predicate<SpiffeId> acceptedPeer, SvidValidator.Use serverUse) {
         this.validator = requireNonNull(validator, "validator");
         this.acceptedPeer = requireNonNull(acceptedPeer, "acceptedPeer");
+        this.serverUse = serverUse;
     }
 
     /** Returns a trust manager that accepts exactly one peer ID. */
     public static SvidTrustManager forPeer(Supplier<SvidValidator> validator, SpiffeId peer) {
         requireNonNull(peer, "peer");
-        return new SvidTrustManager(validator, peer::equals);
+        return new SvidTrustManager(
+                validator,
+                peer::equals,
+                peer.isReserved() ? SvidValidator.Use.TRUSTLINE_SERVER : SvidValidator.Use.WORKLOAD_SERVER);
     }
 
-    private void check(X509Certificate[] chain) throws CertificateException {
+    private void check(X509Certificate[] chain, SvidValidator.Use use) throws CertificateException {
         final SpiffeId id;
         try {
-            id = validator.get().validate(chain);
+            id = validator.get().validate(chain, use);
         } catch (SvidValidationException e) {
             throw new CertificateException(e.getMessage(), e);
         }
@@ -55,36 +67,36 @@ public final class SvidTrustManager extends X509ExtendedTrustManager {
 
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-        check(chain);
+        check(chain, SvidValidator.Use.WORKLOAD_CLIENT);
     }
 
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
             throws CertificateException {
-        check(chain);
+        check(chain, SvidValidator.Use.WORKLOAD_CLIENT);
     }
 
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
             throws CertificateException {
-        check(chain);
+        check(chain, SvidValidator.Use.WORKLOAD_CLIENT);
     }
 
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-        check(chain);
+        check(chain, serverUse);
     }
 
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
             throws CertificateException {
-        check(chain);
+        check(chain, serverUse);
     }
 
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
             throws CertificateException {
-        check(chain);
+        check(chain, serverUse);
     }
 
     @Override

@@ -26,7 +26,8 @@ public record SidecarConfig(
         @Nullable PolicyConfig policy,
         AdminConfig admin,
         TelemetryConfig telemetry,
-        AccessLogConfig accessLog) {
+        AccessLogConfig accessLog,
+        JwtConfig jwt) {
 
     public SidecarConfig {
         requireNonNull(service, "service");
@@ -42,6 +43,9 @@ public record SidecarConfig(
         }
         if (accessLog == null) {
             accessLog = AccessLogConfig.DEFAULT;
+        }
+        if (jwt == null) {
+            jwt = JwtConfig.DEFAULT;
         }
         if (admin.listen().port() != 0
                 && admin.listen().port() == inbound.listen().port()) {

@@ -134,7 +134,7 @@ public final class MeshTls {
             delegate.verify(chain, authType, engine);
             final SpiffeId actual;
             try {
-                actual = validator().validate(chain);
+                actual = validator().validate(chain, SvidValidator.Use.WORKLOAD_SERVER);
             } catch (SvidValidationException e) {
                 throw new CertificateException("server certificate is not a valid X.509-SVID: " + e.getMessage(), e);
             }

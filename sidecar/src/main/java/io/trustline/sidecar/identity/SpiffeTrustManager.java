@@ -3,19 +3,27 @@ package io.trustline.sidecar.identity;
 import io.netty.handler.ssl.ResumableX509ExtendedTrustManager;
 import io.trustline.ca.SpiffeId;
 import io.trustline.ca.SvidValidationException;
+import io.trustline.ca.SvidValidator;
 import java.net.Socket;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.X509ExtendedTrustManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The inbound listener's client-certificate check: the chain must be a valid X.509-SVID of our trust domain under
- * the current trust bundle (chain, exactly one URI SAN, not a CA, within validity). On success the peer's identity
- * is stored on the TLS session, so requests on the connection need no certificate parsing.
+ * the current trust bundle (chain, exactly one URI SAN, not a CA, within validity), that allows clientAuth and
+ * names a workload rather than Trustline itself ({@link SvidValidator.Use#WORKLOAD_CLIENT}). A refusal is logged with
+ * its reason code ({@code svid.extended_key_usage}, {@code svid.reserved_id}, ...); the caller only sees the
+ * handshake fail. On success the peer's identity is stored on the TLS session, so requests on the connection need
+ * no certificate parsing.
  */
 final class SpiffeTrustManager extends X509ExtendedTrustManager implements ResumableX509ExtendedTrustManager {
+
+    private static final Logger logger = LoggerFactory.getLogger(SpiffeTrustManager.class);
 
     /** Session value under which the handshake leaves the {@link PeerIdentity}. */
     static final String PEER_SESSION_KEY = "io.trustline.peer";
@@ -68,8 +76,10 @@ final class SpiffeTrustManager extends X509ExtendedTrustManager implements Resum
         }
         final SpiffeId id;
         try {
-            id = tls.validator().validate(chain);
+            id = tls.validator().validate(chain, SvidValidator.Use.WORKLOAD_CLIENT);
         } catch (SvidValidationException e) {
+            logger.info(
+                    "client certificate refused reason={} detail={}", e.reason().code(), e.getMessage());
             throw new CertificateException("client certificate is not a valid X.509-SVID: " + e.getMessage(), e);
         }
         return PeerIdentity.of(id, chain[0], tls.self());

@@ -35,7 +35,9 @@ import org.slf4j.LoggerFactory;
  *       In {@code mode: audit} the failure is recorded and the request goes on, without a user.
  *   <li>An issuer with a {@code replay} guard counts each verified token (cached or not) by issuer and {@code jti}:
  *       one use too many is 401 {@code jwt.replayed}, a token without {@code jti} 401 {@code jwt.missing_jti}
- *       (unless {@code requireJti: false}). In audit mode the user stays verified and the failure is recorded.
+ *       (unless {@code requireJti: false}); a token it cannot remember because its store is full is 503
+ *       {@code jwt.replay_store_full} (gRPC: UNAVAILABLE). In audit mode the user stays verified and the failure is
+ *       recorded.
  *   <li>A token naming a key the JWKS does not have waits, without blocking, for one rate-limited refetch of the
  *       issuer's keys, then is checked again.
  * </ul>

@@ -330,7 +330,8 @@ public final class JwtAuthenticator implements AutoCloseable {
 
     /**
      * Counts a use of a verified token whose issuer has a replay guard, and says whether it is one use too many
-     * ({@code jwt.replayed}) or has no {@code jti} to count by ({@code jwt.missing_jti}); null when accepted. Runs on
+     * ({@code jwt.replayed}), has no {@code jti} to count by ({@code jwt.missing_jti}) or cannot be remembered because
+     * the store is full ({@code jwt.replay_store_full}); null when accepted. Runs on
      * every verified token, from the cache or not, so a cached token cannot skip it.
      */
     @Nullable
@@ -477,13 +478,9 @@ public final class JwtAuthenticator implements AutoCloseable {
         }
 
         /**
-         * Where JWKS fetches run (default: two daemon threads of its own, shut down by {@link #close()}). Never an
-         * event loop: fetches block.
-         */
-        /**
          * How many tokens (issuer + {@code jti}) the replay guard remembers, for issuers that have one. Default
-         * {@value TokenReplayGuard#DEFAULT_MAX_ENTRIES} (about 200 bytes each). When full, the least recently used are
-         * forgotten early and {@code trustline.jwt.replay.evictions} counts them.
+         * {@value TokenReplayGuard#DEFAULT_MAX_ENTRIES} (about 200 bytes each). When full, a token it does not
+         * remember yet is refused with {@code jwt.replay_store_full} until remembered ones expire.
          */
         public Builder replayStoreSize(int size) {
             if (size < 1) {
@@ -493,6 +490,10 @@ public final class JwtAuthenticator implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Where JWKS fetches run (default: two daemon threads of its own, shut down by {@link #close()}). Never an
+         * event loop: fetches block.
+         */
         public Builder jwksExecutor(ScheduledExecutorService executor) {
             this.executor = requireNonNull(executor, "executor");
             return this;

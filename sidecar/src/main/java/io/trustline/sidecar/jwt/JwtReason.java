@@ -7,7 +7,8 @@ import io.trustline.sidecar.refusal.RefusalKind;
 
 /**
  * Why a token was not accepted: one stable reason code each, the only thing a caller learns (with 401 and
- * {@code WWW-Authenticate}, or UNAUTHENTICATED for gRPC). README.md ("JWT authentication") lists them with their causes.
+ * {@code WWW-Authenticate}, or UNAUTHENTICATED for gRPC; {@link #REPLAY_STORE_FULL}, a condition of the sidecar
+ * rather than of the token, is 503 / UNAVAILABLE). README.md ("JWT authentication") lists them with their causes.
  */
 public enum JwtReason {
     /** No token at all, and an issuer of the service says {@code required: true}. */
@@ -52,7 +53,13 @@ public enum JwtReason {
     /** A valid token used more often than its issuer's replay guard allows ({@code replay.maxUses}). */
     REPLAYED("jwt.replayed"),
     /** A valid token without {@code jti}, from an issuer whose replay guard requires one. */
-    MISSING_JTI("jwt.missing_jti");
+    MISSING_JTI("jwt.missing_jti"),
+    /**
+     * A valid token the replay guard would have to remember, while its store is full of tokens that have not expired
+     * yet ({@code jwt.replayStoreSize}). Refused rather than admitted, since admitting it would mean forgetting a used
+     * token. 503 / UNAVAILABLE: the token is fine and was not counted, so the same call may be retried later.
+     */
+    REPLAY_STORE_FULL("jwt.replay_store_full", RefusalKind.OVERLOADED);
 
     /** RFC 6750 section 3: a request with credentials that failed. */
     static final String INVALID_TOKEN_CHALLENGE = "Bearer error=\"invalid_token\"";
@@ -72,19 +79,28 @@ public enum JwtReason {
                         "jwt.missing".equals(code) ? BARE_CHALLENGE : INVALID_TOKEN_CHALLENGE));
     }
 
+    /** A reason whose refusal is not an authentication failure: no challenge, since the token was not at fault. */
+    JwtReason(String code, RefusalKind kind) {
+        this.code = code;
+        refusal = Refusal.of(kind, code);
+    }
+
     /** The stable reason code, e.g. {@code jwt.expired}. */
     public String code() {
         return code;
     }
 
-    /** The refusal sent to the caller: 401 with the challenge, or UNAUTHENTICATED for gRPC. */
+    /** The refusal sent to the caller: 401 with the challenge, or UNAUTHENTICATED for gRPC (503 / UNAVAILABLE when full). */
     public Refusal refusal() {
         return refusal;
     }
 
-    /** Whether the sidecar, not the token, is at fault (keys unavailable): an operator alert, not a caller error. */
+    /**
+     * Whether the sidecar, not the token, is at fault (keys unavailable, replay store full): an operator alert, not a
+     * caller error.
+     */
     public boolean serverSide() {
-        return this == JWKS_UNAVAILABLE;
+        return this == JWKS_UNAVAILABLE || this == REPLAY_STORE_FULL;
     }
 
     @Override

@@ -150,6 +150,8 @@ public final class MetricNames {
      * token that could be used again on this sidecar. Should stay at 0; raise the store size if not.
      */
     public static final String JWT_REPLAY_EVICTIONS = "trustline.jwt.replay.evictions";
+    /** Gauge: tokens the replay guard remembers now (its size is {@code jwt.replayStoreSize}). */
+    public static final String JWT_REPLAY_STORE_ENTRIES = "trustline.jwt.replay.store.entries";
 
     private MetricNames() {}
 }

@@ -279,6 +279,16 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theReplayStoreSizeHasADefaultAndMustBePositive() throws Exception {
+        assertThat(parse(VALID).jwt().replayStoreSize()).isEqualTo(JwtConfig.DEFAULT_REPLAY_STORE_SIZE);
+        assertThat(parse(VALID + "jwt: {replayStoreSize: 100}\n").jwt().replayStoreSize())
+                .isEqualTo(100);
+        assertThat(error(VALID + "jwt: {replayStoreSize: 0}\n"))
+                .startsWith(FILE + ":14:")
+                .contains("replayStoreSize: 0 (expected: >= 1)");
+    }
+
+    @Test
     void adminPortNeverSharesTheInboundPort() {
         assertThat(error(VALID + "admin: {listen: 127.0.0.1:15006}\n"))
                 .contains("expected: another port than inbound.listen");

@@ -92,14 +92,31 @@ class TokenReplayGuardTest {
     }
 
     @Test
-    void aFullStoreCountsWhatItForgets() {
+    void aFullStoreRefusesNewTokensUntilRememberedOnesExpireAndForgetsNothing() {
         final TokenReplayGuard guard = new TokenReplayGuard(10, clock, meters);
         final JwtProvider p = issuer(new ReplayGuard(1, Optional.empty(), true, Mode.ENFORCE));
+        for (int i = 0; i < 10; i++) {
+            assertThat(guard.check(p, token("kept-" + i, Duration.ofMinutes(5))))
+                    .isNull();
+        }
         for (int i = 0; i < 200; i++) {
-            guard.check(p, token("many-" + i, Duration.ofMinutes(5)));
+            assertThat(guard.check(p, token("flood-" + i, Duration.ofMinutes(5)))
+                            .reason())
+                    .isEqualTo(JwtReason.REPLAY_STORE_FULL);
+        }
+        for (int i = 0; i < 10; i++) {
+            assertThat(guard.check(p, token("kept-" + i, Duration.ofMinutes(5))).reason())
+                    .isEqualTo(JwtReason.REPLAYED);
         }
         guard.cleanUp();
-        assertThat(meters.counter(MetricNames.JWT_REPLAY_EVICTIONS).count()).isGreaterThan(0);
+        assertThat(meters.counter(MetricNames.JWT_REPLAY_EVICTIONS).count()).isZero();
+        assertThat(meters.get(MetricNames.JWT_REPLAY_STORE_ENTRIES).gauge().value())
+                .isEqualTo(10);
+
+        clock.advance(Duration.ofMinutes(5).plus(JwtProvider.DEFAULT_CLOCK_SKEW).plusSeconds(1));
+        assertThat(guard.check(p, token("after-" + 0, Duration.ofMinutes(5)))).isNull();
+        assertThat(meters.get(MetricNames.JWT_REPLAY_STORE_ENTRIES).gauge().value())
+                .isEqualTo(1);
     }
 
     @Test

@@ -2,9 +2,9 @@ package io.trustline.sidecar.testing;
 
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.trustline.ca.CertificateAuthority;
-import io.trustline.ca.KeyType;
 import io.trustline.ca.SpiffeId;
 import io.trustline.ca.X509Svid;
+import io.trustline.ca.testing.TestCertificates;
 import io.trustline.sidecar.Sidecar;
 import io.trustline.sidecar.config.ConfigLoader;
 import io.trustline.sidecar.config.SidecarConfig;
@@ -30,6 +30,9 @@ public final class TestMesh implements AutoCloseable {
     public static final SpiffeId FRONTEND = SpiffeId.of(TRUST_DOMAIN, "shop", "frontend");
     public static final SpiffeId BACKEND = SpiffeId.of(TRUST_DOMAIN, "shop", "backend");
     public static final SpiffeId GRPC_BACKEND = SpiffeId.of(TRUST_DOMAIN, "shop", "grpc-backend");
+
+    /** The mesh's CA as a test PKI, for deliberately broken certificates under the same root. */
+    public final TestCertificates pki;
 
     public final CertificateAuthority ca;
     public final TestHttpApp httpApp;
@@ -77,6 +80,13 @@ public final class TestMesh implements AutoCloseable {
         return new TestMesh(dir, backendInboundExtra, "", backendTicker, backendClock);
     }
 
+    /** As {@link #start(Path, String, Ticker, Clock)}, with extra top-level YAML for every sidecar. */
+    public static TestMesh start(
+            Path dir, String backendInboundExtra, String sidecarExtra, Ticker backendTicker, Clock backendClock)
+            throws Exception {
+        return new TestMesh(dir, backendInboundExtra, sidecarExtra, backendTicker, backendClock);
+    }
+
     private TestMesh(Path dir, String backendInboundExtra, String sidecarExtra, Ticker backendTicker) throws Exception {
         this(dir, backendInboundExtra, sidecarExtra, backendTicker, Clock.systemUTC());
     }
@@ -84,7 +94,8 @@ public final class TestMesh implements AutoCloseable {
     private TestMesh(
             Path dir, String backendInboundExtra, String sidecarExtra, Ticker backendTicker, Clock backendClock)
             throws Exception {
-        ca = CertificateAuthority.createRoot(TRUST_DOMAIN, KeyType.EC_P256, Clock.systemUTC());
+        pki = TestCertificates.create(TRUST_DOMAIN, Clock.systemUTC());
+        ca = pki.ca();
         httpApp = track(new TestHttpApp());
         grpcApp = track(new TestGrpcApp());
 
