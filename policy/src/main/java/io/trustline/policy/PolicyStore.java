@@ -31,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * atomic write, so a request sees either the old engine or the new one. A version that fails
  * validation is rejected: the last good engine stays in force, a warning is logged with every
  * error, and listeners hear {@link Outcome#FAILURE} (once per distinct bad content, not on every
- * periodic check). Changes are noticed by a {@link WatchService} (debounced, since editors and
+ * periodic check). {@link #reload()} keeps answering {@link Outcome#FAILURE} with those errors as
+ * long as the rejected content is what is on disk, whoever tried it first. Changes are noticed by a {@link WatchService} (debounced, since editors and
  * {@code kubectl} write in several steps) and by a periodic re-check that catches what watchers
  * miss (network file systems, ConfigMap symlink swaps).
  *
@@ -51,9 +52,12 @@ public final class PolicyStore implements AutoCloseable {
     public enum Outcome {
         /** A new version is in force. */
         SUCCESS,
-        /** The files changed but failed validation; the previous version stays in force. */
+        /**
+         * The files on disk failed validation, now or in an earlier attempt (the watcher's, say); the previous
+         * version stays in force.
+         */
         FAILURE,
-        /** Nothing changed since the version in force (or since the last rejected content). */
+        /** The files on disk are the version in force. */
         UNCHANGED
     }
 
@@ -90,6 +94,7 @@ public final class PolicyStore implements AutoCloseable {
     private final AtomicBoolean checkPending = new AtomicBoolean();
     private volatile long lastSignalNanos;
     private @Nullable String lastRejectedVersion;
+    private List<PolicyError> lastRejectedErrors = List.of();
     private @Nullable WatchService watchService;
     private @Nullable Thread watchThread;
     private volatile boolean closed;
@@ -185,8 +190,11 @@ public final class PolicyStore implements AutoCloseable {
         } catch (PolicyParseException e) {
             return rejected(current, null, e.errors());
         }
-        if (content.version().equals(current.version()) || content.version().equals(lastRejectedVersion)) {
+        if (content.version().equals(current.version())) {
             return new ReloadEvent(Outcome.UNCHANGED, current.version(), content.version(), List.of());
+        }
+        if (content.version().equals(lastRejectedVersion)) {
+            return stillRejected(current, content.version());
         }
         List<Policy> policies;
         try {
@@ -197,6 +205,7 @@ public final class PolicyStore implements AutoCloseable {
         PolicyEngine next = PolicyEngine.compile(policies, content.version());
         engine.set(next);
         lastRejectedVersion = null;
+        lastRejectedErrors = List.of();
         logWarnings(next);
         log.atInfo()
                 .setMessage("policy reloaded")
@@ -212,9 +221,10 @@ public final class PolicyStore implements AutoCloseable {
         // A directory that cannot even be read has no content hash: its errors stand in for one.
         String key = candidate != null ? candidate : "unreadable:" + errors;
         if (key.equals(lastRejectedVersion)) {
-            return new ReloadEvent(Outcome.UNCHANGED, current.version(), candidate, List.of());
+            return stillRejected(current, candidate);
         }
         lastRejectedVersion = key;
+        lastRejectedErrors = List.copyOf(errors);
         log.atWarn()
                 .setMessage("policy reload rejected, previous version stays in force")
                 .addKeyValue("version", current.version())
@@ -225,6 +235,14 @@ public final class PolicyStore implements AutoCloseable {
             log.atWarn().setMessage("policy error").addKeyValue("error", e).log();
         }
         return notify(new ReloadEvent(Outcome.FAILURE, current.version(), candidate, errors));
+    }
+
+    /**
+     * The content on disk is the one rejected before: still a failure with the same errors, so a caller asking
+     * after the watcher's attempt is not told all is well, but no second warning or listener event.
+     */
+    private ReloadEvent stillRejected(PolicyEngine current, @Nullable String candidate) {
+        return new ReloadEvent(Outcome.FAILURE, current.version(), candidate, lastRejectedErrors);
     }
 
     private ReloadEvent notify(ReloadEvent e) {

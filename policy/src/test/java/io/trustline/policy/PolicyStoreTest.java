@@ -83,9 +83,13 @@ class PolicyStoreTest {
             assertThat(store.version()).isEqualTo(v2);
             assertThat(store.engine().decide(GET_ITEMS).allowed()).isTrue();
 
-            // The periodic check sees the same bad content again: no new event, no new log line.
+            // The periodic check sees the same bad content again: no new event, no new log line, but a caller
+            // still hears that the files on disk are rejected, with their errors.
             int before = events.size();
-            assertThat(store.reload().outcome()).isEqualTo(PolicyStore.Outcome.UNCHANGED);
+            PolicyStore.ReloadEvent again = store.reload();
+            assertThat(again.outcome()).isEqualTo(PolicyStore.Outcome.FAILURE);
+            assertThat(again.errors()).isNotEmpty();
+            assertThat(again.activeVersion()).isEqualTo(v2);
             assertThat(events).hasSize(before);
 
             Files.delete(dir.resolve("orders.yaml"));

@@ -84,7 +84,7 @@ public final class SvidClient implements AutoCloseable {
     private final InetSocketAddress caAddress;
     private final TrustBundle caBundle;
     private final SpiffeId spiffeId;
-    private final String joinToken;
+    private final JoinTokenSource joinToken;
     private final Duration ttl;
     private final KeyType keyType;
     private final Clock clock;
@@ -202,13 +202,17 @@ public final class SvidClient implements AutoCloseable {
             return;
         }
         final X509Svid svid = current;
-        // Over mTLS while the current SVID is valid; once it has expired only a (reusable) join
-        // token can help.
+        // Over mTLS while the current SVID is valid; once it has expired only a join token can
+        // help: a reusable one, or a fresh one written to the token file.
         final boolean currentValid = svid != null && clock.instant().isBefore(svid.notAfter());
-        if (!currentValid && joinToken == null) {
+        if (!currentValid) {
             logger.atError()
-                    .setMessage("svid expired and no join token to recover")
+                    .setMessage(
+                            joinToken == null
+                                    ? "svid expired and no join token to recover"
+                                    : "svid expired, re-enrolling with the join token")
                     .addKeyValue("spiffe_id", spiffeId)
+                    .addKeyValue("token_source", joinToken)
                     .log();
         }
         final X509Svid renewed;
@@ -337,7 +341,7 @@ public final class SvidClient implements AutoCloseable {
                         .withDescription("no current SVID and no join token configured")
                         .asRuntimeException();
             }
-            request.setJoinToken(joinToken);
+            request.setJoinToken(joinToken.read());
         }
         if (ttl != null) {
             request.setTtlSeconds(ttl.toSeconds());

@@ -7,6 +7,7 @@ import io.trustline.ca.SpiffeId;
 import io.trustline.ca.TrustBundle;
 import io.trustline.ca.internal.HostPort;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Random;
@@ -18,7 +19,7 @@ public final class SvidClientBuilder {
     InetSocketAddress caAddress;
     TrustBundle caBundle;
     SpiffeId spiffeId;
-    String joinToken;
+    JoinTokenSource joinToken;
     Duration ttl;
     KeyType keyType = KeyType.EC_P256;
     Clock clock = Clock.systemUTC();
@@ -57,7 +58,19 @@ public final class SvidClientBuilder {
      * expired and the token is reusable). Default: none, which works only with a current SVID.
      */
     public SvidClientBuilder joinToken(String joinToken) {
-        this.joinToken = requireNonNull(joinToken, "joinToken");
+        requireNonNull(joinToken, "joinToken");
+        this.joinToken = JoinTokenSource.of(joinToken);
+        return this;
+    }
+
+    /**
+     * Reads the join token from {@code file} each time one is needed: for the first SVID, and
+     * whenever the current SVID has expired (the CA was unreachable past its lifetime). A fresh
+     * single-use token written to the file then re-enrols the workload at the next retry, without
+     * a restart. Replaces {@link #joinToken(String)}.
+     */
+    public SvidClientBuilder joinTokenFile(Path file) {
+        this.joinToken = JoinTokenSource.file(requireNonNull(file, "file"));
         return this;
     }
 

@@ -29,14 +29,15 @@ public final class Identities {
             }
         }
         final TrustBundle caBundle;
-        final String token;
         try {
             caBundle = TrustBundle.parsePem(Files.readString(id.caBundle()));
         } catch (IOException | RuntimeException e) {
             throw new IllegalStateException(id.caBundle() + ": cannot read the CA bundle (" + e.getMessage() + ')', e);
         }
+        // Read once here for a clear start-up error; the client reads the file again whenever it needs a token, so a
+        // fresh one written there re-enrols the sidecar after its SVID expired during a CA outage, without a restart.
         try {
-            token = Files.readString(id.joinTokenFile()).trim();
+            Files.readString(id.joinTokenFile());
         } catch (IOException e) {
             throw new IllegalStateException(id.joinTokenFile() + ": cannot read the join token", e);
         }
@@ -44,7 +45,7 @@ public final class Identities {
                 .caAddress(id.ca().toString())
                 .caBundle(caBundle)
                 .spiffeId(self)
-                .joinToken(token)
+                .joinTokenFile(id.joinTokenFile())
                 .ttl(id.certTtl())
                 .clock(clock)
                 .build();

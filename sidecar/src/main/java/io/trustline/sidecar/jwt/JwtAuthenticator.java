@@ -133,22 +133,38 @@ public final class JwtAuthenticator implements AutoCloseable {
     }
 
     /**
-     * Whether every issuer's keys were fetched at least once (the admin's {@code /readyz}): a sidecar that is not
-     * ready would refuse every token with {@code jwt.jwks_unavailable}.
+     * Whether every issuer's keys are usable now (the admin's {@code /readyz}): fetched at least once and not older
+     * than their {@code maxStaleness}. A sidecar that is not ready refuses every token of the issuers named by
+     * {@link #readinessProblem()} with {@code jwt.jwks_unavailable}.
      */
     public boolean ready() {
         return readinessProblem() == null;
     }
 
-    /** Why the sidecar is not ready as far as JWTs go (for {@code /readyz}), or null when it is. */
+    /**
+     * Why the sidecar is not ready as far as JWTs go (for {@code /readyz}), or null when it is: the issuers whose keys
+     * were never fetched, and those whose last good fetch is past {@code maxStaleness}. Read on every probe with the
+     * sidecar's clock, so it turns back to ready as soon as a fetch succeeds, without a restart.
+     */
     public @Nullable String readinessProblem() {
+        final long now = clock.millis();
         final List<String> waiting = new ArrayList<>();
+        final List<String> stale = new ArrayList<>();
         for (IssuerVerifier v : current().verifiers()) {
             if (!v.keys().fetchedOnce()) {
                 waiting.add(v.issuer());
+            } else if (!v.keys().usable(now)) {
+                stale.add(v.issuer());
             }
         }
-        return waiting.isEmpty() ? null : "no keys fetched yet for issuers " + waiting;
+        final List<String> problems = new ArrayList<>();
+        if (!waiting.isEmpty()) {
+            problems.add("no keys fetched yet for issuers " + waiting);
+        }
+        if (!stale.isEmpty()) {
+            problems.add("keys older than maxStaleness for issuers " + stale + ": their tokens are refused");
+        }
+        return problems.isEmpty() ? null : String.join("; ", problems);
     }
 
     private synchronized Issuers recompile(List<JwtProvider> providers) {

@@ -8,15 +8,26 @@ import com.linecorp.armeria.common.stream.ClosedStreamException;
 import com.linecorp.armeria.server.HttpStatusException;
 import com.linecorp.armeria.server.RequestTimeoutException;
 import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.ssl.SslClosedEngineException;
+import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import io.trustline.sidecar.identity.PeerIdentityMismatchException;
 import io.trustline.sidecar.refusal.Refusal;
 import io.trustline.sidecar.refusal.RefusalErrorHandler;
 import io.trustline.sidecar.refusal.RefusalException;
 import io.trustline.sidecar.refusal.RefusalKind;
+import java.io.IOException;
 import java.net.ConnectException;
 import javax.net.ssl.SSLException;
 
-/** Classifies a failed upstream call into the refusal the caller gets; the cause itself goes only to the log. */
+/**
+ * Classifies a failed upstream call into the refusal the caller gets; the cause itself goes only to the log.
+ *
+ * <p>One reason per root cause, whatever the timing: a peer that is gone is {@code upstream.connect_failed} whether
+ * the connect was refused, or accepted by the kernel and then reset or closed before or during the TLS handshake (a
+ * peer killed mid-accept; Netty then reports the handshake as failed, but TLS did not fail, the transport did).
+ * {@code upstream.tls_failed} is kept for a peer that answered TLS and the negotiation itself failed (an untrusted
+ * certificate, an alert, no common protocol).
+ */
 public final class UpstreamErrors {
 
     static final Refusal CONNECT_FAILED = Refusal.of(RefusalKind.UPSTREAM_UNAVAILABLE, "upstream.connect_failed");
@@ -27,6 +38,7 @@ public final class UpstreamErrors {
     static final Refusal REQUEST_TIMEOUT = Refusal.of(RefusalKind.UPSTREAM_TIMEOUT, "request.timeout");
     static final Refusal BODY_TOO_LARGE = Refusal.of(RefusalKind.BODY_TOO_LARGE, "request.body_too_large");
     static final Refusal INTERNAL = Refusal.of(RefusalKind.INTERNAL, "internal.error");
+    private static final String NETTY_CLOSED_DURING_HANDSHAKE = "io.netty.handler.ssl.StacklessSSLHandshakeException";
 
     public static Refusal classify(Throwable cause) {
         if (cause instanceof RefusalException) {
@@ -50,11 +62,11 @@ public final class UpstreamErrors {
             if (has(inner, PeerIdentityMismatchException.class)) {
                 return IDENTITY_MISMATCH;
             }
+            if (transportFailed(inner)) {
+                return CONNECT_FAILED;
+            }
             if (has(inner, SSLException.class)) {
                 return TLS_FAILED;
-            }
-            if (has(inner, ConnectException.class) || has(inner, ConnectTimeoutException.class)) {
-                return CONNECT_FAILED;
             }
             return CONNECT_FAILED;
         }
@@ -65,6 +77,25 @@ public final class UpstreamErrors {
             return TLS_FAILED;
         }
         return INTERNAL;
+    }
+
+    /**
+     * Whether the connection broke underneath the handshake rather than the handshake failing: a refused or timed out
+     * connect, an I/O error that is not TLS's own (reset, closed channel), or Netty's report that the connection closed
+     * while the handshake was in progress (a package-private type, hence matched by name) or timed out.
+     */
+    static boolean transportFailed(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof ConnectException
+                    || c instanceof ConnectTimeoutException
+                    || c instanceof SslHandshakeTimeoutException
+                    || c instanceof SslClosedEngineException
+                    || NETTY_CLOSED_DURING_HANDSHAKE.equals(c.getClass().getName())
+                    || (c instanceof IOException && !(c instanceof SSLException))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean has(Throwable t, Class<? extends Throwable> type) {

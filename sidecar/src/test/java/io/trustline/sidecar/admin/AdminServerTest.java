@@ -1,6 +1,7 @@
 package io.trustline.sidecar.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -159,21 +160,48 @@ class AdminServerTest {
 
     @Test
     void policyReloadWithTheTokenReportsTheOutcomeAndFileErrors() throws Exception {
+        final String inForce = sidecar.policies().version();
         Files.writeString(dir.resolve("policies/orders.yaml"), "apiVersion: trustline.io/v1\nkind: Policy\n");
+        // Whether or not the store's file watcher saw the bad file first, the files on disk are not in force.
         final AggregatedHttpResponse rejected = post("/policy/reload", "Bearer " + ADMIN_TOKEN);
-        // The store's file watcher may have seen the bad file first; then this reload finds nothing new.
-        if (rejected.status() == HttpStatus.OK) {
-            assertThat(json(rejected).get("outcome").asText()).isEqualTo("unchanged");
-        } else {
-            assertThat(rejected.status()).isEqualTo(HttpStatus.UNPROCESSABLE_ENTITY);
-            assertThat(json(rejected).get("outcome").asText()).isEqualTo("failure");
-            assertThat(json(rejected).get("errors").get(0).asText()).contains("orders.yaml:");
-        }
+        assertThat(rejected.status()).isEqualTo(HttpStatus.UNPROCESSABLE_ENTITY);
+        assertThat(json(rejected).get("outcome").asText()).isEqualTo("failure");
+        assertThat(json(rejected).get("activeVersion").asText()).isEqualTo(inForce);
+        assertThat(json(rejected).get("errors").get(0).asText()).contains("orders.yaml:");
         final JsonNode lastReload = json(get("/policy")).get("lastReload");
         assertThat(lastReload.get("outcome").asText()).isEqualTo("failure");
         assertThat(lastReload.get("errors").get(0).asText()).contains("orders.yaml:");
         // The last good policy stays in force, and the service stays ready.
         assertThat(get("/readyz").status()).isEqualTo(HttpStatus.OK);
+    }
+
+    @Test
+    void reloadAfterTheWatcherRejectedAFileAnswers422WithItsErrorsAndTheVersionInForce() throws Exception {
+        final String inForce = sidecar.policies().version();
+        Files.writeString(
+                dir.resolve("policies/orders.yaml"),
+                TestMesh.policy("orders").replace("action: allow", "action: maybe"));
+        // Let the watcher (not this test) reject the file first: the case a deploy script then asks about.
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+            final JsonNode last = json(get("/policy")).get("lastReload");
+            assertThat(last.get("outcome").asText()).isEqualTo("failure");
+            assertThat(last.get("errors").toString()).contains("maybe");
+        });
+
+        final AggregatedHttpResponse res = post("/policy/reload", "Bearer " + ADMIN_TOKEN);
+        assertThat(res.status()).isEqualTo(HttpStatus.UNPROCESSABLE_ENTITY);
+        final JsonNode body = json(res);
+        assertThat(body.get("outcome").asText()).isEqualTo("failure");
+        assertThat(body.get("activeVersion").asText()).isEqualTo(inForce);
+        assertThat(body.get("errors")).isNotEmpty();
+        assertThat(body.get("errors").get(0).asText()).matches(".*orders\\.yaml:\\d+:\\d+: .*maybe.*");
+        assertThat(sidecar.policies().version()).isEqualTo(inForce);
+
+        // Once disk and force agree again, the endpoint says so.
+        Files.writeString(dir.resolve("policies/orders.yaml"), TestMesh.policy("orders"));
+        final AggregatedHttpResponse agreed = post("/policy/reload", "Bearer " + ADMIN_TOKEN);
+        assertThat(agreed.status()).isEqualTo(HttpStatus.OK);
+        assertThat(json(agreed).get("errors")).isEmpty();
     }
 
     @Test

@@ -193,6 +193,44 @@ class JwksResilienceTest {
                 .isEqualTo(1);
     }
 
+    private AggregatedHttpResponse readyz() {
+        return WebClient.of("http://127.0.0.1:" + sidecar.adminPort())
+                .get("/readyz")
+                .aggregate()
+                .join();
+    }
+
+    @Test
+    void readyzTurnsUnavailableWithReasonJwksPastMaxStalenessAndBackWhenTheIssuerReturns() throws Exception {
+        assertThat(readyz().status()).isEqualTo(HttpStatus.OK);
+
+        jwks.stop();
+        clock.advance(Duration.ofSeconds(10));
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> metric(MetricNames.JWKS_FETCHES, MetricNames.RESULT, "failure") >= 1);
+        assertThat(readyz().status())
+                .as("stale keys within maxStaleness still verify tokens")
+                .isEqualTo(HttpStatus.OK);
+
+        clock.advance(Duration.ofSeconds(21));
+        assertThat(reason(get(tokens.rs256()))).isEqualTo("jwt.jwks_unavailable");
+        final AggregatedHttpResponse down = readyz();
+        assertThat(down.status()).isEqualTo(HttpStatus.SERVICE_UNAVAILABLE);
+        assertThat(JSON.readTree(down.contentUtf8()).get("checks").get("jwks").asText())
+                .contains("https://issuer.test")
+                .contains("maxStaleness");
+
+        jwks.restart();
+        clock.advance(Duration.ofSeconds(2));
+        await().atMost(Duration.ofSeconds(10)).until(() -> readyz().status() == HttpStatus.OK);
+        assertThat(JSON.readTree(readyz().contentUtf8())
+                        .get("checks")
+                        .get("jwks")
+                        .asText())
+                .isEqualTo("ok");
+        assertThat(get(tokens.rs256()).status()).isEqualTo(HttpStatus.OK);
+    }
+
     @Test
     void aKeyRotationAtTheIssuerIsPickedUpWithoutARestart() throws Exception {
         final String old = tokens.rs256();

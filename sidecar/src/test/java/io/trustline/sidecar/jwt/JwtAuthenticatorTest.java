@@ -333,12 +333,14 @@ class JwtAuthenticatorTest {
         assertThat(reasonOf(verify(tokens.eddsa()))).isEqualTo(JwtReason.JWKS_UNAVAILABLE);
         assertThat(gauge(MetricNames.JWKS_AVAILABLE)).isZero();
         assertThat(authenticator.ready())
-                .as("readiness is about the first fetch only")
-                .isTrue();
+                .as("every token of the issuer is refused: not ready")
+                .isFalse();
+        assertThat(authenticator.readinessProblem()).contains("older than maxStaleness");
 
         jwksServer.failing(false);
         await().atMost(Duration.ofSeconds(10)).until(() -> verify(cachedToken) instanceof Verification.Verified);
         assertThat(gauge(MetricNames.JWKS_AVAILABLE)).isEqualTo(1);
+        assertThat(authenticator.ready()).isTrue();
     }
 
     @Test
