@@ -41,13 +41,16 @@ public final class MetricNames {
     public static final String REASON = "reason";
 
     /**
-     * Calls seen by a listener ({@code trustline_requests_total}). Tags: {@link #DIRECTION}, {@link #STATUS_CLASS},
-     * {@link #DECISION}, {@link #REASON} (a stable reason code from the code base, never from input), and
-     * {@link #PEER} only when an operator opts in ({@code telemetry.metrics.peerIdentityTag}).
+     * Calls seen by a listener ({@code trustline_requests_total}), with the labels of {@link #REQUEST_LABELS} (the
+     * README's label table maps them to Istio's {@code istio_requests_total}).
      */
     public static final String REQUESTS = "trustline.requests";
 
-    /** Time from the first byte of a request to the last byte of its response; tag {@link #DIRECTION}. */
+    /**
+     * Time from the first byte of a request to the last byte of its response; tags {@link #DIRECTION},
+     * {@link #SOURCE_WORKLOAD}, {@link #SOURCE_NAMESPACE}, {@link #DESTINATION_WORKLOAD},
+     * {@link #DESTINATION_NAMESPACE}, {@link #REQUEST_PROTOCOL}.
+     */
     public static final String REQUEST_DURATION = "trustline.request.duration";
 
     /** Policy reload attempts that changed something; tag {@link #RESULT} (success, failure). */
@@ -76,11 +79,9 @@ public final class MetricNames {
 
     /** Tag: inbound or outbound. */
     public static final String DIRECTION = "direction";
-    /** Tag: 1xx .. 5xx. */
-    public static final String STATUS_CLASS = "status_class";
     /** Tag: allow, deny, audit_deny (allowed, but an audit-mode check would have refused it), error. */
     public static final String DECISION = "decision";
-    /** Tag (opt-in only): the peer's SPIFFE ID, or {@code none}. */
+    /** Tag (opt-in only, on {@link #DEPRECATION_CALLS}): the peer's SPIFFE ID, or {@code none}. */
     public static final String PEER = "peer";
     /** Tag: success or failure. */
     public static final String RESULT = "result";
@@ -134,6 +135,48 @@ public final class MetricNames {
      * token that could be used again on this sidecar. Should stay at 0; raise the store size if not.
      */
     public static final String JWT_REPLAY_EVICTIONS = "trustline.jwt.replay.evictions";
+
+    // --- Request labels (Istio-like), process and TLS metrics (issue 16)
+
+    /** Tag: the calling workload (the {@code sa} segment of its SPIFFE ID), or {@code unknown}. */
+    public static final String SOURCE_WORKLOAD = "source_workload";
+    /** Tag: the calling workload's namespace (the {@code ns} segment), or {@code unknown}. */
+    public static final String SOURCE_NAMESPACE = "source_namespace";
+    /** Tag: the calling workload's verified SPIFFE ID, or {@code unknown}. */
+    public static final String SOURCE_PRINCIPAL = "source_principal";
+    /** Tag: the called workload: this sidecar's on inbound, the route's expected identity on outbound. */
+    public static final String DESTINATION_WORKLOAD = "destination_workload";
+    /** Tag: the called workload's namespace, or {@code unknown}. */
+    public static final String DESTINATION_NAMESPACE = "destination_namespace";
+    /** Tag: the called workload's SPIFFE ID, or {@code unknown} (an unknown route). */
+    public static final String DESTINATION_PRINCIPAL = "destination_principal";
+    /** Tag: {@code http} or {@code grpc}. */
+    public static final String REQUEST_PROTOCOL = "request_protocol";
+    /** Tag: the HTTP status ({@code 200}, {@code 403}, ...), {@code 0} when no response was sent. */
+    public static final String RESPONSE_CODE = "response_code";
+    /** Tag: the gRPC status {@code 0}..{@code 16} of a gRPC call, {@code other}, or {@code none} (not gRPC). */
+    public static final String GRPC_RESPONSE_STATUS = "grpc_response_status";
+
+    /** Every tag of {@link #REQUESTS}, always all present. */
+    public static final java.util.List<String> REQUEST_LABELS = java.util.List.of(
+            DIRECTION,
+            SOURCE_WORKLOAD,
+            SOURCE_NAMESPACE,
+            SOURCE_PRINCIPAL,
+            DESTINATION_WORKLOAD,
+            DESTINATION_NAMESPACE,
+            DESTINATION_PRINCIPAL,
+            REQUEST_PROTOCOL,
+            RESPONSE_CODE,
+            GRPC_RESPONSE_STATUS,
+            DECISION,
+            REASON);
+
+    /**
+     * Client certificates a listener refused during the TLS handshake; tags {@link #LISTENER}, {@link #REASON} (an
+     * {@code svid.*} code: {@code svid.untrusted}, {@code svid.expired}, {@code svid.wrong_trust_domain}, ...).
+     */
+    public static final String TLS_HANDSHAKE_FAILURES = "trustline.tls.handshake.failures";
 
     private MetricNames() {}
 }
