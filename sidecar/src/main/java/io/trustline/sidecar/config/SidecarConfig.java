@@ -416,8 +416,8 @@ public record SidecarConfig(
     }
 
     /**
-     * Metrics. Tags come from closed sets; the peer's SPIFFE ID becomes a tag only when an operator opts in here
-     * (one series per caller, so only for meshes with few services).
+     * Metrics. Tags come from closed sets. The request metrics always carry the verified workloads of both ends; the
+     * peer's SPIFFE ID becomes a tag of the deprecated-route counter only when an operator opts in here.
      *
      * @param peerIdentityTag default false
      */
