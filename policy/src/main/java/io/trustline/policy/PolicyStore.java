@@ -20,6 +20,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -225,15 +226,16 @@ public final class PolicyStore implements AutoCloseable {
         }
         lastRejectedVersion = key;
         lastRejectedErrors = List.copyOf(errors);
+        // One line per rejection, with every error as file:line:column: message, so that a log search for the
+        // rejection finds why.
         log.atWarn()
                 .setMessage("policy reload rejected, previous version stays in force")
                 .addKeyValue("version", current.version())
                 .addKeyValue("rejected", candidate)
-                .addKeyValue("errors", errors.size())
+                .addKeyValue("error_count", errors.size())
+                .addKeyValue(
+                        "errors", errors.stream().map(PolicyError::toString).collect(Collectors.joining("; ")))
                 .log();
-        for (PolicyError e : errors) {
-            log.atWarn().setMessage("policy error").addKeyValue("error", e).log();
-        }
         return notify(new ReloadEvent(Outcome.FAILURE, current.version(), candidate, errors));
     }
 

@@ -17,6 +17,7 @@ import java.time.Clock;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -45,6 +46,9 @@ public final class Main implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        // Logging is initialised here, on one thread: the first log calls arriving from several threads at once
+        // (the tasks below) would find SLF4J mid-initialisation and be replayed, with a warning banner on every start.
+        LoggerFactory.getILoggerFactory();
         // Bouncy Castle's provider is slow to build and its jar, being signed, cannot be in a CDS archive: build it
         // on another core while this one reads the config and the policies.
         CompletableFuture.runAsync(() -> BouncyCastle.PROVIDER.getName());

@@ -13,6 +13,7 @@ import io.trustline.policy.PolicyParseException;
 import io.trustline.policy.PolicyStore;
 import io.trustline.policy.engine.PolicyEngine;
 import io.trustline.sidecar.admin.AdminServer;
+import io.trustline.sidecar.admin.ProbeServer;
 import io.trustline.sidecar.admin.ReadinessCheck;
 import io.trustline.sidecar.config.SidecarConfig;
 import io.trustline.sidecar.config.SidecarConfig.Limits;
@@ -84,6 +85,8 @@ public final class Sidecar implements AutoCloseable {
     private final Server inbound;
     private final @Nullable Server outbound;
     private final AdminServer admin;
+    private final @Nullable ProbeServer probe;
+    private final AutoCloseable processMetrics;
 
     private Sidecar(
             SidecarConfig config,
@@ -138,7 +141,11 @@ public final class Sidecar implements AutoCloseable {
                 .clock(clock)
                 .readinessCheck(ReadinessCheck.of("jwks", jwt::readinessProblem))
                 .build();
+        probe = config.admin().probeListen() != null
+                ? ProbeServer.of(config.admin().probeListen(), admin)
+                : null;
         bindStateMetrics();
+        processMetrics = SidecarMetrics.bindProcess(meters);
     }
 
     /** The inbound stages, one line each; {@link InboundPipeline} fixes their order. */
@@ -214,13 +221,18 @@ public final class Sidecar implements AutoCloseable {
             started.add(outbound.start());
         }
         started.add(admin.start());
+        if (probe != null) {
+            started.add(probe.start());
+        }
         CompletableFuture.allOf(started.toArray(new CompletableFuture<?>[0])).join();
-        logger.info(
-                "sidecar ready identity={} inbound={} outbound={} admin={}",
-                tls.self(),
-                inboundPort(),
-                outbound != null ? outboundPort() : "-",
-                adminPort());
+        logger.atInfo()
+                .setMessage("sidecar ready")
+                .addKeyValue("identity", tls.self())
+                .addKeyValue("inbound", inboundPort())
+                .addKeyValue("outbound", outbound != null ? outboundPort() : "-")
+                .addKeyValue("admin", adminPort())
+                .addKeyValue("probe", probe != null ? probe.port() : "-")
+                .log();
     }
 
     private Server inboundServer(SidecarConfig config, HttpService chain, Duration maxConnectionAge) {
@@ -232,6 +244,9 @@ public final class Sidecar implements AutoCloseable {
             sb.port(in.listen().toSocketAddress(), SessionProtocol.HTTPS);
         }
         sb.tlsProvider(tls.serverTlsProvider(), tls.serverTlsConfig());
+        // Armeria counts every TLS handshake by result (armeria_server_tls_handshakes_total), failures before any
+        // certificate reaches us included; the svid.* reasons come from SidecarMetrics.bindTlsFailures.
+        sb.meterRegistry(meters);
         applyLimits(sb, in.limits(), telemetry.edge(Direction.INBOUND));
         sb.maxConnectionAge(maxConnectionAge);
         // Armeria fills in this name when a request names no host; hygiene refuses it.
@@ -307,6 +322,7 @@ public final class Sidecar implements AutoCloseable {
             SidecarMetrics.bindPolicy(meters, policyStore);
         }
         SidecarMetrics.bindIdentity(meters, tls, identity);
+        SidecarMetrics.bindTlsFailures(meters, "inbound", tls);
         SidecarMetrics.bindListener(meters, "inbound", inbound);
         if (outbound != null) {
             SidecarMetrics.bindListener(meters, "outbound", outbound);
@@ -365,6 +381,14 @@ public final class Sidecar implements AutoCloseable {
         return admin.port();
     }
 
+    /** The port of the probe/scrape listener ({@code admin.probeListen}). */
+    public int probePort() {
+        if (probe == null) {
+            throw new IllegalStateException("no probe listener configured (admin.probeListen)");
+        }
+        return probe.port();
+    }
+
     @Override
     public void close() {
         final List<CompletableFuture<Void>> stopped = new ArrayList<>();
@@ -373,7 +397,18 @@ public final class Sidecar implements AutoCloseable {
             stopped.add(outbound.stop());
         }
         stopped.add(admin.stop());
+        if (probe != null) {
+            stopped.add(probe.stop());
+        }
         CompletableFuture.allOf(stopped.toArray(new CompletableFuture<?>[0])).join();
+        try {
+            processMetrics.close();
+        } catch (Exception e) {
+            logger.atWarn()
+                    .setMessage("process metrics not closed cleanly")
+                    .addKeyValue("cause", e)
+                    .log();
+        }
         factories.forEach(ClientFactory::close);
         // After the listeners: the last calls' spans and log lines are flushed too.
         telemetry.close();

@@ -78,7 +78,7 @@ class DemoScenarioTest {
                         .startsWith("inventory")
                         .contains("rule inventory-inbound/orders-reserves-stock")
                         .contains("peer spiffe://example.org/ns/shop/sa/orders", "user http://auth:9000/alice"));
-        assertThat(create.traceSummary()).contains("frontend-sidecar", "orders-sidecar", "inventory-sidecar");
+        assertThat(create.traceSummary()).contains("frontend", "orders", "inventory");
     }
 
     @Test

@@ -128,17 +128,24 @@ public final class AdminServer implements AutoCloseable {
     private Server build(java.net.InetSocketAddress address) {
         final ServerBuilder sb =
                 Server.builder().port(address, SessionProtocol.HTTP).disableServerHeader();
-        sb.route().get("/healthz").build((ctx, req) -> text(HttpStatus.OK, "ok"));
-        sb.route().get("/readyz").build((ctx, req) -> readyz());
-        sb.route()
-                .get("/metrics")
-                .build((ctx, req) -> HttpResponse.of(HttpStatus.OK, PROMETHEUS_TEXT, meters.scrape()));
+        readOnlyProbes().forEach((path, service) -> sb.route().get(path).build(service));
         sb.route().get("/config").build((ctx, req) -> json(HttpStatus.OK, configView()));
         sb.route().get("/policy").build((ctx, req) -> json(HttpStatus.OK, policyView()));
         sb.route().get("/certs").build((ctx, req) -> json(HttpStatus.OK, certsView()));
         sb.route().post("/policy/reload").build(authorized(this::reloadPolicy));
         sb.route().post("/certs/renew").build(authorized(this::renewCertificate));
         return sb.build();
+    }
+
+    /**
+     * The endpoints that only read ({@code /healthz}, {@code /readyz}, {@code /metrics}), by path: served here and,
+     * when configured, on the {@link ProbeServer} that may face the pod network.
+     */
+    Map<String, HttpService> readOnlyProbes() {
+        return Map.of(
+                "/healthz", (ctx, req) -> text(HttpStatus.OK, "ok"),
+                "/readyz", (ctx, req) -> readyz(),
+                "/metrics", (ctx, req) -> HttpResponse.of(HttpStatus.OK, PROMETHEUS_TEXT, meters.scrape()));
     }
 
     // --- readiness

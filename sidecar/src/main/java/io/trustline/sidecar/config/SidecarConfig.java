@@ -52,6 +52,12 @@ public record SidecarConfig(
             throw new IllegalArgumentException("admin.listen: " + admin.listen()
                     + " (expected: another port than inbound.listen; the admin port never shares the network port)");
         }
+        if (admin.probeListen() != null
+                && admin.probeListen().port() != 0
+                && admin.probeListen().port() == inbound.listen().port()) {
+            throw new IllegalArgumentException(
+                    "admin.probeListen: " + admin.probeListen() + " (expected: another port than inbound.listen)");
+        }
     }
 
     /** This workload's identity: {@code spiffe://<trustDomain>/ns/<namespace>/sa/<service>}. */
@@ -304,11 +310,21 @@ public record SidecarConfig(
         }
     }
 
-    /** The admin port: health, readiness, metrics; loopback unless explicitly allowed. */
-    public record AdminConfig(HostPort listen, @Nullable Path tokenFile, Boolean allowNonLoopback) {
+    /**
+     * The admin port: health, readiness, metrics; loopback unless explicitly allowed. {@code probeListen} opens a
+     * second, read-only listener with only {@code /healthz}, {@code /readyz} and {@code /metrics}, which may face the
+     * pod network (kubelet probes, Prometheus scrapes), as Istio's 15020/15090 do.
+     *
+     * @param probeListen default none (no probe listener)
+     */
+    public record AdminConfig(
+            HostPort listen,
+            @Nullable Path tokenFile,
+            Boolean allowNonLoopback,
+            @Nullable HostPort probeListen) {
 
         public static final HostPort DEFAULT_LISTEN = HostPort.of("127.0.0.1", 15000);
-        static final AdminConfig DEFAULT = new AdminConfig(null, null, null);
+        static final AdminConfig DEFAULT = new AdminConfig(null, null, null, null);
 
         public AdminConfig {
             if (listen == null) {
@@ -320,6 +336,10 @@ public record SidecarConfig(
             if (!listen.isLoopback() && !allowNonLoopback) {
                 throw new IllegalArgumentException("admin.listen: " + listen
                         + " (expected: a loopback address, or set admin.allowNonLoopback: true)");
+            }
+            if (probeListen != null && probeListen.port() != 0 && probeListen.port() == listen.port()) {
+                throw new IllegalArgumentException(
+                        "admin.probeListen: " + probeListen + " (expected: another port than admin.listen)");
             }
         }
     }
@@ -413,8 +433,8 @@ public record SidecarConfig(
     }
 
     /**
-     * Metrics. Tags come from closed sets; the peer's SPIFFE ID becomes a tag only when an operator opts in here
-     * (one series per caller, so only for meshes with few services).
+     * Metrics. Tags come from closed sets. The request metrics always carry the verified workloads of both ends; the
+     * peer's SPIFFE ID becomes a tag of the deprecated-route counter only when an operator opts in here.
      *
      * @param peerIdentityTag default false
      */

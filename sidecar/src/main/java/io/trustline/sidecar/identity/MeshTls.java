@@ -20,6 +20,8 @@ import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import javax.net.ssl.SSLSession;
 import org.jspecify.annotations.Nullable;
 
@@ -39,6 +41,7 @@ public final class MeshTls {
     private final Clock clock;
     private final ConcurrentMap<SpiffeId, ClientTlsSpec> clientSpecs = new ConcurrentHashMap<>();
     private volatile State state;
+    private final List<Consumer<SvidValidationException.Reason>> rejectionListeners = new CopyOnWriteArrayList<>();
 
     private record State(X509Svid svid, TlsKeyPair keyPair, SvidValidator validator, X509Certificate[] roots) {}
 
@@ -100,6 +103,20 @@ public final class MeshTls {
 
     X509Certificate[] bundleRoots() {
         return state.roots().clone();
+    }
+
+    /**
+     * Calls {@code listener} with the reason whenever the inbound listener refuses a client certificate during a
+     * handshake (for metrics; the handshake has failed already and the listener cannot change that).
+     */
+    public void onPeerRejected(Consumer<SvidValidationException.Reason> listener) {
+        rejectionListeners.add(listener);
+    }
+
+    void peerRejected(SvidValidationException.Reason reason) {
+        for (Consumer<SvidValidationException.Reason> l : rejectionListeners) {
+            l.accept(reason);
+        }
     }
 
     /** The inbound listener's certificate source: always the current SVID. */

@@ -37,7 +37,7 @@ final class SpiffeTrustManager extends X509ExtendedTrustManager implements Resum
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
             throws CertificateException {
-        final PeerIdentity peer = verify(chain);
+        final PeerIdentity peer = verifyHandshake(chain);
         final SSLSession session = engine.getHandshakeSession();
         if (session != null) {
             session.putValue(PEER_SESSION_KEY, peer);
@@ -62,12 +62,25 @@ final class SpiffeTrustManager extends X509ExtendedTrustManager implements Resum
      */
     @Override
     public void resumeClientTrusted(X509Certificate[] chain, SSLEngine engine) throws CertificateException {
-        engine.getSession().putValue(PEER_SESSION_KEY, verify(chain));
+        engine.getSession().putValue(PEER_SESSION_KEY, verifyHandshake(chain));
     }
 
     @Override
     public void resumeServerTrusted(X509Certificate[] chain, SSLEngine engine) throws CertificateException {
         throw new CertificateException("this trust manager only verifies clients");
+    }
+
+    /** As {@link #verify}, telling {@link MeshTls} why a certificate was refused (the handshake-failure metric). */
+    private PeerIdentity verifyHandshake(X509Certificate[] chain) throws CertificateException {
+        try {
+            return verify(chain);
+        } catch (CertificateException e) {
+            tls.peerRejected(
+                    e.getCause() instanceof SvidValidationException svid
+                            ? svid.reason()
+                            : SvidValidationException.Reason.EMPTY_CHAIN);
+            throw e;
+        }
     }
 
     PeerIdentity verify(X509Certificate[] chain) throws CertificateException {

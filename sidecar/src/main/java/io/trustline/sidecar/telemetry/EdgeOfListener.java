@@ -4,10 +4,12 @@ import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.common.RequestId;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.trustline.ca.SpiffeId;
 import io.trustline.sidecar.connection.ConnectionEvents;
 import io.trustline.sidecar.connection.SlowClientReason;
 import io.trustline.sidecar.refusal.EarlyRefusalListener;
 import io.trustline.sidecar.refusal.Refusal;
+import io.trustline.sidecar.refusal.Refusals;
 import java.net.InetSocketAddress;
 import java.util.EnumMap;
 import java.util.Map;
@@ -28,13 +30,20 @@ public final class EdgeOfListener implements ConnectionEvents, EarlyRefusalListe
     private static final String UNKNOWN = "unknown";
 
     private final Direction direction;
+    /** This workload's identity: the destination of an inbound refusal, the source of an outbound one. */
+    private final @Nullable SpiffeId self;
     private final RequestMetrics metrics;
     private final @Nullable AccessLogWriter accessLog;
     private final Map<SlowClientReason, Counter> closes = new EnumMap<>(SlowClientReason.class);
 
     EdgeOfListener(
-            Direction direction, MeterRegistry meters, RequestMetrics metrics, @Nullable AccessLogWriter accessLog) {
+            Direction direction,
+            @Nullable SpiffeId self,
+            MeterRegistry meters,
+            RequestMetrics metrics,
+            @Nullable AccessLogWriter accessLog) {
         this.direction = direction;
+        this.self = self;
         this.metrics = metrics;
         this.accessLog = accessLog;
         for (SlowClientReason reason : SlowClientReason.values()) {
@@ -69,7 +78,18 @@ public final class EdgeOfListener implements ConnectionEvents, EarlyRefusalListe
      */
     @Override
     public void earlyRefusal(@Nullable RequestHeaders headers, int status, Refusal refusal, RequestId requestId) {
-        metrics.record(direction, status, Telemetry.ERROR, refusal.reason(), null, 0);
+        // The caller's certificate (inbound) and the route (outbound) are not known this early: those ends are unknown.
+        final boolean inbound = direction == Direction.INBOUND;
+        metrics.record(
+                direction,
+                inbound ? null : self,
+                inbound ? self : null,
+                Refusals.isGrpc(headers),
+                status,
+                null,
+                Telemetry.ERROR,
+                refusal.reason(),
+                0);
         if (accessLog == null) {
             return;
         }

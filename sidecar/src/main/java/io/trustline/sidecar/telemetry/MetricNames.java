@@ -1,8 +1,11 @@
 package io.trustline.sidecar.telemetry;
 
+import java.util.List;
+
 /**
- * Every metric the sidecar exports, in one place, with its tags. Tag values come from closed sets (no SPIFFE IDs,
- * user ids or paths), so the number of series stays bounded whatever the traffic.
+ * Every metric the sidecar exports, in one place, with its tags. Tag values come from closed sets (SPIFFE IDs only
+ * from verified SVIDs, never user ids, paths or hosts a caller names), so the number of series stays bounded whatever
+ * the traffic.
  */
 public final class MetricNames {
 
@@ -50,13 +53,16 @@ public final class MetricNames {
     public static final String REASON = "reason";
 
     /**
-     * Calls seen by a listener ({@code trustline_requests_total}). Tags: {@link #DIRECTION}, {@link #STATUS_CLASS},
-     * {@link #DECISION}, {@link #REASON} (a stable reason code from the code base, never from input), and
-     * {@link #PEER} only when an operator opts in ({@code telemetry.metrics.peerIdentityTag}).
+     * Calls seen by a listener ({@code trustline_requests_total}), with the labels of {@link #REQUEST_LABELS} (the
+     * README's label table maps them to Istio's {@code istio_requests_total}).
      */
     public static final String REQUESTS = "trustline.requests";
 
-    /** Time from the first byte of a request to the last byte of its response; tag {@link #DIRECTION}. */
+    /**
+     * Time from the first byte of a request to the last byte of its response; tags {@link #DIRECTION},
+     * {@link #SOURCE_WORKLOAD}, {@link #SOURCE_NAMESPACE}, {@link #DESTINATION_WORKLOAD},
+     * {@link #DESTINATION_NAMESPACE}, {@link #REQUEST_PROTOCOL}.
+     */
     public static final String REQUEST_DURATION = "trustline.request.duration";
 
     /** Policy reload attempts that changed something; tag {@link #RESULT} (success, failure). */
@@ -92,11 +98,9 @@ public final class MetricNames {
 
     /** Tag: inbound or outbound. */
     public static final String DIRECTION = "direction";
-    /** Tag: 1xx .. 5xx. */
-    public static final String STATUS_CLASS = "status_class";
     /** Tag: allow, deny, audit_deny (allowed, but an audit-mode check would have refused it), error. */
     public static final String DECISION = "decision";
-    /** Tag (opt-in only): the peer's SPIFFE ID, or {@code none}. */
+    /** Tag (opt-in only, on {@link #DEPRECATION_CALLS}): the peer's SPIFFE ID, or {@code none}. */
     public static final String PEER = "peer";
     /** Tag: success or failure. */
     public static final String RESULT = "result";
@@ -152,6 +156,48 @@ public final class MetricNames {
     public static final String JWT_REPLAY_EVICTIONS = "trustline.jwt.replay.evictions";
     /** Gauge: tokens the replay guard remembers now (its size is {@code jwt.replayStoreSize}). */
     public static final String JWT_REPLAY_STORE_ENTRIES = "trustline.jwt.replay.store.entries";
+
+    // --- Request labels (Istio-like), process and TLS metrics (issue 16)
+
+    /** Tag: the calling workload (the {@code sa} segment of its SPIFFE ID), or {@code unknown}. */
+    public static final String SOURCE_WORKLOAD = "source_workload";
+    /** Tag: the calling workload's namespace (the {@code ns} segment), or {@code unknown}. */
+    public static final String SOURCE_NAMESPACE = "source_namespace";
+    /** Tag: the calling workload's verified SPIFFE ID, or {@code unknown}. */
+    public static final String SOURCE_PRINCIPAL = "source_principal";
+    /** Tag: the called workload: this sidecar's on inbound, the route's expected identity on outbound. */
+    public static final String DESTINATION_WORKLOAD = "destination_workload";
+    /** Tag: the called workload's namespace, or {@code unknown}. */
+    public static final String DESTINATION_NAMESPACE = "destination_namespace";
+    /** Tag: the called workload's SPIFFE ID, or {@code unknown} (an unknown route). */
+    public static final String DESTINATION_PRINCIPAL = "destination_principal";
+    /** Tag: {@code http} or {@code grpc}. */
+    public static final String REQUEST_PROTOCOL = "request_protocol";
+    /** Tag: the HTTP status ({@code 200}, {@code 403}, ...), {@code 0} when no response was sent. */
+    public static final String RESPONSE_CODE = "response_code";
+    /** Tag: the gRPC status {@code 0}..{@code 16} of a gRPC call, {@code other}, or {@code none} (not gRPC). */
+    public static final String GRPC_RESPONSE_STATUS = "grpc_response_status";
+
+    /** Every tag of {@link #REQUESTS}, always all present. */
+    public static final List<String> REQUEST_LABELS = List.of(
+            DIRECTION,
+            SOURCE_WORKLOAD,
+            SOURCE_NAMESPACE,
+            SOURCE_PRINCIPAL,
+            DESTINATION_WORKLOAD,
+            DESTINATION_NAMESPACE,
+            DESTINATION_PRINCIPAL,
+            REQUEST_PROTOCOL,
+            RESPONSE_CODE,
+            GRPC_RESPONSE_STATUS,
+            DECISION,
+            REASON);
+
+    /**
+     * Client certificates a listener refused during the TLS handshake; tags {@link #LISTENER}, {@link #REASON} (an
+     * {@code svid.*} code: {@code svid.untrusted}, {@code svid.expired}, {@code svid.wrong_trust_domain}, ...).
+     */
+    public static final String TLS_HANDSHAKE_FAILURES = "trustline.tls.handshake.failures";
 
     private MetricNames() {}
 }

@@ -7,15 +7,25 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.trustline.ca.SvidValidationException;
 import io.trustline.policy.PolicyStore;
 import io.trustline.policy.PolicyStore.Outcome;
 import io.trustline.sidecar.identity.MeshTls;
 import io.trustline.sidecar.identity.WorkloadIdentity;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The sidecar's state as metrics: the policy version in force and its reloads, the workload certificate's expiry
- * and renewals, and the open connections of each listener. Everything is read from listeners and from values the
+ * and renewals, the open connections of each listener, refused client certificates, the JVM and the process. Everything is read from listeners and from values the
  * sidecar keeps anyway; nothing here runs per request.
  */
 public final class SidecarMetrics {
@@ -77,6 +87,41 @@ public final class SidecarMetrics {
                 .description("Open client connections of a listener")
                 .tag(MetricNames.LISTENER, listener)
                 .register(meters);
+    }
+
+    /**
+     * Counts client certificates the inbound listener refuses in the handshake, by {@code svid.*} reason; every
+     * reason's series exists from the start, so a rate over it is 0 rather than absent.
+     */
+    public static void bindTlsFailures(MeterRegistry meters, String listener, MeshTls tls) {
+        final Map<SvidValidationException.Reason, Counter> counters =
+                new EnumMap<>(SvidValidationException.Reason.class);
+        for (SvidValidationException.Reason reason : SvidValidationException.Reason.values()) {
+            counters.put(
+                    reason,
+                    Counter.builder(MetricNames.TLS_HANDSHAKE_FAILURES)
+                            .description("Client certificates refused in the TLS handshake, by reason")
+                            .tag(MetricNames.LISTENER, listener)
+                            .tag(MetricNames.REASON, reason.code())
+                            .register(meters));
+        }
+        tls.onPeerRejected(reason -> counters.get(reason).increment());
+    }
+
+    /**
+     * JVM and process metrics with Micrometer's binders: memory and buffer pools, GC, threads, classes, CPU,
+     * uptime, open file descriptors. The returned handle stops the GC binder's notification listener.
+     */
+    public static AutoCloseable bindProcess(MeterRegistry meters) {
+        new JvmMemoryMetrics().bindTo(meters);
+        new JvmThreadMetrics().bindTo(meters);
+        new ClassLoaderMetrics().bindTo(meters);
+        new ProcessorMetrics().bindTo(meters);
+        new UptimeMetrics().bindTo(meters);
+        new FileDescriptorMetrics().bindTo(meters);
+        final JvmGcMetrics gc = new JvmGcMetrics();
+        gc.bindTo(meters);
+        return gc;
     }
 
     private SidecarMetrics() {}

@@ -1,6 +1,7 @@
 package io.trustline.sidecar.telemetry;
 
 import com.github.benmanes.caffeine.cache.Ticker;
+import com.linecorp.armeria.common.HttpHeaderNames;
 import com.linecorp.armeria.common.HttpHeaders;
 import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.common.logging.RequestLog;
@@ -13,9 +14,20 @@ import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapGetter;
+import io.opentelemetry.semconv.ClientAttributes;
+import io.opentelemetry.semconv.ErrorAttributes;
+import io.opentelemetry.semconv.HttpAttributes;
+import io.opentelemetry.semconv.NetworkAttributes;
+import io.opentelemetry.semconv.ServerAttributes;
+import io.opentelemetry.semconv.UrlAttributes;
+import io.opentelemetry.semconv.UserAgentAttributes;
+import io.opentelemetry.semconv.incubating.RpcIncubatingAttributes;
+import io.opentelemetry.semconv.incubating.TlsIncubatingAttributes;
 import io.trustline.ca.SpiffeId;
 import io.trustline.policy.engine.Decision;
 import io.trustline.policy.engine.DeprecatedRoute;
+import io.trustline.policy.path.NormalizedPath;
+import io.trustline.sidecar.config.HostPort;
 import io.trustline.sidecar.config.SidecarConfig;
 import io.trustline.sidecar.config.SidecarConfig.AccessLogSink;
 import io.trustline.sidecar.config.SidecarConfig.RouteConfig;
@@ -42,14 +54,25 @@ import org.jspecify.annotations.Nullable;
  */
 public final class Telemetry implements AutoCloseable {
 
-    static final AttributeKey<String> HTTP_METHOD = AttributeKey.stringKey("http.request.method");
-    static final AttributeKey<String> URL_PATH = AttributeKey.stringKey("url.path");
-    static final AttributeKey<Long> HTTP_STATUS = AttributeKey.longKey("http.response.status_code");
-    static final AttributeKey<String> CLIENT_ADDRESS = AttributeKey.stringKey("client.address");
-    static final AttributeKey<String> NETWORK_PROTOCOL_VERSION = AttributeKey.stringKey("network.protocol.version");
-    static final AttributeKey<String> TLS_VERSION = AttributeKey.stringKey("tls.protocol.version");
-    static final AttributeKey<String> RPC_SYSTEM = AttributeKey.stringKey("rpc.system");
-    static final AttributeKey<Long> GRPC_STATUS = AttributeKey.longKey("rpc.grpc.status_code");
+    // Attributes of the OpenTelemetry semantic conventions: the stable HTTP ones from opentelemetry-semconv, rpc.* and
+    // tls.* from the incubating artifact (not stable yet).
+    static final AttributeKey<String> HTTP_METHOD = HttpAttributes.HTTP_REQUEST_METHOD;
+    static final AttributeKey<String> URL_PATH = UrlAttributes.URL_PATH;
+    static final AttributeKey<String> URL_SCHEME = UrlAttributes.URL_SCHEME;
+    static final AttributeKey<String> URL_FULL = UrlAttributes.URL_FULL;
+    static final AttributeKey<Long> HTTP_STATUS = HttpAttributes.HTTP_RESPONSE_STATUS_CODE;
+    static final AttributeKey<String> SERVER_ADDRESS = ServerAttributes.SERVER_ADDRESS;
+    static final AttributeKey<Long> SERVER_PORT = ServerAttributes.SERVER_PORT;
+    static final AttributeKey<String> CLIENT_ADDRESS = ClientAttributes.CLIENT_ADDRESS;
+    static final AttributeKey<String> USER_AGENT = UserAgentAttributes.USER_AGENT_ORIGINAL;
+    static final AttributeKey<String> ERROR_TYPE = ErrorAttributes.ERROR_TYPE;
+    static final AttributeKey<String> NETWORK_PROTOCOL_NAME = NetworkAttributes.NETWORK_PROTOCOL_NAME;
+    static final AttributeKey<String> NETWORK_PROTOCOL_VERSION = NetworkAttributes.NETWORK_PROTOCOL_VERSION;
+    static final AttributeKey<String> TLS_VERSION = TlsIncubatingAttributes.TLS_PROTOCOL_VERSION;
+    static final AttributeKey<String> RPC_SYSTEM = RpcIncubatingAttributes.RPC_SYSTEM;
+    static final AttributeKey<String> RPC_SERVICE = RpcIncubatingAttributes.RPC_SERVICE;
+    static final AttributeKey<String> RPC_METHOD = RpcIncubatingAttributes.RPC_METHOD;
+    static final AttributeKey<Long> GRPC_STATUS = RpcIncubatingAttributes.RPC_GRPC_STATUS_CODE;
     static final AttributeKey<String> REQUEST_ID = AttributeKey.stringKey("trustline.request_id");
     static final AttributeKey<String> DIRECTION = AttributeKey.stringKey("trustline.direction");
     static final AttributeKey<String> PEER = AttributeKey.stringKey("trustline.peer.spiffe_id");
@@ -94,13 +117,16 @@ public final class Telemetry implements AutoCloseable {
     private final @Nullable AccessLogWriter accessLog;
     private final Redaction redaction;
     private final SecurityEvents securityEvents;
+    private final SpiffeId self;
     private final Map<String, SpiffeId> routeIdentities;
+    private final Map<String, HostPort> routeAddresses;
     private final EdgeOfListener inboundEdge;
     private final EdgeOfListener outboundEdge;
 
     private Telemetry(SidecarConfig config, Tracing tracing, MeterRegistry meters, Ticker ticker) {
         this.tracing = tracing;
-        metrics = new RequestMetrics(meters, config.telemetry().metrics().peerIdentityTag());
+        metrics = new RequestMetrics(meters);
+        self = config.spiffeId();
         accessLog = config.accessLog().sink() == AccessLogSink.OFF
                 ? null
                 : AccessLogWriter.open(config.accessLog(), meters);
@@ -111,14 +137,17 @@ public final class Telemetry implements AutoCloseable {
             }
         });
         final Map<String, SpiffeId> routes = new HashMap<>();
+        final Map<String, HostPort> addresses = new HashMap<>();
         if (config.outbound() != null) {
             for (Map.Entry<String, RouteConfig> e : config.outbound().routes().entrySet()) {
                 routes.put(e.getKey(), e.getValue().identity());
+                addresses.put(e.getKey(), e.getValue().address());
             }
         }
         routeIdentities = Map.copyOf(routes);
-        inboundEdge = new EdgeOfListener(Direction.INBOUND, meters, metrics, accessLog);
-        outboundEdge = new EdgeOfListener(Direction.OUTBOUND, meters, metrics, accessLog);
+        routeAddresses = Map.copyOf(addresses);
+        inboundEdge = new EdgeOfListener(Direction.INBOUND, self, meters, metrics, accessLog);
+        outboundEdge = new EdgeOfListener(Direction.OUTBOUND, self, meters, metrics, accessLog);
     }
 
     /** Slow-client closes and requests refused by Armeria itself, on the listener of {@code direction}. */
@@ -158,12 +187,49 @@ public final class Telemetry implements AutoCloseable {
                 .setParent(parent)
                 .setSpanKind(direction == Direction.INBOUND ? SpanKind.SERVER : SpanKind.CLIENT)
                 .setAttribute(HTTP_METHOD, method)
+                .setAttribute(NETWORK_PROTOCOL_NAME, "http")
                 .setAttribute(DIRECTION, direction.tag())
                 .setAttribute(REQUEST_ID, ctx.id().text());
+        // Outbound, the scheme and server are those of the next hop (mTLS), known once the route is: see complete().
+        if (direction == Direction.INBOUND) {
+            builder.setAttribute(URL_SCHEME, ctx.sessionProtocol().isTls() ? "https" : "http");
+            final String authority = headers.authority();
+            final HostPort server =
+                    authority != null ? hostPort(authority, ctx.localAddress().getPort()) : null;
+            if (server != null) {
+                builder.setAttribute(SERVER_ADDRESS, server.host());
+                builder.setAttribute(SERVER_PORT, (long) server.port());
+            }
+        }
+        final String userAgent = headers.get(HttpHeaderNames.USER_AGENT);
+        if (userAgent != null) {
+            builder.setAttribute(USER_AGENT, userAgent);
+        }
         if (grpc) {
-            builder.setAttribute(RPC_SYSTEM, "grpc");
+            builder.setAttribute(RPC_SYSTEM, RpcIncubatingAttributes.RpcSystemIncubatingValues.GRPC);
+            final String name = spanName(headers.path(), method, true);
+            final int slash = name.lastIndexOf('/');
+            if (slash > 0) {
+                builder.setAttribute(RPC_SERVICE, name.substring(0, slash));
+                builder.setAttribute(RPC_METHOD, name.substring(slash + 1));
+            }
         }
         return builder.startSpan();
+    }
+
+    /** {@code host[:port]} with {@code defaultPort} when it has none; null when it cannot be read. */
+    static @Nullable HostPort hostPort(String authority, int defaultPort) {
+        final int colon = authority.lastIndexOf(':');
+        final boolean hasPort = colon > 0 && authority.indexOf(']', colon) < 0;
+        try {
+            return hasPort ? HostPort.parse(authority) : new HostPort(stripBrackets(authority), defaultPort);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    private static String stripBrackets(String host) {
+        return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
     }
 
     /** gRPC: {@code package.Service/Method}; HTTP: the method (paths are not low-cardinality names). */
@@ -200,13 +266,24 @@ public final class Telemetry implements AutoCloseable {
                     ? auditReason
                     : authz != null ? authz.reason().code() : answered != null ? answered : NONE;
         }
-        final String peer = peer(direction, ctx);
+        final SpiffeId peerId = peer(direction, ctx);
+        final String peer = peerId != null ? peerId.toString() : null;
         final long durationNanos = log.totalDurationNanos();
-        metrics.record(direction, status, decision, reason, peer, durationNanos);
+        final boolean grpc = Refusals.isGrpc(log.requestHeaders());
+        final String grpcStatus = grpc ? grpcStatus(log) : null;
+        metrics.record(
+                direction,
+                direction == Direction.INBOUND ? peerId : self,
+                direction == Direction.INBOUND ? self : peerId,
+                grpc,
+                status,
+                grpcStatus,
+                decision,
+                reason,
+                durationNanos);
 
         final VerifiedToken token = ctx.attr(VerifiedToken.ATTR);
         final String principal = token != null ? token.requestPrincipal() : null;
-        final String grpcStatus = grpcStatus(log);
         final String tlsVersion = tlsVersion(direction == Direction.INBOUND ? ctx.sslSession() : null);
         final String route = direction == Direction.OUTBOUND ? ctx.attr(OutboundService.ROUTE) : null;
         final Decision audit = authz != null ? authz.audit() : null;
@@ -225,6 +302,14 @@ public final class Telemetry implements AutoCloseable {
             setIfPresent(span, PEER, peer);
             setIfPresent(span, PRINCIPAL, principal);
             setIfPresent(span, ROUTE, route);
+            final HostPort nextHop = route != null ? routeAddresses.get(route) : null;
+            if (nextHop != null) {
+                span.setAttribute(URL_SCHEME, "https");
+                span.setAttribute(SERVER_ADDRESS, nextHop.host());
+                span.setAttribute(SERVER_PORT, (long) nextHop.port());
+                // Without the query: it may carry secrets, and the access log has the redacted one.
+                span.setAttribute(URL_FULL, "https://" + nextHop + path);
+            }
             setIfPresent(span, RATE_LIMIT, rateLimit);
             setIfPresent(span, DEPRECATION, deprecation);
             if (edge != null) {
@@ -253,9 +338,10 @@ public final class Telemetry implements AutoCloseable {
                 }
             }
             // As the HTTP conventions say: a server span fails on 5xx, a client span on any error status; and a
-            // call the sidecar refused is always an error, with its reason code.
+            // call the sidecar refused is always an error, with its reason code (a low-cardinality error.type).
             if (refusal != null || status >= (direction == Direction.INBOUND ? 500 : 400)) {
                 span.setStatus(StatusCode.ERROR, refusal != null ? reason : "HTTP " + status);
+                span.setAttribute(ERROR_TYPE, refusal != null ? reason : Integer.toString(status));
             }
             span.end();
         }
@@ -327,14 +413,13 @@ public final class Telemetry implements AutoCloseable {
     }
 
     /** Inbound: the caller's verified SPIFFE ID; outbound: the identity the destination had to prove. */
-    private @Nullable String peer(Direction direction, ServiceRequestContext ctx) {
+    private @Nullable SpiffeId peer(Direction direction, ServiceRequestContext ctx) {
         if (direction == Direction.INBOUND) {
             final PeerIdentity peer = ctx.attr(PeerIdentity.ATTR);
-            return peer != null ? peer.id().toString() : null;
+            return peer != null ? peer.id() : null;
         }
         final String route = ctx.attr(OutboundService.ROUTE);
-        final SpiffeId id = route != null ? routeIdentities.get(route) : null;
-        return id != null ? id.toString() : null;
+        return route != null ? routeIdentities.get(route) : null;
     }
 
     /** The normalised path once hygiene ran; before that (an early refusal) the path as received; no query. */

@@ -9,6 +9,7 @@ import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
 import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.semconv.incubating.ServiceIncubatingAttributes;
 import io.trustline.sidecar.config.SidecarConfig;
 import io.trustline.sidecar.config.SidecarConfig.TracingConfig;
 import java.util.HashMap;
@@ -32,7 +33,7 @@ public final class Tracing implements AutoCloseable {
 
     private static final Logger logger = LoggerFactory.getLogger(Tracing.class);
 
-    private static final AttributeKey<String> SERVICE_NAMESPACE = AttributeKey.stringKey("service.namespace");
+    private static final AttributeKey<String> SERVICE_NAMESPACE = ServiceIncubatingAttributes.SERVICE_NAMESPACE;
     private static final AttributeKey<String> TRUSTLINE_SPIFFE_ID = AttributeKey.stringKey("trustline.spiffe_id");
 
     private final @Nullable OpenTelemetrySdk sdk;
@@ -127,7 +128,9 @@ public final class Tracing implements AutoCloseable {
     /** The lowest-precedence settings: the environment and system properties override them. */
     private static Map<String, String> defaults(SidecarConfig config) {
         final Map<String, String> d = new HashMap<>();
-        d.put("otel.service.name", config.service() + "-sidecar");
+        // The workload, as the sidecar's metrics name it: a trace search by service finds the sidecar's spans beside
+        // the app's (instrumentation scope io.trustline.sidecar and trustline.direction tell them apart).
+        d.put("otel.service.name", config.service());
         // Metrics are Prometheus on the admin port and logs are the access log: OTLP carries traces only.
         d.put("otel.metrics.exporter", "none");
         d.put("otel.logs.exporter", "none");

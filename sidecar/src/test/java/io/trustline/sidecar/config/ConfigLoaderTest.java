@@ -207,6 +207,18 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void probeListenerMayFaceTheNetworkButNeverShareTheInboundPort() throws Exception {
+        assertThat(parse(VALID + "admin: {listen: 127.0.0.1:15000, probeListen: 0.0.0.0:15020}\n")
+                        .admin()
+                        .probeListen())
+                .hasToString("0.0.0.0:15020");
+        assertThat(parse(VALID).admin().probeListen()).isNull();
+        assertThat(error(VALID + "admin: {probeListen: 0.0.0.0:15006}\n"))
+                .matches("\\S*sidecar\\.yaml:\\d+:\\d+: .*")
+                .contains("admin.probeListen: 0.0.0.0:15006 (expected: another port than inbound.listen)");
+    }
+
+    @Test
     void identityMustComeFromExactlyOneSource() {
         assertThat(error(VALID.replace("certTtl: 30m", "certTtl: 30m, certFile: c.pem")))
                 .contains("identity: set either ca, caBundle and joinTokenFile");

@@ -15,6 +15,16 @@ import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.opentelemetry.proto.trace.v1.Span.SpanKind;
 import io.opentelemetry.proto.trace.v1.Status.StatusCode;
+import io.opentelemetry.semconv.ClientAttributes;
+import io.opentelemetry.semconv.ErrorAttributes;
+import io.opentelemetry.semconv.HttpAttributes;
+import io.opentelemetry.semconv.NetworkAttributes;
+import io.opentelemetry.semconv.ServerAttributes;
+import io.opentelemetry.semconv.ServiceAttributes;
+import io.opentelemetry.semconv.UrlAttributes;
+import io.opentelemetry.semconv.UserAgentAttributes;
+import io.opentelemetry.semconv.incubating.RpcIncubatingAttributes;
+import io.opentelemetry.semconv.incubating.ServiceIncubatingAttributes;
 import io.trustline.sidecar.Sidecar;
 import io.trustline.sidecar.telemetry.OtlpReceiver.ReceivedSpan;
 import io.trustline.sidecar.testing.TestMesh;
@@ -113,8 +123,8 @@ class ObservabilityEndToEndTest {
         assertThat(res.status()).isEqualTo(HttpStatus.OK);
 
         final List<ReceivedSpan> spans = awaitSpans(traceId, 2);
-        final ReceivedSpan client = only(spans, "frontend-sidecar");
-        final ReceivedSpan server = only(spans, "backend-sidecar");
+        final ReceivedSpan client = only(spans, "frontend");
+        final ReceivedSpan server = only(spans, "backend");
 
         assertThat(client.span().getKind()).isEqualTo(SpanKind.SPAN_KIND_CLIENT);
         assertThat(client.parentSpanId()).isEqualTo(appSpan);
@@ -154,7 +164,7 @@ class ObservabilityEndToEndTest {
         assertThat(res.status()).isEqualTo(HttpStatus.FORBIDDEN);
 
         final List<ReceivedSpan> spans = awaitSpans(traceId, 2);
-        final ReceivedSpan server = only(spans, "backend-sidecar");
+        final ReceivedSpan server = only(spans, "backend");
         assertThat(server.span().getStatus().getCode()).isEqualTo(StatusCode.STATUS_CODE_ERROR);
         assertThat(server.span().getStatus().getMessage()).isEqualTo("authz.denied_by_rule");
         assertThat(server.attributes())
@@ -162,7 +172,7 @@ class ObservabilityEndToEndTest {
                 .containsEntry("trustline.reason", "authz.denied_by_rule")
                 .containsEntry("trustline.rule", "no-admin")
                 .containsEntry("http.response.status_code", "403");
-        final ReceivedSpan client = only(spans, "frontend-sidecar");
+        final ReceivedSpan client = only(spans, "frontend");
         assertThat(client.span().getStatus().getCode()).isEqualTo(StatusCode.STATUS_CODE_ERROR);
     }
 
@@ -171,7 +181,7 @@ class ObservabilityEndToEndTest {
         final String traceId = randomHex(16);
         final String callerSpan = randomHex(8);
         call("/echo/b3", "b3", traceId + '-' + callerSpan + "-1");
-        final ReceivedSpan client = only(awaitSpans(traceId, 2), "frontend-sidecar");
+        final ReceivedSpan client = only(awaitSpans(traceId, 2), "frontend");
         assertThat(client.parentSpanId()).isEqualTo(callerSpan);
     }
 
@@ -193,9 +203,85 @@ class ObservabilityEndToEndTest {
         } finally {
             channel.shutdownNow();
         }
-        final ReceivedSpan server = only(awaitSpans(traceId, 2), "grpc-backend-sidecar");
+        final ReceivedSpan server = only(awaitSpans(traceId, 2), "grpc-backend");
         assertThat(server.span().getName()).isEqualTo("trustline.test.v1.Echo/Unary");
         assertThat(server.attributes()).containsEntry("rpc.system", "grpc").containsEntry("rpc.grpc.status_code", "0");
+    }
+
+    @Test
+    void spansCarryTheStableHttpSemanticConventions() {
+        final String traceId = randomHex(16);
+        call(
+                "/echo/semconv?page=2",
+                "traceparent",
+                "00-" + traceId + '-' + randomHex(8) + "-01",
+                "user-agent",
+                "curl/8");
+        final List<ReceivedSpan> spans = awaitSpans(traceId, 2);
+        final ReceivedSpan server = only(spans, "backend");
+        assertThat(server.attributes())
+                .containsEntry(HttpAttributes.HTTP_REQUEST_METHOD.getKey(), "GET")
+                .containsEntry(HttpAttributes.HTTP_RESPONSE_STATUS_CODE.getKey(), "200")
+                .containsEntry(UrlAttributes.URL_SCHEME.getKey(), "https")
+                .containsEntry(UrlAttributes.URL_PATH.getKey(), "/echo/semconv")
+                .containsEntry(ServerAttributes.SERVER_ADDRESS.getKey(), "backend")
+                .containsEntry(ServerAttributes.SERVER_PORT.getKey(), Integer.toString(mesh.backend.inboundPort()))
+                .containsEntry(UserAgentAttributes.USER_AGENT_ORIGINAL.getKey(), "curl/8")
+                .containsEntry(NetworkAttributes.NETWORK_PROTOCOL_NAME.getKey(), "http")
+                .containsKey(ClientAttributes.CLIENT_ADDRESS.getKey())
+                .doesNotContainKey(ErrorAttributes.ERROR_TYPE.getKey());
+        assertThat(server.resource())
+                .containsEntry(ServiceAttributes.SERVICE_NAME.getKey(), "backend")
+                .containsEntry(ServiceIncubatingAttributes.SERVICE_NAMESPACE.getKey(), "shop")
+                .containsEntry("trustline.spiffe_id", TestMesh.BACKEND.toString());
+
+        final ReceivedSpan client = only(spans, "frontend");
+        assertThat(client.attributes())
+                .containsEntry(HttpAttributes.HTTP_REQUEST_METHOD.getKey(), "GET")
+                .containsEntry(
+                        UrlAttributes.URL_FULL.getKey(),
+                        "https://127.0.0.1:" + mesh.backend.inboundPort() + "/echo/semconv")
+                .containsEntry(ServerAttributes.SERVER_ADDRESS.getKey(), "127.0.0.1")
+                .containsEntry(ServerAttributes.SERVER_PORT.getKey(), Integer.toString(mesh.backend.inboundPort()))
+                .containsEntry(UserAgentAttributes.USER_AGENT_ORIGINAL.getKey(), "curl/8");
+    }
+
+    @Test
+    void refusedCallSpanNamesTheReasonAsItsErrorType() {
+        final String traceId = randomHex(16);
+        call("/echo/admin/semconv", "traceparent", "00-" + traceId + '-' + randomHex(8) + "-01");
+        final ReceivedSpan server = only(awaitSpans(traceId, 2), "backend");
+        assertThat(server.attributes()).containsEntry(ErrorAttributes.ERROR_TYPE.getKey(), "authz.denied_by_rule");
+    }
+
+    @Test
+    void grpcSpansCarryTheRpcSemanticConventions() {
+        final String traceId = randomHex(16);
+        final ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", mesh.frontend.outboundPort())
+                .usePlaintext()
+                .overrideAuthority("grpc-backend")
+                .build();
+        try {
+            final io.grpc.Metadata md = new io.grpc.Metadata();
+            md.put(
+                    io.grpc.Metadata.Key.of("traceparent", io.grpc.Metadata.ASCII_STRING_MARSHALLER),
+                    "00-" + traceId + '-' + randomHex(8) + "-01");
+            EchoGrpc.newBlockingStub(channel)
+                    .withInterceptors(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(md))
+                    .unary(EchoRequest.newBuilder().setMessage("hi").build());
+        } finally {
+            channel.shutdownNow();
+        }
+        final List<ReceivedSpan> spans = awaitSpans(traceId, 2);
+        for (ReceivedSpan span : List.of(only(spans, "grpc-backend"), only(spans, "frontend"))) {
+            assertThat(span.attributes())
+                    .containsEntry(
+                            RpcIncubatingAttributes.RPC_SYSTEM.getKey(),
+                            RpcIncubatingAttributes.RpcSystemIncubatingValues.GRPC)
+                    .containsEntry(RpcIncubatingAttributes.RPC_SERVICE.getKey(), "trustline.test.v1.Echo")
+                    .containsEntry(RpcIncubatingAttributes.RPC_METHOD.getKey(), "Unary")
+                    .containsEntry(RpcIncubatingAttributes.RPC_GRPC_STATUS_CODE.getKey(), "0");
+        }
     }
 
     @Test
@@ -240,31 +326,37 @@ class ObservabilityEndToEndTest {
 
     @Test
     void metricsSeriesChangeWithTraffic() {
-        final String denied = "trustline_requests_total{decision=\"deny\",direction=\"inbound\","
-                + "reason=\"authz.denied_by_rule\",status_class=\"4xx\"}";
-        final String allowed = "trustline_requests_total{decision=\"allow\",direction=\"inbound\","
-                + "reason=\"authz.allowed\",status_class=\"2xx\"}";
-        final String outboundCount = "trustline_request_duration_seconds_count{direction=\"outbound\"}";
-        final double deniedBefore = Scrape.value(mesh.backend, denied);
-        final double allowedBefore = Scrape.value(mesh.backend, allowed);
-        final double outboundBefore = Scrape.value(mesh.frontend, outboundCount);
+        final String[] denied = {"decision", "deny", "direction", "inbound", "reason", "authz.denied_by_rule"};
+        final String[] allowed = {"decision", "allow", "direction", "inbound", "reason", "authz.allowed"};
+        final String outboundCount = "trustline_request_duration_seconds_count";
+        final PrometheusSamples backendBefore = PrometheusSamples.scrape(mesh.backend.adminPort());
+        final double deniedBefore = backendBefore.sum("trustline_requests_total", denied);
+        final double allowedBefore = backendBefore.sum("trustline_requests_total", allowed);
+        final double outboundBefore = PrometheusSamples.scrape(mesh.frontend.adminPort())
+                .sum(outboundCount, "direction", "outbound", "destination_workload", "backend");
 
         call("/echo/metrics");
         call("/echo/admin");
 
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-            assertThat(Scrape.value(mesh.backend, denied)).isEqualTo(deniedBefore + 1);
-            assertThat(Scrape.value(mesh.backend, allowed)).isEqualTo(allowedBefore + 1);
-            assertThat(Scrape.value(mesh.frontend, outboundCount)).isEqualTo(outboundBefore + 2);
+            final PrometheusSamples backend = PrometheusSamples.scrape(mesh.backend.adminPort());
+            assertThat(backend.sum("trustline_requests_total", denied)).isEqualTo(deniedBefore + 1);
+            assertThat(backend.sum("trustline_requests_total", allowed)).isEqualTo(allowedBefore + 1);
+            assertThat(PrometheusSamples.scrape(mesh.frontend.adminPort())
+                            .sum(outboundCount, "direction", "outbound", "destination_workload", "backend"))
+                    .isEqualTo(outboundBefore + 2);
         });
-        final String text = Scrape.text(mesh.backend);
-        assertThat(text)
-                .contains("trustline_request_duration_seconds_bucket{direction=\"inbound\",le=\"0.001\"}")
-                .contains("trustline_policy_info{version=\"")
-                .contains("trustline_certificate_not_after_seconds ")
-                .contains("trustline_connections_open{listener=\"inbound\"}")
-                // No SPIFFE ID as a tag unless an operator opts in.
-                .doesNotContain("spiffe://");
+        final PrometheusSamples backend = PrometheusSamples.scrape(mesh.backend.adminPort());
+        assertThat(backend.find("trustline_request_duration_seconds_bucket", "direction", "inbound", "le", "0.001"))
+                .isNotEmpty();
+        assertThat(backend.has("trustline_policy_info")).isTrue();
+        assertThat(backend.has("trustline_certificate_not_after_seconds")).isTrue();
+        assertThat(backend.find("trustline_connections_open", "listener", "inbound"))
+                .hasSize(1);
+        // Every request series carries the whole closed label set.
+        assertThat(backend.find("trustline_requests_total"))
+                .allSatisfy(sample -> assertThat(sample.labels().keySet())
+                        .containsExactlyInAnyOrderElementsOf(MetricNames.REQUEST_LABELS));
     }
 
     @Test

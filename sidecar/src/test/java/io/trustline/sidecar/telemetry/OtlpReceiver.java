@@ -29,8 +29,13 @@ import java.util.stream.Collectors;
  */
 final class OtlpReceiver implements AutoCloseable {
 
-    /** A received span with the {@code service.name} of the resource that sent it. */
-    record ReceivedSpan(String service, Span span) {
+    /** A received span with the {@code service.name} of the resource that sent it, and that resource. */
+    record ReceivedSpan(String service, Span span, Resource resourceProto) {
+
+        Map<String, String> resource() {
+            return resourceProto.getAttributesList().stream()
+                    .collect(Collectors.toMap(KeyValue::getKey, kv -> text(kv.getValue()), (a, b) -> b));
+        }
 
         String traceId() {
             return HexFormat.of().formatHex(span.getTraceId().toByteArray());
@@ -94,7 +99,7 @@ final class OtlpReceiver implements AutoCloseable {
             final String service = serviceName(rs.getResource());
             for (ScopeSpans ss : rs.getScopeSpansList()) {
                 for (Span s : ss.getSpansList()) {
-                    spans.add(new ReceivedSpan(service, s));
+                    spans.add(new ReceivedSpan(service, s, rs.getResource()));
                 }
             }
         }

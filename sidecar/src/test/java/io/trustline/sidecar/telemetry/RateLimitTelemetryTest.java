@@ -106,10 +106,10 @@ class RateLimitTelemetryTest {
     private static OtlpReceiver.ReceivedSpan serverSpan(String traceId) {
         await().atMost(Duration.ofSeconds(20))
                 .until(() -> collector.spansOfTrace(traceId).stream()
-                        .anyMatch(s -> s.service().equals("backend-sidecar")));
+                        .anyMatch(s -> s.service().equals("backend")));
         final List<OtlpReceiver.ReceivedSpan> spans = collector.spansOfTrace(traceId);
         return spans.stream()
-                .filter(s -> s.service().equals("backend-sidecar"))
+                .filter(s -> s.service().equals("backend"))
                 .findFirst()
                 .orElseThrow();
     }
@@ -134,10 +134,17 @@ class RateLimitTelemetryTest {
                 .containsEntry("trustline.ratelimit.name", "one-per-hour")
                 .containsEntry("trustline.reason", "ratelimit.exceeded");
         await().atMost(Duration.ofSeconds(5))
-                .until(() -> ObservabilityEndToEndTest.Scrape.value(
-                                mesh.backend,
-                                "trustline_requests_total{decision=\"deny\",direction=\"inbound\","
-                                        + "reason=\"ratelimit.exceeded\",status_class=\"4xx\"}")
+                .until(() -> PrometheusSamples.scrape(mesh.backend.adminPort())
+                                .sum(
+                                        "trustline_requests_total",
+                                        "decision",
+                                        "deny",
+                                        "direction",
+                                        "inbound",
+                                        "reason",
+                                        "ratelimit.exceeded",
+                                        "response_code",
+                                        "429")
                         >= 1);
     }
 

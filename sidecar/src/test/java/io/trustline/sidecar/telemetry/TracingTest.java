@@ -87,7 +87,7 @@ class TracingTest {
             await().atMost(Duration.ofSeconds(10))
                     .until(() -> !collector.spans().isEmpty());
             final OtlpReceiver.ReceivedSpan received = collector.spans().get(0);
-            assertThat(received.service()).isEqualTo("orders-sidecar");
+            assertThat(received.service()).isEqualTo("orders");
             assertThat(received.spanId()).isEqualTo(span.getSpanContext().getSpanId());
         }
     }
