@@ -2,6 +2,7 @@ package io.trustline.examples;
 
 import io.trustline.examples.auth.AuthServer;
 import io.trustline.examples.auth.TokenIssuer;
+import io.trustline.examples.compose.ComposeInit;
 import io.trustline.examples.demo.DemoCommand;
 import io.trustline.examples.frontend.FrontendServer;
 import io.trustline.examples.inventory.InventoryServer;
@@ -26,7 +27,13 @@ import picocli.CommandLine.Option;
         name = "trustline-shop",
         mixinStandardHelpOptions = true,
         description = "The Trustline example shop: run the one-command demo, or one service behind its sidecar.",
-        subcommands = {DemoCommand.class, Shop.Auth.class, Shop.Frontend.class, Shop.Orders.class, Shop.Inventory.class
+        subcommands = {
+            DemoCommand.class,
+            Shop.Auth.class,
+            Shop.Frontend.class,
+            Shop.Orders.class,
+            Shop.Inventory.class,
+            ComposeInit.class
         })
 public final class Shop implements Callable<Integer> {
 
