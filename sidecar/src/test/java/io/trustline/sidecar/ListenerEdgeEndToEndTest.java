@@ -133,8 +133,9 @@ class ListenerEdgeEndToEndTest {
                 .join()
                 .contentUtf8();
         assertThat(metrics)
-                .containsPattern("(?m)^trustline_requests_total\\{decision=\"error\",.*direction=\"outbound\",.*reason=\""
-                        + reason.replace(".", "\\.") + "\",.*response_code=\"" + status + "\",.*} [1-9]");
+                .containsPattern(
+                        "(?m)^trustline_requests_total\\{decision=\"error\",.*direction=\"outbound\",.*reason=\""
+                                + reason.replace(".", "\\.") + "\",.*response_code=\"" + status + "\",.*} [1-9]");
     }
 
     /** Sends {@code request} on a new connection to the outbound listener and reads until the server closes. */

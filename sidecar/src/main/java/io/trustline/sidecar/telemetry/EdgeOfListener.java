@@ -32,6 +32,7 @@ public final class EdgeOfListener implements ConnectionEvents, EarlyRefusalListe
     private final Direction direction;
     /** This workload's identity: the destination of an inbound refusal, the source of an outbound one. */
     private final @Nullable SpiffeId self;
+
     private final RequestMetrics metrics;
     private final @Nullable AccessLogWriter accessLog;
     private final Map<SlowClientReason, Counter> closes = new EnumMap<>(SlowClientReason.class);

@@ -26,7 +26,6 @@ import io.opentelemetry.semconv.incubating.TlsIncubatingAttributes;
 import io.trustline.ca.SpiffeId;
 import io.trustline.policy.engine.Decision;
 import io.trustline.policy.engine.DeprecatedRoute;
-import io.trustline.policy.path.NormalizedPath;
 import io.trustline.sidecar.config.HostPort;
 import io.trustline.sidecar.config.SidecarConfig;
 import io.trustline.sidecar.config.SidecarConfig.AccessLogSink;
