@@ -19,6 +19,7 @@ import io.trustline.sidecar.config.SidecarConfig;
 import io.trustline.sidecar.config.SidecarConfig.Limits;
 import io.trustline.sidecar.config.SidecarConfig.MtlsMode;
 import io.trustline.sidecar.connection.SlowClientService;
+import io.trustline.sidecar.connection.TransferCodingCheck;
 import io.trustline.sidecar.edge.CorsService;
 import io.trustline.sidecar.edge.DeprecationService;
 import io.trustline.sidecar.edge.RequestLimitsService;
@@ -296,6 +297,7 @@ public final class Sidecar implements AutoCloseable {
         if (limits.maxConnections() > 0) {
             sb.maxNumConnections(limits.maxConnections());
         }
+        TransferCodingCheck.install(sb);
     }
 
     /**

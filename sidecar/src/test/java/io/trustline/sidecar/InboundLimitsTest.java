@@ -10,6 +10,8 @@ import com.linecorp.armeria.common.HttpMethod;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.RequestHeaders;
 import io.trustline.sidecar.testing.TestMesh;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -99,6 +101,22 @@ class InboundLimitsTest {
                 .join()
                 .contentUtf8();
         assertThat(metrics).containsPattern("(?m)^trustline_inbound_plaintext_requests_total [1-9]");
+    }
+
+    @Test
+    void permissiveModePlaintextGets501ForATransferCodingOtherThanChunked() throws Exception {
+        // Plaintext on a listener that also speaks TLS: Armeria detects the protocol first, then adds the codec.
+        final long before = mesh.httpApp.requests();
+        try (Socket s = new Socket("127.0.0.1", mesh.backend.inboundPort())) {
+            s.setSoTimeout(30_000);
+            s.getOutputStream()
+                    .write(("POST /echo/public HTTP/1.1\r\nHost: backend\r\nTransfer-Encoding: gzip, chunked\r\n"
+                                    + "Connection: close\r\n\r\n5\r\nhello\r\n0\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
+            final String response = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(response).startsWith("HTTP/1.1 501 ").contains("request.unsupported_transfer_coding");
+        }
+        assertThat(mesh.httpApp.requests()).isEqualTo(before);
     }
 
     @Test

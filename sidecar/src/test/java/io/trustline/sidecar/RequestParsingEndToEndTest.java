@@ -219,6 +219,51 @@ class RequestParsingEndToEndTest {
         assertThat(headers.get("x-real-ip").asText()).isEqualTo("127.0.0.1");
     }
 
+    // Transfer codings
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(
+            strings = {
+                "gzip",
+                "gzip, chunked",
+                "identity",
+                "chunked, chunked",
+                "chunked\r\nTransfer-Encoding: gzip",
+                "x-custom, chunked",
+                ","
+            })
+    void aTransferCodingOtherThanChunkedIs501OnBothListenersAndNeverReachesTheApp(String codings) throws Exception {
+        final String body = codings.contains("chunked") ? "5\r\nhello\r\n0\r\n\r\n" : "hello";
+        final String request = "POST /echo/x HTTP/1.1\r\nHost: backend\r\nTransfer-Encoding: " + codings
+                + "\r\nConnection: close\r\n\r\n" + body;
+        final long before = mesh.httpApp.requests();
+        for (String response : List.of(inbound(request), outbound(request))) {
+            assertThat(status(response)).as(response).isEqualTo(501);
+            assertThat(body(response).get("reason").asText()).isEqualTo("request.unsupported_transfer_coding");
+        }
+        assertThat(mesh.httpApp.requests()).isEqualTo(before);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"chunked", "Chunked", " chunked "})
+    void aChunkedBodyStillPassesOnBothListeners(String codings) throws Exception {
+        final String request = "POST /echo/x HTTP/1.1\r\nHost: backend\r\nTransfer-Encoding: " + codings
+                + "\r\nConnection: close\r\n\r\n5\r\nhello\r\n0\r\n\r\n";
+        for (String response : List.of(inbound(request), outbound(request))) {
+            assertThat(status(response)).as(response).isEqualTo(200);
+            assertThat(body(response).get("bodyLength").asInt()).isEqualTo(5);
+        }
+    }
+
+    @Test
+    void theCheckHoldsForEveryRequestOnAKeptAliveConnection() throws Exception {
+        final String ok = "GET /echo/x HTTP/1.1\r\nHost: backend\r\n\r\n";
+        final String bad = "POST /echo/x HTTP/1.1\r\nHost: backend\r\nTransfer-Encoding: gzip, chunked\r\n"
+                + "Connection: close\r\n\r\n5\r\nhello\r\n0\r\n\r\n";
+        final String response = outbound(ok + bad);
+        assertThat(response).startsWith("HTTP/1.1 200 ").contains("HTTP/1.1 501 ");
+    }
+
     // Raw sockets
 
     private static String inbound(String request) throws Exception {

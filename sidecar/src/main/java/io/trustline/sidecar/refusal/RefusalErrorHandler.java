@@ -59,9 +59,10 @@ public final class RefusalErrorHandler implements ServerErrorHandler {
             HttpStatus status,
             @Nullable String description,
             @Nullable Throwable cause) {
-        final Refusal refusal = forStatus(status);
+        // A check in the connection's pipeline (e.g. the transfer-coding check) says why through the decoder's cause.
+        final Refusal refusal = cause instanceof RefusalException refused ? refused.refusal() : forStatus(status);
         final RequestId requestId = RequestId.random();
-        earlyRefusals.earlyRefusal(headers, status.code(), refusal, requestId);
+        earlyRefusals.earlyRefusal(headers, refusal.kind().httpStatus().code(), refusal, requestId);
         return render(headers, refusal, requestId.text());
     }
 

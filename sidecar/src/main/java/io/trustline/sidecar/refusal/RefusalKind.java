@@ -22,6 +22,8 @@ public enum RefusalKind {
             HttpStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, GrpcStatus.RESOURCE_EXHAUSTED, "request headers too large"),
     /** A malformed request, e.g. a path that cannot be normalised safely. */
     BAD_REQUEST(HttpStatus.BAD_REQUEST, GrpcStatus.INVALID_ARGUMENT, "bad request"),
+    /** The request uses a feature the sidecar does not implement, e.g. a transfer coding other than chunked. */
+    NOT_IMPLEMENTED(HttpStatus.NOT_IMPLEMENTED, GrpcStatus.UNIMPLEMENTED, "not implemented"),
     /** The route was switched off by policy (e.g. a deprecated API after its sunset). */
     GONE(HttpStatus.GONE, GrpcStatus.UNIMPLEMENTED, "gone"),
     /** The app or the peer sidecar cannot be reached. */
