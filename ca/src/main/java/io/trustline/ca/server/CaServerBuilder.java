@@ -5,6 +5,8 @@ import static java.util.Objects.requireNonNull;
 import io.trustline.ca.CertificateAuthority;
 import io.trustline.ca.internal.HostPort;
 import io.trustline.ca.store.CaDirectory;
+import io.trustline.ca.store.IssuanceLog;
+import io.trustline.ca.store.JoinTokenStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;

@@ -12,8 +12,6 @@ import io.trustline.ca.Pem;
 import io.trustline.ca.SpiffeId;
 import io.trustline.ca.TrustBundle;
 import io.trustline.ca.internal.OwnerOnlyFiles;
-import io.trustline.ca.server.IssuanceLog;
-import io.trustline.ca.server.JoinTokenStore;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

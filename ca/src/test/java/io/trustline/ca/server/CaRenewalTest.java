@@ -15,6 +15,7 @@ import io.trustline.ca.KeyType;
 import io.trustline.ca.MutableClock;
 import io.trustline.ca.SpiffeId;
 import io.trustline.ca.X509Svid;
+import io.trustline.ca.store.JoinTokenStore;
 import io.trustline.ca.store.JsonLinesIssuanceLog;
 import io.trustline.ca.v1.CertificateAuthorityGrpc;
 import io.trustline.ca.v1.SignRequest;

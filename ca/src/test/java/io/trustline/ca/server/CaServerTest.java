@@ -17,6 +17,7 @@ import io.trustline.ca.SpiffeId;
 import io.trustline.ca.SvidValidator;
 import io.trustline.ca.TrustBundle;
 import io.trustline.ca.X509Svid;
+import io.trustline.ca.store.JoinTokenStore;
 import io.trustline.ca.store.JsonLinesIssuanceLog;
 import io.trustline.ca.testing.TestCsrs;
 import io.trustline.ca.v1.CertificateAuthorityGrpc;

@@ -5,7 +5,7 @@ import io.trustline.ca.KeyType;
 import io.trustline.ca.SpiffeId;
 import io.trustline.ca.X509Svid;
 import io.trustline.ca.server.CaServer;
-import io.trustline.ca.server.JoinTokenStore;
+import io.trustline.ca.store.JoinTokenStore;
 import io.trustline.examples.auth.AuthServer;
 import io.trustline.examples.auth.TokenIssuer;
 import io.trustline.examples.frontend.FrontendServer;
