@@ -6,7 +6,7 @@ import com.linecorp.armeria.server.Server;
 import io.netty.handler.ssl.OpenSsl;
 import io.trustline.ca.internal.BouncyCastle;
 import io.trustline.policy.PolicyLoader;
-import io.trustline.policy.PolicyParseException;
+import io.trustline.policy.error.PolicyParseException;
 import io.trustline.sidecar.config.ConfigException;
 import io.trustline.sidecar.config.ConfigLoader;
 import io.trustline.sidecar.config.SidecarConfig;

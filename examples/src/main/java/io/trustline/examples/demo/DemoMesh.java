@@ -12,7 +12,7 @@ import io.trustline.examples.frontend.FrontendServer;
 import io.trustline.examples.inventory.InventoryServer;
 import io.trustline.examples.inventory.Stock;
 import io.trustline.examples.orders.OrdersServer;
-import io.trustline.policy.PolicyParseException;
+import io.trustline.policy.error.PolicyParseException;
 import io.trustline.sidecar.Sidecar;
 import io.trustline.sidecar.config.ConfigException;
 import io.trustline.sidecar.config.ConfigLoader;
