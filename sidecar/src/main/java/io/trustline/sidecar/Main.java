@@ -4,7 +4,7 @@ import com.linecorp.armeria.client.ClientFactory;
 import com.linecorp.armeria.common.CommonPools;
 import com.linecorp.armeria.server.Server;
 import io.netty.handler.ssl.OpenSsl;
-import io.trustline.ca.internal.BouncyCastle;
+import io.trustline.ca.BouncyCastle;
 import io.trustline.policy.PolicyLoader;
 import io.trustline.policy.error.PolicyParseException;
 import io.trustline.sidecar.config.ConfigException;
