@@ -143,7 +143,7 @@ public final class CaDirectory {
     /**
      * Opens an existing CA directory.
      *
-     * @throws io.trustline.ca.internal.InsecureFileException if {@code ca.key} or {@code
+     * @throws io.trustline.ca.InsecureFileException if {@code ca.key} or {@code
      *     tokens.json} is accessible to the group or others
      * @throws IOException if a file is missing or unreadable
      */
