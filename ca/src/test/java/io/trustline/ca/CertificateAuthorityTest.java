@@ -3,6 +3,7 @@ package io.trustline.ca;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.trustline.ca.testing.MutableClock;
 import io.trustline.ca.testing.TestCsrs;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
