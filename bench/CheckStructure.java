@@ -16,9 +16,10 @@ import java.util.spi.ToolProvider;
 import java.util.stream.Stream;
 
 /**
- * Prints the package cycles inside each Maven module (from jdeps on its compiled classes) and the
- * main source files longer than {@value #MAX_LINES} lines. Exits 1 when it finds either, 2 when a
- * module is not built. Run through {@code bench/check-structure.sh} after a build.
+ * Prints the package cycles inside each Maven module (from jdeps on its compiled classes), the uses of
+ * another module's {@code internal} packages, and the main source files longer than {@value #MAX_LINES}
+ * lines. Exits 1 when it finds any, 2 when a module is not built. Run through {@code
+ * bench/check-structure.sh} after a build.
  */
 public final class CheckStructure {
 
@@ -45,13 +46,18 @@ public final class CheckStructure {
                 unbuilt = true;
                 continue;
             }
-            found |= printCycles(name, classEdges(classes));
+            List<String[]> edges = classEdges(classes);
+            found |= printCycles(name, edges.stream().filter(e -> e[2] == null).toList());
+            found |= printInternalUses(name, edges.stream().filter(e -> e[2] != null).toList());
         }
         found |= printLongFiles(root, modules);
         System.exit(unbuilt ? 2 : found ? 1 : 0);
     }
 
-    /** Class-to-class dependencies inside one output directory, as jdeps reports them. */
+    /**
+     * Class-to-class dependencies of one output directory on Trustline classes, as jdeps reports them: {from, to,
+     * null} inside the directory, {from, to, where} on another module's class.
+     */
     private static List<String[]> classEdges(Path classes) {
         ToolProvider jdeps = ToolProvider.findFirst("jdeps")
                 .orElseThrow(() -> new IllegalStateException("no jdeps: run with a JDK, not a JRE"));
@@ -65,10 +71,15 @@ public final class CheckStructure {
         String archive = classes.getFileName().toString();
         List<String[]> edges = new ArrayList<>();
         for (String line : out.toString().split("\n")) {
-            // "   a.b.From   -> c.d.To   classes": only lines whose target is in the same directory.
+            // "   a.b.From   -> c.d.To   classes"; another module's class is "not found" (no class path is given).
             String[] t = line.trim().split("\\s+");
-            if (line.startsWith(" ") && t.length == 4 && t[1].equals("->") && t[3].equals(archive)) {
-                edges.add(new String[] {t[0], t[2]});
+            if (line.startsWith(" ") && t.length >= 4 && t[1].equals("->")) {
+                String where = String.join(" ", List.of(t).subList(3, t.length));
+                if (where.equals(archive)) {
+                    edges.add(new String[] {t[0], t[2], null});
+                } else if (t[2].startsWith("io.trustline.")) {
+                    edges.add(new String[] {t[0], t[2], where});
+                }
             }
         }
         return edges;
@@ -111,6 +122,23 @@ public final class CheckStructure {
                 }
             }
         }
+        return true;
+    }
+
+    /** A module's {@code internal} packages are not an API: another module must not depend on them. */
+    private static boolean printInternalUses(String module, List<String[]> foreignEdges) {
+        Set<String> uses = new TreeSet<>();
+        for (String[] e : foreignEdges) {
+            if (e[1].contains(".internal.")) {
+                uses.add(e[0] + " -> " + e[1]);
+            }
+        }
+        if (uses.isEmpty()) {
+            System.out.println(module + ": no use of another module's internal packages");
+            return false;
+        }
+        System.out.println(module + ": uses another module's internal packages:");
+        uses.forEach(u -> System.out.println("  " + u));
         return true;
     }
 

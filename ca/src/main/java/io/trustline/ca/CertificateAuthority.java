@@ -3,7 +3,6 @@ package io.trustline.ca;
 import static java.util.Objects.requireNonNull;
 
 import io.trustline.ca.CsrRejectedException.Reason;
-import io.trustline.ca.internal.BouncyCastle;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.security.GeneralSecurityException;

@@ -2,7 +2,6 @@ package io.trustline.ca;
 
 import static java.util.Objects.requireNonNull;
 
-import io.trustline.ca.internal.BouncyCastle;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;

@@ -2,7 +2,6 @@ package io.trustline.ca;
 
 import static java.util.Objects.requireNonNull;
 
-import io.trustline.ca.internal.BouncyCastle;
 import java.io.IOException;
 import java.security.KeyPair;
 import java.security.interfaces.RSAPrivateKey;

@@ -3,7 +3,6 @@ package io.trustline.ca;
 import static java.util.Objects.requireNonNull;
 
 import io.trustline.ca.SvidValidationException.Reason;
-import io.trustline.ca.internal.BouncyCastle;
 import java.io.ByteArrayInputStream;
 import java.security.GeneralSecurityException;
 import java.security.cert.CertPath;

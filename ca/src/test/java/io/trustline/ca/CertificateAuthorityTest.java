@@ -3,6 +3,7 @@ package io.trustline.ca;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.trustline.ca.testing.MutableClock;
 import io.trustline.ca.testing.TestCsrs;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -109,8 +110,7 @@ class CertificateAuthorityTest {
                         CsrRejectedException.class,
                         e -> assertThat(e.reason()).isEqualTo(CsrRejectedException.Reason.WEAK_KEY))
                 .hasMessageContaining("RSA key of 1024 bits");
-        final KeyPairGenerator secp256k1 =
-                KeyPairGenerator.getInstance("EC", io.trustline.ca.internal.BouncyCastle.PROVIDER);
+        final KeyPairGenerator secp256k1 = KeyPairGenerator.getInstance("EC", BouncyCastle.PROVIDER);
         secp256k1.initialize(new ECGenParameterSpec("secp256k1"));
         assertThatThrownBy(() -> ca.signCsr(TestCsrs.csr(secp256k1.generateKeyPair()), ORDERS, null))
                 .isInstanceOfSatisfying(
@@ -128,7 +128,7 @@ class CertificateAuthorityTest {
         return new org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder(
                         new org.bouncycastle.asn1.x500.X500Name("CN=ed"), keyPair.getPublic())
                 .build(new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder("Ed25519")
-                        .setProvider(io.trustline.ca.internal.BouncyCastle.PROVIDER)
+                        .setProvider(BouncyCastle.PROVIDER)
                         .build(keyPair.getPrivate()))
                 .getEncoded();
     }

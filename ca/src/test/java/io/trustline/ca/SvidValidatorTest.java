@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.trustline.ca.SvidValidationException.Reason;
+import io.trustline.ca.testing.MutableClock;
 import io.trustline.ca.testing.TestCertificates;
 import java.security.cert.X509Certificate;
 import java.time.Duration;

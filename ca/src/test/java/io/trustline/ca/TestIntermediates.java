@@ -1,6 +1,5 @@
 package io.trustline.ca;
 
-import io.trustline.ca.internal.BouncyCastle;
 import java.math.BigInteger;
 import java.security.KeyPair;
 import java.security.cert.X509Certificate;

@@ -1,5 +1,6 @@
 package io.trustline.examples;
 
+import io.trustline.ca.HostPort;
 import io.trustline.examples.auth.AuthServer;
 import io.trustline.examples.auth.TokenIssuer;
 import io.trustline.examples.compose.ComposeInit;
@@ -63,15 +64,7 @@ public final class Shop implements Callable<Integer> {
     }
 
     static InetSocketAddress address(String hostPort) {
-        final int colon = hostPort.lastIndexOf(':');
-        if (colon <= 0) {
-            throw new IllegalArgumentException("'" + hostPort + "' (expected: HOST:PORT)");
-        }
-        String host = hostPort.substring(0, colon);
-        if (host.startsWith("[") && host.endsWith("]")) {
-            host = host.substring(1, host.length() - 1);
-        }
-        return new InetSocketAddress(host, Integer.parseInt(hostPort.substring(colon + 1)));
+        return HostPort.parse(hostPort).toSocketAddress();
     }
 
     static int runUntilStopped(AutoCloseable service, String what) {

@@ -1,5 +1,6 @@
 package io.trustline.policy;
 
+import io.trustline.policy.error.PolicyError;
 import io.trustline.policy.model.Origin;
 import java.util.ArrayList;
 import java.util.HashMap;

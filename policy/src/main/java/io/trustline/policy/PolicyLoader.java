@@ -1,6 +1,8 @@
 package io.trustline.policy;
 
 import io.trustline.policy.engine.PolicyEngine;
+import io.trustline.policy.error.PolicyError;
+import io.trustline.policy.error.PolicyParseException;
 import io.trustline.policy.model.Policy;
 import io.trustline.policy.yaml.Problems;
 import java.io.IOException;

@@ -1,5 +1,7 @@
 package io.trustline.policy;
 
+import io.trustline.policy.error.PolicyError;
+import io.trustline.policy.error.PolicyParseException;
 import io.trustline.policy.model.Deprecation;
 import io.trustline.policy.model.JwtProvider;
 import io.trustline.policy.model.Policy;

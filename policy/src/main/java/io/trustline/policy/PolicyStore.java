@@ -3,6 +3,8 @@ package io.trustline.policy;
 import static java.util.Objects.requireNonNull;
 
 import io.trustline.policy.engine.PolicyEngine;
+import io.trustline.policy.error.PolicyError;
+import io.trustline.policy.error.PolicyParseException;
 import io.trustline.policy.model.Policy;
 import java.io.IOException;
 import java.nio.file.ClosedWatchServiceException;

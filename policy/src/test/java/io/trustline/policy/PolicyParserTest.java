@@ -2,6 +2,7 @@ package io.trustline.policy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.trustline.policy.error.PolicyParseException;
 import io.trustline.policy.model.JwksCache;
 import io.trustline.policy.model.JwtAlgorithm;
 import io.trustline.policy.model.JwtProvider;

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.trustline.policy.engine.AuthzRequest;
 import io.trustline.policy.engine.PolicyEngine;
+import io.trustline.policy.error.PolicyParseException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -12,7 +12,7 @@ import io.trustline.ca.CertificateAuthority;
 import io.trustline.ca.KeyType;
 import io.trustline.ca.SpiffeId;
 import io.trustline.ca.server.CaServer;
-import io.trustline.ca.server.JoinTokenStore;
+import io.trustline.ca.store.JoinTokenStore;
 import io.trustline.sidecar.config.ConfigLoader;
 import io.trustline.sidecar.config.SidecarConfig;
 import io.trustline.sidecar.identity.Identities;

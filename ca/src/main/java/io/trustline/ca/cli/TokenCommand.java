@@ -1,9 +1,9 @@
 package io.trustline.ca.cli;
 
 import io.trustline.ca.SpiffeId;
-import io.trustline.ca.server.JoinToken;
-import io.trustline.ca.server.JoinTokenStore;
 import io.trustline.ca.store.CaDirectory;
+import io.trustline.ca.store.JoinToken;
+import io.trustline.ca.store.JoinTokenStore;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;

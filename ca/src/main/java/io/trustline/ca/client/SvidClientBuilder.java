@@ -2,10 +2,10 @@ package io.trustline.ca.client;
 
 import static java.util.Objects.requireNonNull;
 
+import io.trustline.ca.HostPort;
 import io.trustline.ca.KeyType;
 import io.trustline.ca.SpiffeId;
 import io.trustline.ca.TrustBundle;
-import io.trustline.ca.internal.HostPort;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -34,7 +34,7 @@ public final class SvidClientBuilder {
 
     /** Sets the CA's address, {@code HOST:PORT}, e.g. {@code 127.0.0.1:15012}. Required. */
     public SvidClientBuilder caAddress(String hostPort) {
-        caAddress = HostPort.parse(hostPort);
+        caAddress = HostPort.parse(hostPort).toSocketAddress();
         return this;
     }
 

@@ -1,5 +1,6 @@
 package io.trustline.ca.internal;
 
+import io.trustline.ca.InsecureFileException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;

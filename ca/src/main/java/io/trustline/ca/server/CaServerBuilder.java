@@ -3,8 +3,10 @@ package io.trustline.ca.server;
 import static java.util.Objects.requireNonNull;
 
 import io.trustline.ca.CertificateAuthority;
-import io.trustline.ca.internal.HostPort;
+import io.trustline.ca.HostPort;
 import io.trustline.ca.store.CaDirectory;
+import io.trustline.ca.store.IssuanceLog;
+import io.trustline.ca.store.JoinTokenStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -29,7 +31,7 @@ public final class CaServerBuilder {
     private CertificateAuthority ca;
     private JoinTokenStore joinTokens;
     private IssuanceLog issuanceLog = IssuanceLog.discard();
-    private InetSocketAddress listen = HostPort.parse(DEFAULT_LISTEN);
+    private InetSocketAddress listen = HostPort.parse(DEFAULT_LISTEN).toSocketAddress();
     private int signingThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
     private int signingQueueCapacity = 256;
     private Duration serverSvidTtl = Duration.ofHours(24);
@@ -70,7 +72,7 @@ public final class CaServerBuilder {
 
     /** Sets the address to listen on, {@code HOST:PORT}; port 0 picks a free one. Default: {@value #DEFAULT_LISTEN}. */
     public CaServerBuilder listen(String hostPort) {
-        listen = HostPort.parse(hostPort);
+        listen = HostPort.parse(hostPort).toSocketAddress();
         return this;
     }
 

@@ -12,8 +12,6 @@ import io.trustline.ca.Pem;
 import io.trustline.ca.SpiffeId;
 import io.trustline.ca.TrustBundle;
 import io.trustline.ca.internal.OwnerOnlyFiles;
-import io.trustline.ca.server.IssuanceLog;
-import io.trustline.ca.server.JoinTokenStore;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -145,7 +143,7 @@ public final class CaDirectory {
     /**
      * Opens an existing CA directory.
      *
-     * @throws io.trustline.ca.internal.InsecureFileException if {@code ca.key} or {@code
+     * @throws io.trustline.ca.InsecureFileException if {@code ca.key} or {@code
      *     tokens.json} is accessible to the group or others
      * @throws IOException if a file is missing or unreadable
      */

@@ -5,8 +5,6 @@ import static java.util.Objects.requireNonNull;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.trustline.ca.internal.OwnerOnlyFiles;
-import io.trustline.ca.server.IssuanceLog;
-import io.trustline.ca.server.IssuanceRecord;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

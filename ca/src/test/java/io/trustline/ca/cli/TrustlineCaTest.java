@@ -2,13 +2,13 @@ package io.trustline.ca.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.trustline.ca.MutableClock;
 import io.trustline.ca.SpiffeId;
 import io.trustline.ca.SvidValidator;
 import io.trustline.ca.TrustBundle;
 import io.trustline.ca.X509Svid;
 import io.trustline.ca.client.SvidClient;
 import io.trustline.ca.server.CaServer;
+import io.trustline.ca.testing.MutableClock;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;

@@ -1,6 +1,6 @@
 package io.trustline.ca.client;
 
-import io.trustline.ca.MutableClock;
+import io.trustline.ca.testing.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -5,13 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.trustline.ca.CertificateAuthority;
 import io.trustline.ca.KeyType;
-import io.trustline.ca.MutableClock;
 import io.trustline.ca.SpiffeId;
 import io.trustline.ca.X509Svid;
 import io.trustline.ca.server.CaServer;
-import io.trustline.ca.server.IssuanceRecord;
-import io.trustline.ca.server.IssuanceRecord.Authorisation;
-import io.trustline.ca.server.JoinTokenStore;
+import io.trustline.ca.store.IssuanceRecord;
+import io.trustline.ca.store.IssuanceRecord.Authorisation;
+import io.trustline.ca.store.JoinTokenStore;
+import io.trustline.ca.testing.MutableClock;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.time.Instant;

@@ -4,13 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.trustline.ca.CertificateAuthority;
+import io.trustline.ca.InsecureFileException;
 import io.trustline.ca.KeyType;
-import io.trustline.ca.MutableClock;
 import io.trustline.ca.Pem;
 import io.trustline.ca.SpiffeId;
 import io.trustline.ca.TestIntermediates;
-import io.trustline.ca.internal.InsecureFileException;
 import io.trustline.ca.server.CaServer;
+import io.trustline.ca.testing.MutableClock;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

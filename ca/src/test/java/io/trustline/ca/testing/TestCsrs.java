@@ -1,6 +1,6 @@
 package io.trustline.ca.testing;
 
-import io.trustline.ca.internal.BouncyCastle;
+import io.trustline.ca.BouncyCastle;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.interfaces.RSAPrivateKey;

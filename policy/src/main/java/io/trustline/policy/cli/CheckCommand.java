@@ -1,9 +1,9 @@
 package io.trustline.policy.cli;
 
-import io.trustline.policy.PolicyError;
 import io.trustline.policy.PolicyLoader;
-import io.trustline.policy.PolicyParseException;
 import io.trustline.policy.engine.PolicyEngine;
+import io.trustline.policy.error.PolicyError;
+import io.trustline.policy.error.PolicyParseException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;

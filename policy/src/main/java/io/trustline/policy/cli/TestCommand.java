@@ -1,9 +1,9 @@
 package io.trustline.policy.cli;
 
-import io.trustline.policy.PolicyError;
-import io.trustline.policy.PolicyParseException;
 import io.trustline.policy.engine.Explanation;
 import io.trustline.policy.engine.PolicyEngine;
+import io.trustline.policy.error.PolicyError;
+import io.trustline.policy.error.PolicyParseException;
 import io.trustline.policy.testing.CaseFiles;
 import io.trustline.policy.testing.CaseResult;
 import io.trustline.policy.testing.CaseRunner;

@@ -2,7 +2,7 @@ package io.trustline.policy.engine;
 
 import static java.util.Objects.requireNonNull;
 
-import io.trustline.policy.PolicyError;
+import io.trustline.policy.error.PolicyError;
 import io.trustline.policy.model.Policy;
 import java.util.ArrayList;
 import java.util.Comparator;

@@ -2,7 +2,7 @@ package io.trustline.policy.model;
 
 import static java.util.Objects.requireNonNull;
 
-import io.trustline.policy.PolicyError;
+import io.trustline.policy.error.PolicyError;
 import java.util.List;
 import java.util.Optional;
 

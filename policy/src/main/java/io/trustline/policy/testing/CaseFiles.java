@@ -1,7 +1,7 @@
 package io.trustline.policy.testing;
 
 import io.trustline.policy.PolicyLoader;
-import io.trustline.policy.PolicyParseException;
+import io.trustline.policy.error.PolicyParseException;
 import io.trustline.policy.model.IpBlock;
 import io.trustline.policy.model.Origin;
 import io.trustline.policy.yaml.Fields;

@@ -1,6 +1,6 @@
 package io.trustline.policy.yaml;
 
-import io.trustline.policy.PolicyError;
+import io.trustline.policy.error.PolicyError;
 import java.util.ArrayList;
 import java.util.List;
 

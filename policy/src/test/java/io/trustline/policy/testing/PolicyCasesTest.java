@@ -60,7 +60,7 @@ class PolicyCasesTest {
     private static List<PolicyCase> cases(Path f) {
         try {
             return CaseFiles.read(f, f.getFileName().toString());
-        } catch (IOException | io.trustline.policy.PolicyParseException e) {
+        } catch (IOException | io.trustline.policy.error.PolicyParseException e) {
             throw new AssertionError(e);
         }
     }

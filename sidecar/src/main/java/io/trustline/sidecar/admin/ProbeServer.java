@@ -5,7 +5,7 @@ import static java.util.Objects.requireNonNull;
 import com.linecorp.armeria.common.SessionProtocol;
 import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.ServerBuilder;
-import io.trustline.sidecar.config.HostPort;
+import io.trustline.ca.HostPort;
 import java.util.concurrent.CompletableFuture;
 
 /**

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonValue;
+import io.trustline.ca.HostPort;
 import io.trustline.ca.SpiffeId;
 import java.nio.file.Path;
 import java.time.Duration;

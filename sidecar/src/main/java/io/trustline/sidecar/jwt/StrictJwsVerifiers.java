@@ -12,7 +12,7 @@ import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.OctetKeyPair;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.proc.JWSVerifierFactory;
-import io.trustline.ca.internal.BouncyCastle;
+import io.trustline.ca.BouncyCastle;
 import java.security.Key;
 import java.security.Provider;
 import java.util.Set;

@@ -5,8 +5,8 @@ import com.linecorp.armeria.client.RequestOptions;
 import com.linecorp.armeria.client.WebClient;
 import com.linecorp.armeria.common.HttpRequest;
 import com.linecorp.armeria.common.HttpResponse;
+import io.trustline.ca.HostPort;
 import io.trustline.ca.SpiffeId;
-import io.trustline.sidecar.config.HostPort;
 import io.trustline.sidecar.identity.MeshTls;
 
 /**

@@ -8,7 +8,7 @@ import com.linecorp.armeria.client.WebClient;
 import com.linecorp.armeria.common.SessionProtocol;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import io.netty.util.AttributeKey;
-import io.trustline.sidecar.config.HostPort;
+import io.trustline.ca.HostPort;
 import io.trustline.sidecar.config.SidecarConfig.AppProtocol;
 import io.trustline.sidecar.config.SidecarConfig.Limits;
 import java.time.Duration;

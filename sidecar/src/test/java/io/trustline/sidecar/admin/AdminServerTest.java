@@ -14,6 +14,7 @@ import io.trustline.ca.CertificateAuthority;
 import io.trustline.ca.KeyType;
 import io.trustline.ca.SpiffeId;
 import io.trustline.ca.X509Svid;
+import io.trustline.ca.testing.MutableClock;
 import io.trustline.sidecar.Sidecar;
 import io.trustline.sidecar.config.ConfigLoader;
 import io.trustline.sidecar.identity.StaticWorkloadIdentity;
@@ -23,8 +24,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -281,33 +280,5 @@ class AdminServerTest {
         assertThat(AdminServer.isSecretField("joinTokenFile")).isFalse();
         assertThat(AdminServer.isSecretField("keyFile")).isFalse();
         assertThat(AdminServer.isSecretField("maxQueueSize")).isFalse();
-    }
-
-    /** A clock tests can move. */
-    static final class MutableClock extends Clock {
-        private volatile Instant now;
-
-        MutableClock(Instant now) {
-            this.now = now;
-        }
-
-        void set(Instant instant) {
-            now = instant;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
     }
 }

@@ -3,6 +3,7 @@ package io.trustline.sidecar.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.trustline.ca.HostPort;
 import io.trustline.ca.SpiffeId;
 import io.trustline.sidecar.config.SidecarConfig.AppProtocol;
 import io.trustline.sidecar.config.SidecarConfig.MtlsMode;

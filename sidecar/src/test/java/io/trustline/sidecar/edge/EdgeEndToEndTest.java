@@ -25,8 +25,8 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.MetadataUtils;
 import io.trustline.ca.SpiffeId;
 import io.trustline.ca.X509Svid;
+import io.trustline.ca.testing.MutableClock;
 import io.trustline.sidecar.Sidecar;
-import io.trustline.sidecar.jwt.FakeClock;
 import io.trustline.sidecar.jwt.JwksServer;
 import io.trustline.sidecar.jwt.TestTokens;
 import io.trustline.sidecar.testing.FakeTicker;
@@ -66,7 +66,7 @@ class EdgeEndToEndTest {
     @TempDir
     static Path dir;
 
-    static final FakeClock clock = FakeClock.ofNow();
+    static final MutableClock clock = MutableClock.startingNow();
     static final Instant SUNSET = clock.instant().plus(Duration.ofMinutes(10)).truncatedTo(ChronoUnit.SECONDS);
     static TestTokens tokens;
     static TestTokens auditTokens;

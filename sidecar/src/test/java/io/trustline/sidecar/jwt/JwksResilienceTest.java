@@ -22,6 +22,7 @@ import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import io.trustline.ca.CertificateAuthority;
 import io.trustline.ca.KeyType;
 import io.trustline.ca.X509Svid;
+import io.trustline.ca.testing.MutableClock;
 import io.trustline.sidecar.Sidecar;
 import io.trustline.sidecar.identity.StaticWorkloadIdentity;
 import io.trustline.sidecar.telemetry.MetricNames;
@@ -54,7 +55,7 @@ class JwksResilienceTest {
     @TempDir
     Path dir;
 
-    FakeClock clock;
+    MutableClock clock;
     TestTokens tokens;
     JwksServer jwks;
     Sidecar sidecar;
@@ -80,7 +81,7 @@ class JwksResilienceTest {
 
     @BeforeEach
     void startSidecar() throws Exception {
-        clock = FakeClock.ofNow();
+        clock = MutableClock.startingNow();
         tokens = new TestTokens("https://issuer.test", "1", clock);
         jwks = new JwksServer(tokens.jwks());
         Files.writeString(

@@ -11,6 +11,7 @@ import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.server.ServiceRequestContext;
+import io.trustline.ca.testing.MutableClock;
 import io.trustline.policy.PolicyParser;
 import io.trustline.policy.engine.PolicyEngine;
 import io.trustline.policy.path.PathNormalizer;
@@ -31,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The pipeline stage around the authenticator: what it puts on the request, and what it lets through. */
 class JwtAuthenticationServiceTest {
 
-    static final FakeClock clock = FakeClock.ofNow();
+    static final MutableClock clock = MutableClock.startingNow();
     static TestTokens tokens;
 
     @TempDir

@@ -9,6 +9,7 @@ import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import com.nimbusds.jose.util.Base64URL;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.trustline.ca.testing.MutableClock;
 import io.trustline.policy.PolicyParser;
 import io.trustline.policy.engine.PolicyEngine;
 import io.trustline.policy.model.TokenSource;
@@ -32,7 +33,7 @@ class JwtAuthenticatorTest {
 
     static final String ISSUER = "https://issuer.test";
 
-    static FakeClock clock = FakeClock.ofNow();
+    static MutableClock clock = MutableClock.startingNow();
     static TestTokens tokens;
 
     @TempDir

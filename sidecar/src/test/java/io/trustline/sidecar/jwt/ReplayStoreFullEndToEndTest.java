@@ -16,6 +16,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.MetadataUtils;
 import io.trustline.ca.SpiffeId;
+import io.trustline.ca.testing.MutableClock;
 import io.trustline.sidecar.Sidecar;
 import io.trustline.sidecar.testing.FakeTicker;
 import io.trustline.sidecar.testing.TestMesh;
@@ -42,7 +43,7 @@ class ReplayStoreFullEndToEndTest {
     static final int STORE_SIZE = 2;
     static final ObjectMapper JSON = new ObjectMapper();
     /** Ahead of the wall clock, so that certificates issued while the mesh starts are already valid by it. */
-    static final FakeClock clock = new FakeClock(Instant.now().plus(Duration.ofMinutes(1)));
+    static final MutableClock clock = new MutableClock(Instant.now().plus(Duration.ofMinutes(1)));
 
     @TempDir
     static Path dir;

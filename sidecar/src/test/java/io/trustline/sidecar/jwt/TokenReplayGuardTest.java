@@ -3,6 +3,7 @@ package io.trustline.sidecar.jwt;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.trustline.ca.testing.MutableClock;
 import io.trustline.policy.model.JwtProvider;
 import io.trustline.policy.model.Mode;
 import io.trustline.policy.model.Origin;
@@ -17,7 +18,7 @@ import org.junit.jupiter.api.Test;
 
 class TokenReplayGuardTest {
 
-    private final FakeClock clock = FakeClock.ofNow();
+    private final MutableClock clock = MutableClock.startingNow();
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
     private static JwtProvider issuer(ReplayGuard guard) {

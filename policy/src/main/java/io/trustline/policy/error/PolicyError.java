@@ -1,4 +1,4 @@
-package io.trustline.policy;
+package io.trustline.policy.error;
 
 import static java.util.Objects.requireNonNull;
 

@@ -2,12 +2,12 @@ package io.trustline.ca.testing;
 
 import static java.util.Objects.requireNonNull;
 
+import io.trustline.ca.BouncyCastle;
 import io.trustline.ca.CertificateAuthority;
 import io.trustline.ca.KeyType;
 import io.trustline.ca.SpiffeId;
 import io.trustline.ca.TrustBundle;
 import io.trustline.ca.X509Svid;
-import io.trustline.ca.internal.BouncyCastle;
 import java.math.BigInteger;
 import java.security.KeyPair;
 import java.security.SecureRandom;

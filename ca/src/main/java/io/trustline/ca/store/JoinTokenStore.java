@@ -1,4 +1,4 @@
-package io.trustline.ca.server;
+package io.trustline.ca.store;
 
 import static java.util.Objects.requireNonNull;
 
@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.trustline.ca.SpiffeId;
 import io.trustline.ca.internal.OwnerOnlyFiles;
-import io.trustline.ca.server.JoinTokenException.Reason;
+import io.trustline.ca.store.JoinTokenException.Reason;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;

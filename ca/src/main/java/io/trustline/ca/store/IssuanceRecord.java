@@ -1,4 +1,4 @@
-package io.trustline.ca.server;
+package io.trustline.ca.store;
 
 import static java.util.Objects.requireNonNull;
 

@@ -1,4 +1,4 @@
-package io.trustline.sidecar.config;
+package io.trustline.ca;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
@@ -6,9 +6,13 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 
-/** A {@code host:port} pair from the config; IPv6 hosts are written in brackets ({@code [::1]:15006}). */
+/**
+ * A {@code host:port} address, as the CA, its client and the sidecar's config take them; IPv6 hosts are written in
+ * brackets ({@code [::1]:15006}). The one parser of such addresses in Trustline.
+ */
 public record HostPort(String host, int port) {
 
+    /** Checks that the host is not empty and the port is in 0-65535. */
     public HostPort {
         if (host.isEmpty()) {
             throw new IllegalArgumentException("host: '' (expected: a host name or IP address)");
@@ -38,10 +42,12 @@ public record HostPort(String host, int port) {
         return new HostPort(host, port);
     }
 
+    /** Returns the address of {@code host} (a name or an IP address, IPv6 without brackets) and {@code port}. */
     public static HostPort of(String host, int port) {
         return new HostPort(host, port);
     }
 
+    /** Returns the socket address, resolving the host name now (unresolved if it does not resolve). */
     public InetSocketAddress toSocketAddress() {
         return new InetSocketAddress(host, port);
     }

@@ -1,4 +1,4 @@
-package io.trustline.ca.internal;
+package io.trustline.ca;
 
 import java.io.IOException;
 

@@ -1,4 +1,4 @@
-package io.trustline.policy;
+package io.trustline.policy.error;
 
 import java.util.List;
 import java.util.stream.Collectors;

@@ -1,11 +1,11 @@
-package io.trustline.ca.server;
+package io.trustline.ca.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.trustline.ca.MutableClock;
 import io.trustline.ca.SpiffeId;
-import io.trustline.ca.server.JoinTokenException.Reason;
+import io.trustline.ca.store.JoinTokenException.Reason;
+import io.trustline.ca.testing.MutableClock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
