@@ -19,7 +19,7 @@ import io.trustline.policy.engine.ServicePolicy;
 import io.trustline.policy.model.JwtProvider;
 import io.trustline.policy.model.Mode;
 import io.trustline.policy.model.Origin;
-import io.trustline.sidecar.telemetry.MetricNames;
+import io.trustline.sidecar.metrics.MetricNames;
 import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;

@@ -10,7 +10,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.trustline.policy.model.JwtProvider;
 import io.trustline.policy.model.ReplayGuard;
 import io.trustline.sidecar.config.JwtConfig;
-import io.trustline.sidecar.telemetry.MetricNames;
+import io.trustline.sidecar.metrics.MetricNames;
 import java.time.Clock;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;

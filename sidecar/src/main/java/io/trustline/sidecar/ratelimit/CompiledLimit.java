@@ -8,7 +8,7 @@ import io.trustline.policy.model.RateLimit;
 import io.trustline.policy.model.RateLimitKey;
 import io.trustline.policy.model.RateLimitMatch;
 import io.trustline.policy.model.RateOverride;
-import io.trustline.sidecar.telemetry.MetricNames;
+import io.trustline.sidecar.metrics.MetricNames;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Executor;

@@ -12,7 +12,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.trustline.policy.PolicyParser;
 import io.trustline.policy.engine.PolicyEngine;
 import io.trustline.policy.model.TokenSource;
-import io.trustline.sidecar.telemetry.MetricNames;
+import io.trustline.sidecar.metrics.MetricNames;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

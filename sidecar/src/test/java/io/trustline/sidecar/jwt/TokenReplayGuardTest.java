@@ -7,7 +7,7 @@ import io.trustline.policy.model.JwtProvider;
 import io.trustline.policy.model.Mode;
 import io.trustline.policy.model.Origin;
 import io.trustline.policy.model.ReplayGuard;
-import io.trustline.sidecar.telemetry.MetricNames;
+import io.trustline.sidecar.metrics.MetricNames;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;

@@ -18,6 +18,7 @@ import io.trustline.sidecar.config.ConfigLoader;
 import io.trustline.sidecar.jwt.JwtAuthenticationService;
 import io.trustline.sidecar.jwt.JwtFailure;
 import io.trustline.sidecar.jwt.JwtReason;
+import io.trustline.sidecar.metrics.MetricNames;
 import io.trustline.sidecar.refusal.Refusal;
 import io.trustline.sidecar.refusal.RefusalKind;
 import io.trustline.sidecar.refusal.Refusals;
