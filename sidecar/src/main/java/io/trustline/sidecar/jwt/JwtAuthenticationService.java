@@ -13,6 +13,7 @@ import io.trustline.policy.model.Mode;
 import io.trustline.sidecar.proxy.HeaderEdits;
 import io.trustline.sidecar.refusal.Refusals;
 import io.trustline.sidecar.request.InboundRequest;
+import io.trustline.sidecar.request.VerifiedToken;
 import java.util.List;
 import java.util.function.Function;
 import org.slf4j.Logger;

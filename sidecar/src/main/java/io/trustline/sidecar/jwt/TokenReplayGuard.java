@@ -11,6 +11,7 @@ import io.trustline.policy.model.JwtProvider;
 import io.trustline.policy.model.ReplayGuard;
 import io.trustline.sidecar.config.JwtConfig;
 import io.trustline.sidecar.metrics.MetricNames;
+import io.trustline.sidecar.request.VerifiedToken;
 import java.time.Clock;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;

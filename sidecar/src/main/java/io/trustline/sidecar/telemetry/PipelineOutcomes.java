@@ -10,6 +10,7 @@ import io.trustline.sidecar.jwt.JwtAuthenticationService;
 import io.trustline.sidecar.jwt.JwtFailure;
 import io.trustline.sidecar.ratelimit.RateLimitOutcome;
 import io.trustline.sidecar.ratelimit.RateLimitService;
+import io.trustline.sidecar.request.VerifiedToken;
 import org.jspecify.annotations.Nullable;
 
 /**

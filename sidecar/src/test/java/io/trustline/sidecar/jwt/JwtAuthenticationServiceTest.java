@@ -18,6 +18,7 @@ import io.trustline.sidecar.proxy.HeaderEdits;
 import io.trustline.sidecar.proxy.ProxyHeaders;
 import io.trustline.sidecar.refusal.Refusals;
 import io.trustline.sidecar.request.InboundRequest;
+import io.trustline.sidecar.request.VerifiedToken;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
