@@ -7,6 +7,7 @@ import io.trustline.policy.engine.DeprecatedRoute;
 import io.trustline.policy.engine.RequestLimitsCheck;
 import io.trustline.policy.model.Mode;
 import io.trustline.sidecar.metrics.MetricNames;
+import io.trustline.sidecar.request.EdgeCheck;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;

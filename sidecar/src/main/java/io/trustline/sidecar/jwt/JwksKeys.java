@@ -20,6 +20,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.trustline.policy.model.JwksCache;
 import io.trustline.policy.model.JwtProvider;
 import io.trustline.sidecar.metrics.MetricNames;
+import io.trustline.sidecar.request.JwtReason;
 import java.io.IOException;
 import java.net.MalformedURLException;
 import java.net.URI;

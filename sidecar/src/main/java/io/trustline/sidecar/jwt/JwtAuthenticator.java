@@ -20,6 +20,8 @@ import io.trustline.policy.model.JwtProvider;
 import io.trustline.policy.model.Mode;
 import io.trustline.policy.model.Origin;
 import io.trustline.sidecar.metrics.MetricNames;
+import io.trustline.sidecar.request.JwtFailure;
+import io.trustline.sidecar.request.JwtReason;
 import io.trustline.sidecar.request.VerifiedToken;
 import java.text.ParseException;
 import java.time.Clock;

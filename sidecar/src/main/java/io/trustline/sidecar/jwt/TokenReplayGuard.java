@@ -11,6 +11,8 @@ import io.trustline.policy.model.JwtProvider;
 import io.trustline.policy.model.ReplayGuard;
 import io.trustline.sidecar.config.JwtConfig;
 import io.trustline.sidecar.metrics.MetricNames;
+import io.trustline.sidecar.request.JwtFailure;
+import io.trustline.sidecar.request.JwtReason;
 import io.trustline.sidecar.request.VerifiedToken;
 import java.time.Clock;
 import java.util.concurrent.TimeUnit;

@@ -9,6 +9,7 @@ import io.trustline.policy.model.RateLimitKey;
 import io.trustline.policy.model.RateLimitMatch;
 import io.trustline.policy.model.RateOverride;
 import io.trustline.sidecar.metrics.MetricNames;
+import io.trustline.sidecar.request.RateLimitOutcome;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Executor;

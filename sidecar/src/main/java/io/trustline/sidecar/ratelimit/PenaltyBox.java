@@ -13,6 +13,7 @@ import io.trustline.policy.model.RateLimitKey;
 import io.trustline.sidecar.metrics.MetricNames;
 import io.trustline.sidecar.refusal.Refusal;
 import io.trustline.sidecar.refusal.RefusalKind;
+import io.trustline.sidecar.request.RateLimitOutcome;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;

@@ -13,6 +13,7 @@ import io.trustline.policy.PolicyParser;
 import io.trustline.policy.engine.PolicyEngine;
 import io.trustline.policy.model.TokenSource;
 import io.trustline.sidecar.metrics.MetricNames;
+import io.trustline.sidecar.request.JwtReason;
 import io.trustline.sidecar.request.VerifiedToken;
 import java.nio.file.Files;
 import java.nio.file.Path;

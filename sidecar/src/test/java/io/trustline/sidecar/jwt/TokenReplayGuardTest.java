@@ -8,6 +8,8 @@ import io.trustline.policy.model.Mode;
 import io.trustline.policy.model.Origin;
 import io.trustline.policy.model.ReplayGuard;
 import io.trustline.sidecar.metrics.MetricNames;
+import io.trustline.sidecar.request.JwtFailure;
+import io.trustline.sidecar.request.JwtReason;
 import io.trustline.sidecar.request.VerifiedToken;
 import java.net.URI;
 import java.time.Duration;

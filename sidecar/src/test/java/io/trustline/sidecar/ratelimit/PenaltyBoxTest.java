@@ -12,6 +12,7 @@ import io.trustline.policy.model.RateLimitKey;
 import io.trustline.sidecar.metrics.MetricNames;
 import io.trustline.sidecar.refusal.Refusal;
 import io.trustline.sidecar.refusal.RefusalKind;
+import io.trustline.sidecar.request.RateLimitOutcome;
 import io.trustline.sidecar.testing.FakeTicker;
 import java.time.Duration;
 import java.util.EnumSet;

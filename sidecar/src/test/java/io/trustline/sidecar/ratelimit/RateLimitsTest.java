@@ -16,6 +16,7 @@ import io.trustline.sidecar.metrics.MetricNames;
 import io.trustline.sidecar.ratelimit.RateLimitService.Phase;
 import io.trustline.sidecar.refusal.Refusal;
 import io.trustline.sidecar.refusal.RefusalKind;
+import io.trustline.sidecar.request.RateLimitOutcome;
 import io.trustline.sidecar.testing.FakeTicker;
 import java.time.Duration;
 import java.util.List;
@@ -60,7 +61,7 @@ class RateLimitsTest {
         if (refusal == null) {
             refusal = limits.check(Phase.USER, ctx, r.headers());
         }
-        return new Result(refusal, ctx.additionalResponseHeaders(), ctx.attr(RateLimitService.OUTCOME));
+        return new Result(refusal, ctx.additionalResponseHeaders(), ctx.attr(RateLimitOutcome.ATTR));
     }
 
     private double refusals(String limit, String mode) {
