@@ -34,6 +34,7 @@ import io.trustline.sidecar.jwt.JwtAuthenticator;
 import io.trustline.sidecar.outbound.OutboundService;
 import io.trustline.sidecar.overload.ConcurrencyLimitingService;
 import io.trustline.sidecar.proxy.AppProxyService;
+import io.trustline.sidecar.proxy.UpstreamErrors;
 import io.trustline.sidecar.proxy.Upstreams;
 import io.trustline.sidecar.ratelimit.RateLimitService;
 import io.trustline.sidecar.ratelimit.RateLimits;
@@ -292,7 +293,7 @@ public final class Sidecar implements AutoCloseable {
                 .http2MaxStreamsPerConnection(limits.maxConcurrentStreams())
                 .disableServerHeader()
                 .http2MaxResetFramesPerWindow(MAX_HTTP2_RESETS_PER_WINDOW, HTTP2_RESET_WINDOW_SECONDS)
-                .errorHandler(new RefusalErrorHandler(earlyRefusals))
+                .errorHandler(new RefusalErrorHandler(earlyRefusals, UpstreamErrors::upstreamRefusal))
                 .gracefulShutdownTimeout(Duration.ofSeconds(1), Duration.ofSeconds(10));
         if (limits.maxConnections() > 0) {
             sb.maxNumConnections(limits.maxConnections());

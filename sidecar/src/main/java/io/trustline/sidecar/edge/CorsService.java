@@ -11,12 +11,13 @@ import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import com.linecorp.armeria.server.SimpleDecoratingHttpService;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.netty.util.AttributeKey;
 import io.trustline.policy.engine.CorsCheck;
 import io.trustline.policy.engine.PolicyEngine;
 import io.trustline.sidecar.refusal.Refusal;
 import io.trustline.sidecar.refusal.RefusalKind;
 import io.trustline.sidecar.refusal.Refusals;
+import io.trustline.sidecar.request.EdgeCheck;
+import io.trustline.sidecar.request.StageOutcomes;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -48,9 +49,6 @@ import java.util.function.Supplier;
  * mode.
  */
 public final class CorsService extends SimpleDecoratingHttpService {
-
-    /** The CORS outcome of the current request, when it was a CORS request (preflight or cross-origin). */
-    public static final AttributeKey<CorsCheck.Outcome> OUTCOME = AttributeKey.valueOf(CorsService.class, "OUTCOME");
 
     private static final String ORIGIN = "Origin";
 
@@ -93,7 +91,7 @@ public final class CorsService extends SimpleDecoratingHttpService {
         if (outcome == CorsCheck.Outcome.SAME_ORIGIN) {
             return unwrap().serve(ctx, req);
         }
-        ctx.setAttr(OUTCOME, outcome);
+        ctx.setAttr(StageOutcomes.CORS_OUTCOME, outcome);
         if (outcome == CorsCheck.Outcome.PREFLIGHT_ALLOWED) {
             return HttpResponse.of(preflightAnswer(cors, origin));
         }

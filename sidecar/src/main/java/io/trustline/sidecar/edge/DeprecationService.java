@@ -16,17 +16,18 @@ import com.linecorp.armeria.server.SimpleDecoratingHttpService;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.util.AsciiString;
-import io.netty.util.AttributeKey;
 import io.trustline.policy.engine.AuthzRequest;
 import io.trustline.policy.engine.DeprecatedRoute;
 import io.trustline.policy.engine.Deprecations;
 import io.trustline.policy.engine.PolicyEngine;
 import io.trustline.sidecar.identity.PeerIdentity;
+import io.trustline.sidecar.metrics.MetricNames;
 import io.trustline.sidecar.refusal.Refusal;
 import io.trustline.sidecar.refusal.RefusalKind;
 import io.trustline.sidecar.refusal.Refusals;
+import io.trustline.sidecar.request.EdgeCheck;
 import io.trustline.sidecar.request.InboundRequest;
-import io.trustline.sidecar.telemetry.MetricNames;
+import io.trustline.sidecar.request.StageOutcomes;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -59,9 +60,6 @@ import org.slf4j.LoggerFactory;
 public final class DeprecationService extends SimpleDecoratingHttpService {
 
     private static final Logger logger = LoggerFactory.getLogger(DeprecationService.class);
-
-    /** The deprecated route the current call is on, for the access log and the span. */
-    public static final AttributeKey<DeprecatedRoute> ROUTE = AttributeKey.valueOf(DeprecationService.class, "ROUTE");
 
     private static final AsciiString DEPRECATION = AsciiString.cached("deprecation");
     private static final AsciiString SUNSET = AsciiString.cached("sunset");
@@ -109,7 +107,7 @@ public final class DeprecationService extends SimpleDecoratingHttpService {
         if (route == null) {
             return unwrap().serve(ctx, req);
         }
-        ctx.setAttr(ROUTE, route);
+        ctx.setAttr(StageOutcomes.DEPRECATED_ROUTE, route);
         final Instant now = shared.clock.instant();
         final PeerIdentity peer = ctx.attr(PeerIdentity.ATTR);
         final String caller = peer != null ? peer.id().toString() : NONE;

@@ -13,6 +13,7 @@ import io.trustline.policy.engine.RequestLimitsCheck;
 import io.trustline.sidecar.refusal.Refusal;
 import io.trustline.sidecar.refusal.RefusalKind;
 import io.trustline.sidecar.refusal.Refusals;
+import io.trustline.sidecar.request.EdgeCheck;
 import io.trustline.sidecar.request.InboundRequest;
 import java.util.function.Function;
 import java.util.function.Supplier;

@@ -7,18 +7,18 @@ import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import com.linecorp.armeria.server.SimpleDecoratingHttpService;
-import io.netty.util.AttributeKey;
 import io.trustline.policy.engine.AuthzRequest;
 import io.trustline.policy.engine.Decision;
 import io.trustline.policy.engine.HeaderLookup;
 import io.trustline.policy.engine.PolicyEngine;
 import io.trustline.policy.engine.QueryParams;
 import io.trustline.sidecar.identity.PeerIdentity;
-import io.trustline.sidecar.jwt.VerifiedToken;
 import io.trustline.sidecar.refusal.Refusal;
 import io.trustline.sidecar.refusal.RefusalKind;
 import io.trustline.sidecar.refusal.Refusals;
 import io.trustline.sidecar.request.InboundRequest;
+import io.trustline.sidecar.request.StageOutcomes;
+import io.trustline.sidecar.request.VerifiedToken;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -27,13 +27,10 @@ import java.util.function.Supplier;
 /**
  * Stage 6 of the inbound pipeline: asks the policy engine (the same evaluator the policy CLI uses) whether this peer,
  * as this user, may make this request. A denial is 403 / PERMISSION_DENIED with the reason code only; the decision,
- * with the deciding policy and rule, stays on the request ({@link #DECISION}) for the access log and the span. An
+ * with the deciding policy and rule, stays on the request ({@link StageOutcomes#AUTHZ_DECISION}) for the access log and the span. An
  * audit-mode rule that would deny is recorded there too, and the request goes on.
  */
 public final class AuthorizationService extends SimpleDecoratingHttpService {
-
-    /** The policy decision of the current request. */
-    public static final AttributeKey<Decision> DECISION = AttributeKey.valueOf(AuthorizationService.class, "DECISION");
 
     /**
      * Decides with the engine {@code engine} supplies at each request (a {@code PolicyStore}'s current engine, so a
@@ -73,7 +70,7 @@ public final class AuthorizationService extends SimpleDecoratingHttpService {
                 ctx.remoteAddress().getAddress(),
                 QueryParams.of(view.query()));
         final Decision decision = engine.get().decide(authz);
-        ctx.setAttr(DECISION, decision);
+        ctx.setAttr(StageOutcomes.AUTHZ_DECISION, decision);
         if (!decision.allowed()) {
             return Refusals.respond(
                     ctx,

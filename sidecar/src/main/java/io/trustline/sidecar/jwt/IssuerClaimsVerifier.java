@@ -6,6 +6,7 @@ import com.nimbusds.jwt.proc.BadJWTException;
 import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
 import com.nimbusds.jwt.proc.ExpiredJWTException;
 import io.trustline.policy.model.JwtProvider;
+import io.trustline.sidecar.request.JwtReason;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

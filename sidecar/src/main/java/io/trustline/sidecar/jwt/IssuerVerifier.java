@@ -16,6 +16,8 @@ import io.trustline.policy.model.JwtAlgorithm;
 import io.trustline.policy.model.JwtProvider;
 import io.trustline.policy.model.Mode;
 import io.trustline.policy.model.TokenSource;
+import io.trustline.sidecar.request.JwtReason;
+import io.trustline.sidecar.request.VerifiedToken;
 import java.security.Key;
 import java.time.Clock;
 import java.util.ArrayList;

@@ -7,12 +7,14 @@ import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import com.linecorp.armeria.server.SimpleDecoratingHttpService;
 import io.netty.util.AsciiString;
-import io.netty.util.AttributeKey;
 import io.trustline.policy.model.JwtProvider;
 import io.trustline.policy.model.Mode;
 import io.trustline.sidecar.proxy.HeaderEdits;
 import io.trustline.sidecar.refusal.Refusals;
 import io.trustline.sidecar.request.InboundRequest;
+import io.trustline.sidecar.request.JwtFailure;
+import io.trustline.sidecar.request.JwtReason;
+import io.trustline.sidecar.request.VerifiedToken;
 import java.util.List;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -31,7 +33,7 @@ import org.slf4j.LoggerFactory;
  *   <li>A valid token: {@link VerifiedToken#ATTR} is set for authorization, claim headers are set for the app, and
  *       the token is removed on the way to the app if its issuer says {@code forwardToken: false}.
  *   <li>An invalid token: 401 with {@code WWW-Authenticate: Bearer error="invalid_token"} (gRPC: UNAUTHENTICATED)
- *       and the reason code, nothing else. What failed goes on {@link #FAILURE} for the access log and the span.
+ *       and the reason code, nothing else. What failed goes on {@link JwtFailure#ATTR} for the access log and the span.
  *       In {@code mode: audit} the failure is recorded and the request goes on, without a user.
  *   <li>An issuer with a {@code replay} guard counts each verified token (cached or not) by issuer and {@code jti}:
  *       one use too many is 401 {@code jwt.replayed}, a token without {@code jti} 401 {@code jwt.missing_jti}
@@ -45,10 +47,6 @@ import org.slf4j.LoggerFactory;
 public final class JwtAuthenticationService extends SimpleDecoratingHttpService {
 
     private static final Logger logger = LoggerFactory.getLogger(JwtAuthenticationService.class);
-
-    /** Why the current request's token was not accepted (also set, with mode audit, when the request went on). */
-    public static final AttributeKey<JwtFailure> FAILURE =
-            AttributeKey.valueOf(JwtAuthenticationService.class, "FAILURE");
 
     private static final JwtFailure MISSING_ENFORCED =
             new JwtFailure(JwtReason.MISSING, null, "no token, and an issuer says required: true", Mode.ENFORCE);
@@ -113,7 +111,7 @@ public final class JwtAuthenticationService extends SimpleDecoratingHttpService 
                         return respond(ctx, req, replay);
                     }
                     // Audit: the token is valid, so the user stays verified; the would-be refusal is recorded.
-                    ctx.setAttr(FAILURE, replay);
+                    ctx.setAttr(JwtFailure.ATTR, replay);
                 }
             }
             ctx.setAttr(VerifiedToken.ATTR, ok.token());
@@ -148,7 +146,7 @@ public final class JwtAuthenticationService extends SimpleDecoratingHttpService 
     }
 
     private HttpResponse respond(ServiceRequestContext ctx, HttpRequest req, JwtFailure failure) {
-        ctx.setAttr(FAILURE, failure);
+        ctx.setAttr(JwtFailure.ATTR, failure);
         if (failure.audited()) {
             if (logger.isDebugEnabled()) {
                 logger.debug(

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import com.nimbusds.jose.KeySourceException;
 import com.nimbusds.jwt.proc.BadJWTException;
+import io.trustline.sidecar.request.JwtReason;
 import org.jspecify.annotations.Nullable;
 
 /**

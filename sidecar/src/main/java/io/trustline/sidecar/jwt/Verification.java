@@ -1,6 +1,8 @@
 package io.trustline.sidecar.jwt;
 
 import io.trustline.policy.model.JwtProvider;
+import io.trustline.sidecar.request.JwtFailure;
+import io.trustline.sidecar.request.VerifiedToken;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.jspecify.annotations.Nullable;

@@ -7,7 +7,6 @@ import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServiceRequestContext;
-import io.netty.util.AttributeKey;
 import io.trustline.sidecar.config.SidecarConfig.RouteConfig;
 import io.trustline.sidecar.identity.MeshTls;
 import io.trustline.sidecar.proxy.ProxyHeaders;
@@ -17,6 +16,7 @@ import io.trustline.sidecar.refusal.Refusal;
 import io.trustline.sidecar.refusal.RefusalKind;
 import io.trustline.sidecar.refusal.Refusals;
 import io.trustline.sidecar.request.HostHeaders;
+import io.trustline.sidecar.request.StageOutcomes;
 import java.security.SecureRandom;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -31,9 +31,6 @@ import org.slf4j.LoggerFactory;
  * route table is refused and never forwarded: the sidecar is not an open proxy.
  */
 public final class OutboundService implements HttpService {
-
-    /** The route the current outbound request took, for the access log and the span. */
-    public static final AttributeKey<String> ROUTE = AttributeKey.valueOf(OutboundService.class, "ROUTE");
 
     static final Refusal UNKNOWN_ROUTE = Refusal.of(RefusalKind.NO_ROUTE, "route.unknown");
 
@@ -84,7 +81,7 @@ public final class OutboundService implements HttpService {
         if (route == null) {
             return Refusals.respond(ctx, headers, UNKNOWN_ROUTE);
         }
-        ctx.setAttr(ROUTE, route.name());
+        ctx.setAttr(StageOutcomes.OUTBOUND_ROUTE, route.name());
         // The peer gets the target as the app wrote it; its inbound sidecar is the one that normalises and checks.
         ctx.setAttr(Upstreams.TARGET, target);
         final RequestHeaders received = headers;

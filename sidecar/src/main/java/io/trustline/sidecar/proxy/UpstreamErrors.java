@@ -3,24 +3,22 @@ package io.trustline.sidecar.proxy;
 import com.linecorp.armeria.client.ResponseTimeoutException;
 import com.linecorp.armeria.client.UnprocessedRequestException;
 import com.linecorp.armeria.common.ClosedSessionException;
-import com.linecorp.armeria.common.ContentTooLargeException;
 import com.linecorp.armeria.common.stream.ClosedStreamException;
-import com.linecorp.armeria.server.HttpStatusException;
-import com.linecorp.armeria.server.RequestTimeoutException;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.ssl.SslClosedEngineException;
 import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import io.trustline.sidecar.identity.PeerIdentityMismatchException;
 import io.trustline.sidecar.refusal.Refusal;
-import io.trustline.sidecar.refusal.RefusalErrorHandler;
-import io.trustline.sidecar.refusal.RefusalException;
 import io.trustline.sidecar.refusal.RefusalKind;
+import io.trustline.sidecar.refusal.Refusals;
 import java.io.IOException;
 import java.net.ConnectException;
 import javax.net.ssl.SSLException;
+import org.jspecify.annotations.Nullable;
 
 /**
- * Classifies a failed upstream call into the refusal the caller gets; the cause itself goes only to the log.
+ * Names the failures of an upstream call (the app, or the peer sidecar) as the refusal the caller gets; the cause
+ * itself goes only to the log. The causes every listener shares, and the order, are {@link Refusals#classify}'s.
  *
  * <p>One reason per root cause, whatever the timing: a peer that is gone is {@code upstream.connect_failed} whether
  * the connect was refused, or accepted by the kernel and then reset or closed before or during the TLS handshake (a
@@ -35,27 +33,17 @@ public final class UpstreamErrors {
     static final Refusal IDENTITY_MISMATCH = Refusal.of(RefusalKind.UPSTREAM_IDENTITY, "upstream.identity_mismatch");
     static final Refusal RESET = Refusal.of(RefusalKind.UPSTREAM_UNAVAILABLE, "upstream.reset");
     static final Refusal TIMEOUT = Refusal.of(RefusalKind.UPSTREAM_TIMEOUT, "upstream.timeout");
-    static final Refusal REQUEST_TIMEOUT = Refusal.of(RefusalKind.UPSTREAM_TIMEOUT, "request.timeout");
-    static final Refusal BODY_TOO_LARGE = Refusal.of(RefusalKind.BODY_TOO_LARGE, "request.body_too_large");
-    static final Refusal INTERNAL = Refusal.of(RefusalKind.INTERNAL, "internal.error");
     private static final String NETTY_CLOSED_DURING_HANDSHAKE = "io.netty.handler.ssl.StacklessSSLHandshakeException";
 
+    /** The refusal for a request whose upstream call failed with {@code cause}. */
     public static Refusal classify(Throwable cause) {
-        if (cause instanceof RefusalException) {
-            return ((RefusalException) cause).refusal();
-        }
+        return Refusals.classify(cause, UpstreamErrors::upstreamRefusal);
+    }
+
+    /** The refusal for an upstream failure, or null when {@code cause} is not one. */
+    public static @Nullable Refusal upstreamRefusal(Throwable cause) {
         if (cause instanceof ResponseTimeoutException) {
             return TIMEOUT;
-        }
-        if (cause instanceof RequestTimeoutException) {
-            return REQUEST_TIMEOUT;
-        }
-        if (cause instanceof ContentTooLargeException) {
-            return BODY_TOO_LARGE;
-        }
-        if (cause instanceof HttpStatusException) {
-            // Armeria aborts a request it refuses itself (e.g. a body over the limit) with the status it chose.
-            return RefusalErrorHandler.forStatus(((HttpStatusException) cause).httpStatus());
         }
         if (cause instanceof UnprocessedRequestException) {
             final Throwable inner = cause.getCause();
@@ -76,7 +64,7 @@ public final class UpstreamErrors {
         if (has(cause, SSLException.class)) {
             return TLS_FAILED;
         }
-        return INTERNAL;
+        return null;
     }
 
     /**

@@ -5,7 +5,7 @@ import io.netty.util.NetUtil;
 import io.trustline.policy.model.ClaimCondition;
 import io.trustline.policy.model.RateLimitKey;
 import io.trustline.sidecar.identity.PeerIdentity;
-import io.trustline.sidecar.jwt.VerifiedToken;
+import io.trustline.sidecar.request.VerifiedToken;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

@@ -7,7 +7,6 @@ import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import com.linecorp.armeria.server.SimpleDecoratingHttpService;
-import io.netty.util.AttributeKey;
 import io.trustline.sidecar.refusal.Refusal;
 import io.trustline.sidecar.refusal.Refusals;
 import java.util.function.Function;
@@ -25,10 +24,6 @@ import java.util.function.Function;
  * request on a limited route gets the {@code RateLimit-*} headers of the bucket closest to refusing.
  */
 public final class RateLimitService extends SimpleDecoratingHttpService {
-
-    /** Which limit fired on this request, if any (for the access log, span and metrics). */
-    public static final AttributeKey<RateLimitOutcome> OUTCOME =
-            AttributeKey.valueOf(RateLimitService.class, "OUTCOME");
 
     /** Where in the pipeline a stage runs, which decides the limits it checks. */
     public enum Phase {

@@ -18,12 +18,13 @@ import io.trustline.policy.model.Penalty;
 import io.trustline.policy.model.RateLimit;
 import io.trustline.policy.model.RateLimitKey;
 import io.trustline.sidecar.identity.PeerIdentity;
-import io.trustline.sidecar.jwt.VerifiedToken;
 import io.trustline.sidecar.ratelimit.RateLimitService.Phase;
 import io.trustline.sidecar.refusal.Refusal;
 import io.trustline.sidecar.refusal.RefusalKind;
 import io.trustline.sidecar.refusal.Refusals;
 import io.trustline.sidecar.request.InboundRequest;
+import io.trustline.sidecar.request.RateLimitOutcome;
+import io.trustline.sidecar.request.VerifiedToken;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -42,7 +43,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every limit that matches a request and for which the request has a key value is checked; the request passes
  * only if every enforced limit has a token. When one or more refuse, the strictest (the longest wait for a token;
- * the first in policy order on a tie) is the one the response and {@link RateLimitService#OUTCOME} name, and the
+ * the first in policy order on a tie) is the one the response and {@link RateLimitOutcome#ATTR} name, and the
  * tokens taken from the other limits of the same stage are given back: a refused request costs no budget. Audit-mode
  * limits take tokens like the others, and a would-be refusal is counted and marked, never enforced.
  */
@@ -92,7 +93,7 @@ public final class RateLimits {
 
     /**
      * Checks the limits of {@code phase} (and the penalty box, if its key belongs to this phase) for a request.
-     * Sets the {@code RateLimit-*} response headers of an allowed request and {@link RateLimitService#OUTCOME}.
+     * Sets the {@code RateLimit-*} response headers of an allowed request and {@link RateLimitOutcome#ATTR}.
      *
      * @return the refusal, or null to let the request go on
      */
@@ -217,7 +218,7 @@ public final class RateLimits {
     }
 
     private static Refusal refuse(ServiceRequestContext ctx, RateLimitOutcome outcome, Refusal refusal) {
-        ctx.setAttr(RateLimitService.OUTCOME, outcome);
+        ctx.setAttr(RateLimitOutcome.ATTR, outcome);
         if (ctx.attr(ANNOUNCED) != null) {
             // An earlier stage announced its bucket; the refusal's own headers must not be overridden by it.
             ctx.mutateAdditionalResponseHeaders(RateLimitHeaders::remove);
@@ -226,8 +227,8 @@ public final class RateLimits {
     }
 
     private static void markAudit(ServiceRequestContext ctx, RateLimitOutcome outcome) {
-        if (ctx.attr(RateLimitService.OUTCOME) == null) {
-            ctx.setAttr(RateLimitService.OUTCOME, outcome);
+        if (ctx.attr(RateLimitOutcome.ATTR) == null) {
+            ctx.setAttr(RateLimitOutcome.ATTR, outcome);
         }
     }
 

@@ -1,7 +1,6 @@
 package io.trustline.sidecar.refusal;
 
 import com.linecorp.armeria.common.AggregatedHttpResponse;
-import com.linecorp.armeria.common.HttpData;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.RequestHeaders;
@@ -9,8 +8,6 @@ import com.linecorp.armeria.common.RequestId;
 import com.linecorp.armeria.server.ServerErrorHandler;
 import com.linecorp.armeria.server.ServiceConfig;
 import com.linecorp.armeria.server.ServiceRequestContext;
-import io.trustline.sidecar.proxy.UpstreamErrors;
-import java.nio.charset.StandardCharsets;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,20 +22,25 @@ public final class RefusalErrorHandler implements ServerErrorHandler {
     private static final Logger logger = LoggerFactory.getLogger(RefusalErrorHandler.class);
 
     private final EarlyRefusalListener earlyRefusals;
+    private final FailureClassifier failures;
 
-    /** A handler that tells {@code earlyRefusals} of the requests refused before any service saw them. */
-    public RefusalErrorHandler(EarlyRefusalListener earlyRefusals) {
+    /**
+     * A handler that tells {@code earlyRefusals} of the requests refused before any service saw them, and names an
+     * exception escaping a stage with {@code failures} beyond the causes every listener shares.
+     */
+    public RefusalErrorHandler(EarlyRefusalListener earlyRefusals, FailureClassifier failures) {
         this.earlyRefusals = earlyRefusals;
+        this.failures = failures;
     }
 
     /** A handler whose early refusals are answered but not reported (tests of the responses alone). */
     public RefusalErrorHandler() {
-        this((headers, status, refusal, requestId) -> {});
+        this((headers, status, refusal, requestId) -> {}, FailureClassifier.NONE);
     }
 
     @Override
     public @Nullable HttpResponse onServiceException(ServiceRequestContext ctx, Throwable cause) {
-        final Refusal refusal = UpstreamErrors.classify(cause);
+        final Refusal refusal = Refusals.classify(cause, failures);
         if (refusal.kind() == RefusalKind.INTERNAL) {
             logger.warn(
                     "request failed inside the sidecar request_id={} cause={}",
@@ -60,10 +62,11 @@ public final class RefusalErrorHandler implements ServerErrorHandler {
             @Nullable String description,
             @Nullable Throwable cause) {
         // A check in the connection's pipeline (e.g. the transfer-coding check) says why through the decoder's cause.
-        final Refusal refusal = cause instanceof RefusalException refused ? refused.refusal() : forStatus(status);
+        final Refusal refusal =
+                cause instanceof RefusalException refused ? refused.refusal() : Refusals.forStatus(status);
         final RequestId requestId = RequestId.random();
         earlyRefusals.earlyRefusal(headers, refusal.kind().httpStatus().code(), refusal, requestId);
-        return render(headers, refusal, requestId.text());
+        return Refusals.render(headers, refusal, requestId.text());
     }
 
     @Override
@@ -74,43 +77,13 @@ public final class RefusalErrorHandler implements ServerErrorHandler {
             HttpStatus status,
             @Nullable String description,
             @Nullable Throwable cause) {
-        final Refusal refusal = forStatus(status);
+        final Refusal refusal = Refusals.forStatus(status);
         if (ctx != null) {
             ctx.setAttr(Refusals.REFUSAL, refusal);
         }
-        return render(
+        return Refusals.render(
                 headers,
                 refusal,
                 ctx != null ? ctx.id().text() : RequestId.random().text());
-    }
-
-    private static AggregatedHttpResponse render(@Nullable RequestHeaders headers, Refusal refusal, String requestId) {
-        if (Refusals.isGrpc(headers)) {
-            return AggregatedHttpResponse.of(Refusals.grpcHeaders(refusal, requestId));
-        }
-        return AggregatedHttpResponse.of(
-                Refusals.httpHeaders(refusal, requestId),
-                HttpData.wrap(Refusals.jsonBody(refusal, requestId).getBytes(StandardCharsets.UTF_8)));
-    }
-
-    /** The refusal for a status Armeria chose itself. */
-    public static Refusal forStatus(HttpStatus status) {
-        switch (status.code()) {
-            case 413:
-                return Refusal.of(RefusalKind.BODY_TOO_LARGE, "request.body_too_large");
-            case 431:
-                return Refusal.of(RefusalKind.HEADERS_TOO_LARGE, "request.headers_too_large");
-            case 408:
-                return Refusal.of(RefusalKind.UPSTREAM_TIMEOUT, "request.timeout");
-            case 503:
-                return Refusal.of(RefusalKind.OVERLOADED, "server.unavailable");
-            case 504:
-                return Refusal.of(RefusalKind.UPSTREAM_TIMEOUT, "upstream.timeout");
-            default:
-                if (status.code() >= 500) {
-                    return Refusal.of(RefusalKind.INTERNAL, "internal.error");
-                }
-                return Refusal.of(RefusalKind.BAD_REQUEST, "request.malformed");
-        }
     }
 }

@@ -1,5 +1,8 @@
 package io.trustline.sidecar.refusal;
 
+import com.linecorp.armeria.common.AggregatedHttpResponse;
+import com.linecorp.armeria.common.ContentTooLargeException;
+import com.linecorp.armeria.common.HttpData;
 import com.linecorp.armeria.common.HttpHeaderNames;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
@@ -8,13 +11,15 @@ import com.linecorp.armeria.common.RequestContext;
 import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.common.ResponseHeaders;
 import com.linecorp.armeria.common.ResponseHeadersBuilder;
+import com.linecorp.armeria.server.HttpStatusException;
+import com.linecorp.armeria.server.RequestTimeoutException;
 import io.netty.util.AsciiString;
 import io.netty.util.AttributeKey;
 import java.nio.charset.StandardCharsets;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The one place that turns a {@link Refusal} into a response. HTTP callers get a small JSON body
+ * The one place that names the refusal of a failed request and turns a {@link Refusal} into a response. HTTP callers get a small JSON body
  * {@code {"error": "...", "reason": "<stable code>", "request_id": "..."}}; gRPC callers (request
  * {@code content-type: application/grpc*}) get a trailers-only response with the matching {@code grpc-status}, so
  * a gRPC client sees PERMISSION_DENIED rather than UNKNOWN. Nothing else ever reaches the caller: no stack trace,
@@ -33,17 +38,71 @@ public final class Refusals {
 
     public static final AsciiString REQUEST_ID_HEADER = AsciiString.cached("x-request-id");
 
+    private static final Refusal REQUEST_TIMEOUT = Refusal.of(RefusalKind.UPSTREAM_TIMEOUT, "request.timeout");
+    private static final Refusal BODY_TOO_LARGE = Refusal.of(RefusalKind.BODY_TOO_LARGE, "request.body_too_large");
+    private static final Refusal INTERNAL = Refusal.of(RefusalKind.INTERNAL, "internal.error");
+
     /** Records {@code refusal} on {@code ctx} and returns the response for it. */
     public static HttpResponse respond(RequestContext ctx, @Nullable RequestHeaders request, Refusal refusal) {
         ctx.setAttr(REFUSAL, refusal);
-        final String requestId = ctx.id().text();
+        return render(request, refusal, ctx.id().text()).toHttpResponse();
+    }
+
+    /**
+     * The response to a refused request, for HTTP and gRPC callers alike: the JSON body, or a trailers-only gRPC
+     * response when {@code request} is a gRPC call (also when Armeria refused the request before any context existed).
+     */
+    public static AggregatedHttpResponse render(@Nullable RequestHeaders request, Refusal refusal, String requestId) {
         if (isGrpc(request)) {
-            return HttpResponse.of(grpcHeaders(refusal, requestId));
+            return AggregatedHttpResponse.of(grpcHeaders(refusal, requestId));
         }
-        return HttpResponse.of(
+        return AggregatedHttpResponse.of(
                 httpHeaders(refusal, requestId),
-                com.linecorp.armeria.common.HttpData.wrap(
-                        jsonBody(refusal, requestId).getBytes(StandardCharsets.UTF_8)));
+                HttpData.wrap(jsonBody(refusal, requestId).getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /**
+     * The refusal for a request that failed with {@code cause}: a {@link RefusalException}'s own refusal, then the
+     * failures every listener shares (request timeout, body over the limit, a status Armeria chose), then what
+     * {@code specific} knows (e.g. the proxy's upstream failures); anything else is {@code internal.error}.
+     */
+    public static Refusal classify(Throwable cause, FailureClassifier specific) {
+        if (cause instanceof RefusalException refused) {
+            return refused.refusal();
+        }
+        if (cause instanceof RequestTimeoutException) {
+            return REQUEST_TIMEOUT;
+        }
+        if (cause instanceof ContentTooLargeException) {
+            return BODY_TOO_LARGE;
+        }
+        if (cause instanceof HttpStatusException status) {
+            // Armeria aborts a request it refuses itself (e.g. a body over the limit) with the status it chose.
+            return forStatus(status.httpStatus());
+        }
+        final Refusal known = specific.refusalFor(cause);
+        return known != null ? known : INTERNAL;
+    }
+
+    /** The refusal for a status Armeria chose itself. */
+    public static Refusal forStatus(HttpStatus status) {
+        switch (status.code()) {
+            case 413:
+                return BODY_TOO_LARGE;
+            case 431:
+                return Refusal.of(RefusalKind.HEADERS_TOO_LARGE, "request.headers_too_large");
+            case 408:
+                return REQUEST_TIMEOUT;
+            case 503:
+                return Refusal.of(RefusalKind.OVERLOADED, "server.unavailable");
+            case 504:
+                return Refusal.of(RefusalKind.UPSTREAM_TIMEOUT, "upstream.timeout");
+            default:
+                if (status.code() >= 500) {
+                    return INTERNAL;
+                }
+                return Refusal.of(RefusalKind.BAD_REQUEST, "request.malformed");
+        }
     }
 
     /** Whether {@code headers} belong to a gRPC call (any {@code application/grpc*} content type). */
@@ -55,7 +114,7 @@ public final class Refusals {
         return contentType != null && contentType.regionMatches(true, 0, "application/grpc", 0, 16);
     }
 
-    static ResponseHeaders grpcHeaders(Refusal refusal, String requestId) {
+    private static ResponseHeaders grpcHeaders(Refusal refusal, String requestId) {
         // Trailers-only: one HEADERS frame that ends the stream, as gRPC expects for an immediate error.
         final ResponseHeadersBuilder b = ResponseHeaders.builder(HttpStatus.OK)
                 .endOfStream(true)
@@ -76,7 +135,7 @@ public final class Refusals {
         return b.build();
     }
 
-    static ResponseHeaders httpHeaders(Refusal refusal, String requestId) {
+    private static ResponseHeaders httpHeaders(Refusal refusal, String requestId) {
         final ResponseHeadersBuilder b = ResponseHeaders.builder(refusal.kind().httpStatus())
                 .contentType(MediaType.JSON_UTF_8)
                 .add(HttpHeaderNames.CACHE_CONTROL, "no-store")
@@ -85,7 +144,7 @@ public final class Refusals {
         return b.build();
     }
 
-    static String jsonBody(Refusal refusal, String requestId) {
+    private static String jsonBody(Refusal refusal, String requestId) {
         final StringBuilder sb = new StringBuilder(96);
         sb.append("{\"error\":");
         appendJsonString(sb, refusal.kind().error());

@@ -3,6 +3,7 @@ package io.trustline.sidecar.telemetry;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.trustline.sidecar.config.SidecarConfig.AccessLogConfig;
+import io.trustline.sidecar.metrics.MetricNames;
 import java.io.BufferedWriter;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;

@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.trustline.ca.SpiffeId;
 import io.trustline.sidecar.connection.ConnectionEvents;
 import io.trustline.sidecar.connection.SlowClientReason;
+import io.trustline.sidecar.metrics.MetricNames;
 import io.trustline.sidecar.refusal.EarlyRefusalListener;
 import io.trustline.sidecar.refusal.Refusal;
 import io.trustline.sidecar.refusal.Refusals;

@@ -3,20 +3,17 @@ package io.trustline.sidecar.telemetry;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import io.trustline.policy.engine.CorsCheck;
 import io.trustline.policy.engine.DeprecatedRoute;
-import io.trustline.sidecar.edge.CorsService;
-import io.trustline.sidecar.edge.DeprecationService;
-import io.trustline.sidecar.edge.EdgeCheck;
-import io.trustline.sidecar.jwt.JwtAuthenticationService;
-import io.trustline.sidecar.jwt.JwtFailure;
-import io.trustline.sidecar.ratelimit.RateLimitOutcome;
-import io.trustline.sidecar.ratelimit.RateLimitService;
+import io.trustline.sidecar.request.EdgeCheck;
+import io.trustline.sidecar.request.JwtFailure;
+import io.trustline.sidecar.request.RateLimitOutcome;
+import io.trustline.sidecar.request.StageOutcomes;
 import org.jspecify.annotations.Nullable;
 
 /**
  * What the JWT and rate-limit stages report about a call, read from their typed attributes for the span, the access
  * log and the metrics; wiring a new stage's attribute means changing only this class. A verified user is
  * {@code VerifiedToken.ATTR}; a rejected token is the request's refusal (its {@code jwt.*} reason code) plus
- * {@link JwtAuthenticationService#FAILURE}, which says what failed without any part of the token.
+ * {@link JwtFailure#ATTR}, which says what failed without any part of the token.
  */
 final class PipelineOutcomes {
 
@@ -25,13 +22,13 @@ final class PipelineOutcomes {
 
     /** The rate limit that refused the call, or would have in audit mode; null when none fired. */
     static @Nullable String rateLimit(ServiceRequestContext ctx) {
-        final RateLimitOutcome outcome = ctx.attr(RateLimitService.OUTCOME);
+        final RateLimitOutcome outcome = ctx.attr(RateLimitOutcome.ATTR);
         return outcome != null ? outcome.limit() : null;
     }
 
     /** Why the call's token was not accepted (enforced or audit), or null. */
     static @Nullable JwtFailure jwtFailure(ServiceRequestContext ctx) {
-        return ctx.attr(JwtAuthenticationService.FAILURE);
+        return ctx.attr(JwtFailure.ATTR);
     }
 
     /** The request-limits, CORS or sunset check that refused the call, or would have in audit mode; or null. */
@@ -41,13 +38,13 @@ final class PipelineOutcomes {
 
     /** The name of the deprecated route the call was on, or null. */
     static @Nullable String deprecation(ServiceRequestContext ctx) {
-        final DeprecatedRoute route = ctx.attr(DeprecationService.ROUTE);
+        final DeprecatedRoute route = ctx.attr(StageOutcomes.DEPRECATED_ROUTE);
         return route != null ? route.name() : null;
     }
 
     /** {@code cors.preflight} when the sidecar answered the call itself (an allowed CORS preflight), else null. */
     static @Nullable String answeredBySidecar(ServiceRequestContext ctx) {
-        final CorsCheck.Outcome cors = ctx.attr(CorsService.OUTCOME);
+        final CorsCheck.Outcome cors = ctx.attr(StageOutcomes.CORS_OUTCOME);
         return cors == CorsCheck.Outcome.PREFLIGHT_ALLOWED ? cors.reason() : null;
     }
 
@@ -61,14 +58,14 @@ final class PipelineOutcomes {
         if (edge != null && edge.audited() && !edge.reason().equals(DeprecatedRoute.SUNSET)) {
             return edge.reason();
         }
-        final JwtFailure jwt = ctx.attr(JwtAuthenticationService.FAILURE);
+        final JwtFailure jwt = ctx.attr(JwtFailure.ATTR);
         if (jwt != null && jwt.audited()) {
             return jwt.reason().code();
         }
         if (edge != null && edge.audited()) {
             return edge.reason();
         }
-        final RateLimitOutcome outcome = ctx.attr(RateLimitService.OUTCOME);
+        final RateLimitOutcome outcome = ctx.attr(RateLimitOutcome.ATTR);
         if (outcome == null || outcome.refused()) {
             return null;
         }

@@ -6,6 +6,7 @@ import com.github.benmanes.caffeine.cache.Ticker;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.trustline.sidecar.config.SidecarConfig.SecurityEventsConfig;
+import io.trustline.sidecar.metrics.MetricNames;
 import java.time.Duration;
 import java.util.function.Consumer;
 import org.slf4j.Logger;

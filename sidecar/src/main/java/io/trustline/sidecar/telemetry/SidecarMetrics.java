@@ -19,6 +19,7 @@ import io.trustline.policy.PolicyStore;
 import io.trustline.policy.PolicyStore.Outcome;
 import io.trustline.sidecar.identity.MeshTls;
 import io.trustline.sidecar.identity.WorkloadIdentity;
+import io.trustline.sidecar.metrics.MetricNames;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;

@@ -30,16 +30,15 @@ import io.trustline.policy.engine.DeprecatedRoute;
 import io.trustline.sidecar.config.SidecarConfig;
 import io.trustline.sidecar.config.SidecarConfig.AccessLogSink;
 import io.trustline.sidecar.config.SidecarConfig.RouteConfig;
-import io.trustline.sidecar.edge.EdgeCheck;
 import io.trustline.sidecar.identity.PeerIdentity;
-import io.trustline.sidecar.inbound.AuthorizationService;
-import io.trustline.sidecar.jwt.JwtFailure;
-import io.trustline.sidecar.jwt.VerifiedToken;
-import io.trustline.sidecar.outbound.OutboundService;
 import io.trustline.sidecar.refusal.Refusal;
 import io.trustline.sidecar.refusal.RefusalKind;
 import io.trustline.sidecar.refusal.Refusals;
+import io.trustline.sidecar.request.EdgeCheck;
 import io.trustline.sidecar.request.InboundRequest;
+import io.trustline.sidecar.request.JwtFailure;
+import io.trustline.sidecar.request.StageOutcomes;
+import io.trustline.sidecar.request.VerifiedToken;
 import java.util.HashMap;
 import java.util.Map;
 import javax.net.ssl.SSLSession;
@@ -243,7 +242,7 @@ public final class Telemetry implements AutoCloseable {
     /** Records a finished call: metrics, span attributes and end, security events, the access-log line. */
     void complete(Direction direction, ServiceRequestContext ctx, RequestLog log, @Nullable Span span) {
         final Refusal refusal = ctx.attr(Refusals.REFUSAL);
-        final Decision authz = ctx.attr(AuthorizationService.DECISION);
+        final Decision authz = ctx.attr(StageOutcomes.AUTHZ_DECISION);
         final String rateLimit = PipelineOutcomes.rateLimit(ctx);
         final JwtFailure jwtFailure = PipelineOutcomes.jwtFailure(ctx);
         final EdgeCheck edge = PipelineOutcomes.edgeCheck(ctx);
@@ -284,7 +283,7 @@ public final class Telemetry implements AutoCloseable {
         final VerifiedToken token = ctx.attr(VerifiedToken.ATTR);
         final String principal = token != null ? token.requestPrincipal() : null;
         final String tlsVersion = tlsVersion(direction == Direction.INBOUND ? ctx.sslSession() : null);
-        final String route = direction == Direction.OUTBOUND ? ctx.attr(OutboundService.ROUTE) : null;
+        final String route = direction == Direction.OUTBOUND ? ctx.attr(StageOutcomes.OUTBOUND_ROUTE) : null;
         final Decision audit = authz != null ? authz.audit() : null;
         final boolean auditWouldDeny = AUDIT_DENY.equals(decision);
         final String path = path(ctx);
@@ -417,7 +416,7 @@ public final class Telemetry implements AutoCloseable {
             final PeerIdentity peer = ctx.attr(PeerIdentity.ATTR);
             return peer != null ? peer.id() : null;
         }
-        final String route = ctx.attr(OutboundService.ROUTE);
+        final String route = ctx.attr(StageOutcomes.OUTBOUND_ROUTE);
         return route != null ? routeIdentities.get(route) : null;
     }
 

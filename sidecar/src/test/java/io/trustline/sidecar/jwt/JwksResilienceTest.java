@@ -25,7 +25,7 @@ import io.trustline.ca.X509Svid;
 import io.trustline.ca.testing.MutableClock;
 import io.trustline.sidecar.Sidecar;
 import io.trustline.sidecar.identity.StaticWorkloadIdentity;
-import io.trustline.sidecar.telemetry.MetricNames;
+import io.trustline.sidecar.metrics.MetricNames;
 import io.trustline.sidecar.testing.TestHttpApp;
 import io.trustline.sidecar.testing.TestMesh;
 import java.nio.file.Files;

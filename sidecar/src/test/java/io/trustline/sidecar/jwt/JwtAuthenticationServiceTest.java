@@ -19,6 +19,9 @@ import io.trustline.sidecar.proxy.HeaderEdits;
 import io.trustline.sidecar.proxy.ProxyHeaders;
 import io.trustline.sidecar.refusal.Refusals;
 import io.trustline.sidecar.request.InboundRequest;
+import io.trustline.sidecar.request.JwtFailure;
+import io.trustline.sidecar.request.JwtReason;
+import io.trustline.sidecar.request.VerifiedToken;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -110,8 +113,8 @@ class JwtAuthenticationServiceTest {
                 .contains("\"reason\":\"jwt.bad_signature\"")
                 .doesNotContain("kid");
         assertThat(reached).isFalse();
-        assertThat(ctx.attr(JwtAuthenticationService.FAILURE).reason()).isEqualTo(JwtReason.BAD_SIGNATURE);
-        assertThat(ctx.attr(JwtAuthenticationService.FAILURE).detail()).contains("rsa-s");
+        assertThat(ctx.attr(JwtFailure.ATTR).reason()).isEqualTo(JwtReason.BAD_SIGNATURE);
+        assertThat(ctx.attr(JwtFailure.ATTR).detail()).contains("rsa-s");
         assertThat(ctx.attr(Refusals.REFUSAL).reason()).isEqualTo("jwt.bad_signature");
         assertThat(ctx.attr(VerifiedToken.ATTR)).isNull();
     }
@@ -159,7 +162,7 @@ class JwtAuthenticationServiceTest {
         final ServiceRequestContext ctx = ctx(get("/x", "authorization", "Bearer " + expired));
         assertThat(serve(s, ctx).status()).isEqualTo(HttpStatus.OK);
         assertThat(reached).isTrue();
-        final JwtFailure failure = ctx.attr(JwtAuthenticationService.FAILURE);
+        final JwtFailure failure = ctx.attr(JwtFailure.ATTR);
         assertThat(failure.reason()).isEqualTo(JwtReason.EXPIRED);
         assertThat(failure.audited()).isTrue();
         assertThat(failure.issuer()).isEqualTo("https://issuer.test");
@@ -184,7 +187,7 @@ class JwtAuthenticationServiceTest {
         final JwtAuthenticationService s = stage("");
         final ServiceRequestContext ctx = ctx(get("/x"));
         assertThat(serve(s, ctx).status()).isEqualTo(HttpStatus.OK);
-        assertThat(ctx.attr(JwtAuthenticationService.FAILURE)).isNull();
+        assertThat(ctx.attr(JwtFailure.ATTR)).isNull();
         assertThat(ctx.attr(VerifiedToken.ATTR)).isNull();
     }
 

@@ -28,7 +28,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.MetadataUtils;
 import io.trustline.ca.SpiffeId;
 import io.trustline.ca.X509Svid;
-import io.trustline.sidecar.telemetry.MetricNames;
+import io.trustline.sidecar.metrics.MetricNames;
 import io.trustline.sidecar.testing.TestMesh;
 import io.trustline.sidecar.testing.v1.EchoGrpc;
 import io.trustline.sidecar.testing.v1.EchoRequest;

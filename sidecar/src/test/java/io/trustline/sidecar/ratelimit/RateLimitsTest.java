@@ -12,10 +12,11 @@ import com.linecorp.armeria.common.HttpHeaders;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.trustline.policy.engine.PolicyEngine;
+import io.trustline.sidecar.metrics.MetricNames;
 import io.trustline.sidecar.ratelimit.RateLimitService.Phase;
 import io.trustline.sidecar.refusal.Refusal;
 import io.trustline.sidecar.refusal.RefusalKind;
-import io.trustline.sidecar.telemetry.MetricNames;
+import io.trustline.sidecar.request.RateLimitOutcome;
 import io.trustline.sidecar.testing.FakeTicker;
 import java.time.Duration;
 import java.util.List;
@@ -60,7 +61,7 @@ class RateLimitsTest {
         if (refusal == null) {
             refusal = limits.check(Phase.USER, ctx, r.headers());
         }
-        return new Result(refusal, ctx.additionalResponseHeaders(), ctx.attr(RateLimitService.OUTCOME));
+        return new Result(refusal, ctx.additionalResponseHeaders(), ctx.attr(RateLimitOutcome.ATTR));
     }
 
     private double refusals(String limit, String mode) {

@@ -26,6 +26,7 @@ import io.opentelemetry.semconv.UserAgentAttributes;
 import io.opentelemetry.semconv.incubating.RpcIncubatingAttributes;
 import io.opentelemetry.semconv.incubating.ServiceIncubatingAttributes;
 import io.trustline.sidecar.Sidecar;
+import io.trustline.sidecar.metrics.MetricNames;
 import io.trustline.sidecar.telemetry.OtlpReceiver.ReceivedSpan;
 import io.trustline.sidecar.testing.TestMesh;
 import io.trustline.sidecar.testing.v1.EchoGrpc;

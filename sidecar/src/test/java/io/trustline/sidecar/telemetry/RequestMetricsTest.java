@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.trustline.ca.SpiffeId;
+import io.trustline.sidecar.metrics.MetricNames;
 import org.junit.jupiter.api.Test;
 
 /** The label values of the request metrics stay in their closed sets whatever the traffic sends. */

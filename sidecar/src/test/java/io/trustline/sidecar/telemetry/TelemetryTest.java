@@ -15,12 +15,12 @@ import com.linecorp.armeria.server.ServiceRequestContext;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.trustline.policy.model.Mode;
 import io.trustline.sidecar.config.ConfigLoader;
-import io.trustline.sidecar.jwt.JwtAuthenticationService;
-import io.trustline.sidecar.jwt.JwtFailure;
-import io.trustline.sidecar.jwt.JwtReason;
+import io.trustline.sidecar.metrics.MetricNames;
 import io.trustline.sidecar.refusal.Refusal;
 import io.trustline.sidecar.refusal.RefusalKind;
 import io.trustline.sidecar.refusal.Refusals;
+import io.trustline.sidecar.request.JwtFailure;
+import io.trustline.sidecar.request.JwtReason;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -90,7 +90,7 @@ class TelemetryTest {
     void anInvalidTokenIsADenialWithItsIssuerAndWhatFailed() throws Exception {
         final ServiceRequestContext ctx = request();
         ctx.setAttr(
-                JwtAuthenticationService.FAILURE,
+                JwtFailure.ATTR,
                 new JwtFailure(
                         JwtReason.BAD_SIGNATURE, "https://auth.example.org", "signature check failed", Mode.ENFORCE));
         ctx.setAttr(Refusals.REFUSAL, Refusal.of(RefusalKind.UNAUTHENTICATED, "jwt.bad_signature"));
@@ -108,7 +108,7 @@ class TelemetryTest {
     void anAuditModeTokenFailureLetsTheCallThroughAsAuditDeny() throws Exception {
         final ServiceRequestContext ctx = request();
         ctx.setAttr(
-                JwtAuthenticationService.FAILURE,
+                JwtFailure.ATTR,
                 new JwtFailure(JwtReason.MISSING, null, "no token, and an issuer says required: true", Mode.AUDIT));
         final JsonNode line = complete(ctx, HttpStatus.OK);
         assertThat(line.get("decision").asText()).isEqualTo("audit_deny");

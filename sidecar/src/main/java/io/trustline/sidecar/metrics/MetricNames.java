@@ -1,4 +1,4 @@
-package io.trustline.sidecar.telemetry;
+package io.trustline.sidecar.metrics;
 
 import java.util.List;
 

@@ -1,4 +1,4 @@
-package io.trustline.sidecar.jwt;
+package io.trustline.sidecar.request;
 
 import com.linecorp.armeria.common.HttpHeaderNames;
 import com.linecorp.armeria.common.HttpHeaders;

@@ -1,4 +1,4 @@
-package io.trustline.sidecar.edge;
+package io.trustline.sidecar.request;
 
 import static java.util.Objects.requireNonNull;
 
@@ -29,7 +29,7 @@ public record EdgeCheck(String reason, String policy, Mode mode) {
      * Records a failed check on the request: an enforced one always (it ends the request), an audit one only when no
      * earlier check failed, so the span and the log name the first check that would have refused.
      */
-    static void record(RequestContext ctx, EdgeCheck check) {
+    public static void record(RequestContext ctx, EdgeCheck check) {
         if (!check.audited() || ctx.attr(ATTR) == null) {
             ctx.setAttr(ATTR, check);
         }

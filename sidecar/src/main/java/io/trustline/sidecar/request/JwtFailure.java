@@ -1,7 +1,8 @@
-package io.trustline.sidecar.jwt;
+package io.trustline.sidecar.request;
 
 import static java.util.Objects.requireNonNull;
 
+import io.netty.util.AttributeKey;
 import io.trustline.policy.model.Mode;
 import org.jspecify.annotations.Nullable;
 
@@ -15,6 +16,9 @@ import org.jspecify.annotations.Nullable;
  * @param mode {@link Mode#AUDIT} when the request went on anyway (a would-be rejection)
  */
 public record JwtFailure(JwtReason reason, @Nullable String issuer, String detail, Mode mode) {
+
+    /** Why the current request's token was not accepted (also set, with mode audit, when the request went on). */
+    public static final AttributeKey<JwtFailure> ATTR = AttributeKey.valueOf(JwtFailure.class, "FAILURE");
 
     public JwtFailure {
         requireNonNull(reason, "reason");

@@ -1,4 +1,4 @@
-package io.trustline.sidecar.jwt;
+package io.trustline.sidecar.request;
 
 import io.netty.util.AttributeKey;
 import java.time.Instant;
