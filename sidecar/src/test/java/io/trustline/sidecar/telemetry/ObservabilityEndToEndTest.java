@@ -188,22 +188,7 @@ class ObservabilityEndToEndTest {
 
     @Test
     void grpcCallSpanIsNamedAfterTheMethodAndCarriesTheGrpcStatus() {
-        final String traceId = randomHex(16);
-        final ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", mesh.frontend.outboundPort())
-                .usePlaintext()
-                .overrideAuthority("grpc-backend")
-                .build();
-        try {
-            final io.grpc.Metadata md = new io.grpc.Metadata();
-            md.put(
-                    io.grpc.Metadata.Key.of("traceparent", io.grpc.Metadata.ASCII_STRING_MARSHALLER),
-                    "00-" + traceId + '-' + randomHex(8) + "-01");
-            EchoGrpc.newBlockingStub(channel)
-                    .withInterceptors(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(md))
-                    .unary(EchoRequest.newBuilder().setMessage("hi").build());
-        } finally {
-            channel.shutdownNow();
-        }
+        final String traceId = grpcCallInNewTrace();
         final ReceivedSpan server = only(awaitSpans(traceId, 2), "grpc-backend");
         assertThat(server.span().getName()).isEqualTo("trustline.test.v1.Echo/Unary");
         assertThat(server.attributes()).containsEntry("rpc.system", "grpc").containsEntry("rpc.grpc.status_code", "0");
@@ -257,22 +242,7 @@ class ObservabilityEndToEndTest {
 
     @Test
     void grpcSpansCarryTheRpcSemanticConventions() {
-        final String traceId = randomHex(16);
-        final ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", mesh.frontend.outboundPort())
-                .usePlaintext()
-                .overrideAuthority("grpc-backend")
-                .build();
-        try {
-            final io.grpc.Metadata md = new io.grpc.Metadata();
-            md.put(
-                    io.grpc.Metadata.Key.of("traceparent", io.grpc.Metadata.ASCII_STRING_MARSHALLER),
-                    "00-" + traceId + '-' + randomHex(8) + "-01");
-            EchoGrpc.newBlockingStub(channel)
-                    .withInterceptors(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(md))
-                    .unary(EchoRequest.newBuilder().setMessage("hi").build());
-        } finally {
-            channel.shutdownNow();
-        }
+        final String traceId = grpcCallInNewTrace();
         final List<ReceivedSpan> spans = awaitSpans(traceId, 2);
         for (ReceivedSpan span : List.of(only(spans, "grpc-backend"), only(spans, "frontend"))) {
             assertThat(span.attributes())
@@ -433,5 +403,26 @@ class ObservabilityEndToEndTest {
             }
             return 0;
         }
+    }
+
+    /** One unary gRPC call through the frontend's outbound listener, sampled, in a new trace; returns its trace id. */
+    private static String grpcCallInNewTrace() {
+        final String traceId = randomHex(16);
+        final ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", mesh.frontend.outboundPort())
+                .usePlaintext()
+                .overrideAuthority("grpc-backend")
+                .build();
+        try {
+            final io.grpc.Metadata md = new io.grpc.Metadata();
+            md.put(
+                    io.grpc.Metadata.Key.of("traceparent", io.grpc.Metadata.ASCII_STRING_MARSHALLER),
+                    "00-" + traceId + '-' + randomHex(8) + "-01");
+            EchoGrpc.newBlockingStub(channel)
+                    .withInterceptors(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(md))
+                    .unary(EchoRequest.newBuilder().setMessage("hi").build());
+        } finally {
+            channel.shutdownNow();
+        }
+        return traceId;
     }
 }
