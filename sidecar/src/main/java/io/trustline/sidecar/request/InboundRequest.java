@@ -51,9 +51,13 @@ public record InboundRequest(NormalizedPath path) {
         if (view != null) {
             return view.path().path();
         }
-        final String raw = ctx.rawPath();
-        final int q = raw.indexOf('?');
-        return q < 0 ? raw : raw.substring(0, q);
+        return withoutQuery(ctx.rawPath());
+    }
+
+    /** The path part of a request target: the query may carry secrets and is never logged as a path. */
+    public static String withoutQuery(String target) {
+        final int q = target.indexOf('?');
+        return q < 0 ? target : target.substring(0, q);
     }
 
     /** The normalised path, without the query. */

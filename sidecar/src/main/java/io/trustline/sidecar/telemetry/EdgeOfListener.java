@@ -2,6 +2,7 @@ package io.trustline.sidecar.telemetry;
 
 import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.common.RequestId;
+import com.linecorp.armeria.common.util.SystemInfo;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.trustline.ca.SpiffeId;
@@ -11,6 +12,7 @@ import io.trustline.sidecar.metrics.MetricNames;
 import io.trustline.sidecar.refusal.EarlyRefusalListener;
 import io.trustline.sidecar.refusal.Refusal;
 import io.trustline.sidecar.refusal.Refusals;
+import io.trustline.sidecar.request.InboundRequest;
 import java.net.InetSocketAddress;
 import java.util.EnumMap;
 import java.util.Map;
@@ -69,7 +71,7 @@ public final class EdgeOfListener implements ConnectionEvents, EarlyRefusalListe
         logger.info("slow client closed listener={} reason={} client={}", listener, reason.code(), clientIp);
         if (accessLog != null) {
             accessLog.offer(new AccessLogLine.ConnectionEvent(
-                    epochMicros(), direction.tag(), clientIp, reason.code(), ageNanos));
+                    SystemInfo.currentTimeMicros(), direction.tag(), clientIp, reason.code(), ageNanos));
         }
     }
 
@@ -96,7 +98,7 @@ public final class EdgeOfListener implements ConnectionEvents, EarlyRefusalListe
             return;
         }
         accessLog.offer(new AccessLogLine.Call(
-                epochMicros(),
+                SystemInfo.currentTimeMicros(),
                 null,
                 null,
                 requestId.text(),
@@ -105,7 +107,7 @@ public final class EdgeOfListener implements ConnectionEvents, EarlyRefusalListe
                 null,
                 UNKNOWN,
                 headers != null ? headers.method().name() : UNKNOWN,
-                headers != null ? withoutQuery(headers.path()) : "",
+                headers != null ? InboundRequest.withoutQuery(headers.path()) : "",
                 null,
                 UNKNOWN,
                 null,
@@ -128,16 +130,5 @@ public final class EdgeOfListener implements ConnectionEvents, EarlyRefusalListe
                 0,
                 0,
                 null));
-    }
-
-    /** The query may carry secrets; the log never has it here (redaction needs a request context). */
-    private static String withoutQuery(String path) {
-        final int query = path.indexOf('?');
-        return query < 0 ? path : path.substring(0, query);
-    }
-
-    private static long epochMicros() {
-        final java.time.Instant now = java.time.Instant.now();
-        return now.getEpochSecond() * 1_000_000 + now.getNano() / 1000;
     }
 }
