@@ -1,6 +1,6 @@
 package io.trustline.sidecar.connection;
 
-/** Why a slow client's connection was closed; {@link #code()} is the stable reason code (README's reason table). */
+/** Why a slow client's connection was closed; {@link #code()} is the stable reason code (the reason table in docs/policy.md). */
 public enum SlowClientReason {
     /** No complete TLS handshake within {@code slowClients.handshakeTimeout}. */
     HANDSHAKE_TIMEOUT("connection.handshake_timeout"),

@@ -54,7 +54,7 @@ public final class MetricNames {
 
     /**
      * Calls seen by a listener ({@code trustline_requests_total}), with the labels of {@link #REQUEST_LABELS} (the
-     * README's label table maps them to Istio's {@code istio_requests_total}).
+     * docs/observability.md's label table maps them to Istio's {@code istio_requests_total}).
      */
     public static final String REQUESTS = "trustline.requests";
 

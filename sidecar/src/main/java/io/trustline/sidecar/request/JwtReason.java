@@ -8,7 +8,7 @@ import io.trustline.sidecar.refusal.RefusalKind;
 /**
  * Why a token was not accepted: one stable reason code each, the only thing a caller learns (with 401 and
  * {@code WWW-Authenticate}, or UNAUTHENTICATED for gRPC; {@link #REPLAY_STORE_FULL}, a condition of the sidecar
- * rather than of the token, is 503 / UNAVAILABLE). README.md ("JWT authentication") lists them with their causes.
+ * rather than of the token, is 503 / UNAVAILABLE). docs/jwt.md lists them with their causes.
  */
 public enum JwtReason {
     /** No token at all, and an issuer of the service says {@code required: true}. */

@@ -27,7 +27,7 @@ import java.util.function.Function;
  *
  * <p>Written on OpenTelemetry's {@code Tracer} API rather than with opentelemetry-java-instrumentation's Armeria
  * library: the newest release served here (opentelemetry-armeria-1.3 2.23.0-alpha) needs OpenTelemetry API classes
- * that 1.68 no longer has, and it has no CLIENT span for a proxied server-side call (README.md, "Observability").
+ * that 1.68 no longer has, and it has no CLIENT span for a proxied server-side call (docs/observability.md).
  */
 public final class TelemetryService extends SimpleDecoratingHttpService {
 
