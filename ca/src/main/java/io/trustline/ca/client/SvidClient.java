@@ -217,7 +217,7 @@ public final class SvidClient implements AutoCloseable {
         }
         final X509Svid renewed;
         try {
-            renewed = currentValid ? obtain(svid) : obtain(null);
+            renewed = currentValid ? renewOrReEnrol(svid) : obtain(null);
         } catch (RuntimeException e) {
             failedRenewals.incrementAndGet();
             final Duration delay = nextBackoff();
@@ -237,6 +237,28 @@ public final class SvidClient implements AutoCloseable {
             return;
         }
         install(renewed);
+    }
+
+    /**
+     * Renews over mTLS. When the CA refuses that renewal for good (PERMISSION_DENIED: the attestation is older than
+     * its maximum renewal age) and a join token is configured, attests again with the token in the same attempt:
+     * every later renewal would be refused the same way until the certificate expired.
+     */
+    private X509Svid renewOrReEnrol(X509Svid svid) {
+        try {
+            return obtain(svid);
+        } catch (StatusRuntimeException e) {
+            if (joinToken == null || e.getStatus().getCode() != Status.Code.PERMISSION_DENIED) {
+                throw e;
+            }
+            logger.atWarn()
+                    .setMessage("svid renewal refused, re-enrolling with the join token")
+                    .addKeyValue("spiffe_id", spiffeId)
+                    .addKeyValue("error", describe(e))
+                    .addKeyValue("token_source", joinToken)
+                    .log();
+            return obtain(null);
+        }
     }
 
     /**

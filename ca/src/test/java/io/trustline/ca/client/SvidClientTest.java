@@ -231,6 +231,31 @@ class SvidClientTest {
     }
 
     @Test
+    void reEnrolsWithTheJoinTokenAtOnceWhenTheCaRefusesRenewalPastTheMaximumRenewalAge() {
+        server.close();
+        server = CaServer.builder()
+                .certificateAuthority(ca)
+                .joinTokens(tokens)
+                .issuanceLog(issued::add)
+                .maxRenewalAge(Duration.ofMinutes(20))
+                .listen("127.0.0.1:0")
+                .build()
+                .start();
+        client = client(tokens.create(ORDERS, Duration.ofDays(1), true)).build();
+        final X509Svid first = client.start();
+
+        // At about half the hour-long lifetime the attestation is older than 20 minutes: the CA refuses the renewal
+        // over mTLS, and the client attests again with its token in the same attempt instead of retrying a renewal
+        // that can only be refused until the certificate expires.
+        assertThat(scheduler.runNext()).isTrue();
+
+        assertThat(client.current()).isNotSameAs(first);
+        assertThat(client.current().notAfter()).isAfter(first.notAfter());
+        assertThat(client.failedRenewals()).isZero();
+        assertThat(workloadIssuances()).containsExactly(Authorisation.JOIN_TOKEN, Authorisation.JOIN_TOKEN);
+    }
+
+    @Test
     void startFailsWithTheCasReasonWhenTheTokenIsRefused() {
         final String forOtherId =
                 tokens.create(SpiffeId.of("example.org", "shop", "frontend"), Duration.ofMinutes(10), false);
