@@ -3,28 +3,17 @@ package io.trustline.sidecar;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.linecorp.armeria.client.WebClient;
 import com.linecorp.armeria.common.AggregatedHttpResponse;
 import com.linecorp.armeria.common.HttpMethod;
 import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.common.SessionProtocol;
-import io.trustline.ca.X509Svid;
+import io.trustline.sidecar.testing.RawHttp;
 import io.trustline.sidecar.testing.TestMesh;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.X509Certificate;
-import java.util.ArrayList;
 import java.util.List;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -39,8 +28,6 @@ import org.junit.jupiter.params.provider.ValueSource;
  * behind the backend echoes what it received, so each test sees what the app would have served.
  */
 class RequestParsingEndToEndTest {
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     static Path dir;
@@ -63,7 +50,7 @@ class RequestParsingEndToEndTest {
                         + "      action: deny\n"
                         + "      to: {paths: [\"/echo/secret\"]}\n");
         mesh = TestMesh.start(dir);
-        frontendTls = sslContext(mesh.issue(TestMesh.FRONTEND));
+        frontendTls = RawHttp.sslContext(mesh.issue(TestMesh.FRONTEND), mesh.ca.trustBundle());
     }
 
     @AfterAll
@@ -264,76 +251,19 @@ class RequestParsingEndToEndTest {
         assertThat(response).startsWith("HTTP/1.1 200 ").contains("HTTP/1.1 501 ");
     }
 
-    // Raw sockets
-
     private static String inbound(String request) throws Exception {
-        try (SSLSocket s =
-                (SSLSocket) frontendTls.getSocketFactory().createSocket("127.0.0.1", mesh.backend.inboundPort())) {
-            s.startHandshake();
-            return exchange(s, request);
-        }
+        return RawHttp.overTls(frontendTls, mesh.backend.inboundPort(), request);
     }
 
     private static String outbound(String request) throws Exception {
-        try (Socket s = new Socket("127.0.0.1", mesh.frontend.outboundPort())) {
-            return exchange(s, request);
-        }
-    }
-
-    private static String exchange(Socket s, String request) throws Exception {
-        s.setSoTimeout(30_000);
-        final OutputStream out = s.getOutputStream();
-        out.write(request.getBytes(StandardCharsets.ISO_8859_1));
-        out.flush();
-        final InputStream in = s.getInputStream();
-        return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        return RawHttp.plain(mesh.frontend.outboundPort(), request);
     }
 
     private static int status(String response) {
-        assertThat(response).startsWith("HTTP/1.1 ");
-        return Integer.parseInt(response.substring(9, 12));
+        return RawHttp.status(response);
     }
 
     private static JsonNode body(String response) throws Exception {
-        final int start = response.indexOf("\r\n\r\n") + 4;
-        String body = response.substring(start);
-        if (response.toLowerCase(java.util.Locale.ROOT).contains("transfer-encoding: chunked")) {
-            body = dechunk(body);
-        }
-        return JSON.readTree(body);
-    }
-
-    private static String dechunk(String chunked) {
-        final StringBuilder out = new StringBuilder();
-        int i = 0;
-        while (true) {
-            final int eol = chunked.indexOf("\r\n", i);
-            final int size = Integer.parseInt(chunked.substring(i, eol).trim(), 16);
-            if (size == 0) {
-                return out.toString();
-            }
-            out.append(chunked, eol + 2, eol + 2 + size);
-            i = eol + 2 + size + 2;
-        }
-    }
-
-    private static SSLContext sslContext(X509Svid svid) throws Exception {
-        final KeyStore keys = KeyStore.getInstance("PKCS12");
-        keys.load(null, null);
-        keys.setKeyEntry("k", svid.privateKey(), new char[0], svid.chain().toArray(new X509Certificate[0]));
-        final KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        kmf.init(keys, new char[0]);
-        final KeyStore trust = KeyStore.getInstance("PKCS12");
-        trust.load(null, null);
-        final List<X509Certificate> roots =
-                new ArrayList<>(mesh.ca.trustBundle().roots());
-        for (int i = 0; i < roots.size(); i++) {
-            trust.setCertificateEntry("root" + i, roots.get(i));
-        }
-        final TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(trust);
-        final SSLContext ssl = SSLContext.getInstance("TLS");
-        ssl.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
-        return ssl;
+        return RawHttp.jsonBody(response);
     }
 }
