@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -34,21 +35,24 @@ public final class Tracing implements AutoCloseable {
     private static final Logger logger = LoggerFactory.getLogger(Tracing.class);
 
     private static final AttributeKey<String> SERVICE_NAMESPACE = ServiceIncubatingAttributes.SERVICE_NAMESPACE;
+    private static final AttributeKey<String> SERVICE_NAME = AttributeKey.stringKey("service.name");
     private static final AttributeKey<String> TRUSTLINE_SPIFFE_ID = AttributeKey.stringKey("trustline.spiffe_id");
 
     private final @Nullable OpenTelemetrySdk sdk;
     private final @Nullable Tracer tracer;
     private final TextMapPropagator extractor;
+    private final @Nullable String serviceName;
 
-    private Tracing(@Nullable OpenTelemetrySdk sdk, TextMapPropagator extractor) {
+    private Tracing(@Nullable OpenTelemetrySdk sdk, TextMapPropagator extractor, @Nullable String serviceName) {
         this.sdk = sdk;
         this.tracer = sdk != null ? sdk.getTracer("io.trustline.sidecar") : null;
         this.extractor = extractor;
+        this.serviceName = serviceName;
     }
 
     /** Tracing switched off: no SDK, no spans, nothing extracted or injected. */
     public static Tracing disabled() {
-        return new Tracing(null, TextMapPropagator.noop());
+        return new Tracing(null, TextMapPropagator.noop(), null);
     }
 
     /** Builds the SDK for {@code config} with the process environment and system properties. */
@@ -67,13 +71,18 @@ public final class Tracing implements AutoCloseable {
             logger.info("tracing off reason={}", off);
             return disabled();
         }
+        // The service name the spans carry: ours by default, OTEL_SERVICE_NAME or otel.service.name when set.
+        final AtomicReference<@Nullable String> serviceName = new AtomicReference<>();
         final AutoConfiguredOpenTelemetrySdk auto = AutoConfiguredOpenTelemetrySdk.builder()
                 .addPropertiesSupplier(() -> defaults(config))
                 .addPropertiesCustomizer(props -> overrides(tracing, props))
-                .addResourceCustomizer((resource, props) -> resource.merge(Resource.builder()
-                        .put(SERVICE_NAMESPACE, config.namespace())
-                        .put(TRUSTLINE_SPIFFE_ID, config.spiffeId().toString())
-                        .build()))
+                .addResourceCustomizer((resource, props) -> {
+                    serviceName.set(resource.getAttribute(SERVICE_NAME));
+                    return resource.merge(Resource.builder()
+                            .put(SERVICE_NAMESPACE, config.namespace())
+                            .put(TRUSTLINE_SPIFFE_ID, config.spiffeId().toString())
+                            .build());
+                })
                 .disableShutdownHook()
                 .build();
         final OpenTelemetrySdk sdk = auto.getOpenTelemetrySdk();
@@ -87,8 +96,8 @@ public final class Tracing implements AutoCloseable {
                 tracing.protocol() != null
                         ? tracing.protocol().text()
                         : "(from OTEL_EXPORTER_OTLP_PROTOCOL, else grpc)",
-                defaults(config).get("otel.service.name"));
-        return new Tracing(sdk, extractor);
+                serviceName.get());
+        return new Tracing(sdk, extractor, serviceName.get());
     }
 
     /** Why tracing stays off, or null when it is on. */
@@ -168,6 +177,12 @@ public final class Tracing implements AutoCloseable {
             return endpoint;
         }
         return (endpoint.endsWith("/") ? endpoint.substring(0, endpoint.length() - 1) : endpoint) + "/v1/traces";
+    }
+
+    /** The {@code service.name} of the spans (as the start-up log line says it), or null when tracing is off. */
+    @Nullable
+    String serviceName() {
+        return serviceName;
     }
 
     /** Whether spans are made at all. */

@@ -88,6 +88,7 @@ class TracingTest {
                     .until(() -> !collector.spans().isEmpty());
             final OtlpReceiver.ReceivedSpan received = collector.spans().get(0);
             assertThat(received.service()).isEqualTo("orders");
+            assertThat(tracing.serviceName()).isEqualTo("orders");
             assertThat(received.spanId()).isEqualTo(span.getSpanContext().getSpanId());
         }
     }
@@ -104,6 +105,8 @@ class TracingTest {
             await().atMost(Duration.ofSeconds(10))
                     .until(() -> !collector.spans().isEmpty());
             assertThat(collector.spans().get(0).service()).isEqualTo("orders-proxy");
+            // The start-up log line names the service the spans carry, not the default it was overridden with.
+            assertThat(tracing.serviceName()).isEqualTo("orders-proxy");
         } finally {
             System.clearProperty("otel.service.name");
         }
