@@ -11,6 +11,7 @@ import io.trustline.policy.yaml.Problems;
 import io.trustline.policy.yaml.YamlDocuments;
 import io.trustline.policy.yaml.YamlMap;
 import io.trustline.policy.yaml.YamlNode;
+import io.trustline.policy.yaml.YamlScalar;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -215,7 +216,8 @@ public final class IstioImport {
             for (YamlNode t : refs) {
                 YamlMap ref = Values.map(t, "targetRef");
                 String kind = Values.optionalString(ref, "kind", "targetRef.kind");
-                String group = Values.optionalString(ref, "group", "targetRef.group");
+                // The core API group is written as "" (empty) in Istio's examples.
+                String group = ref.get("group") instanceof YamlScalar g ? g.text() : null;
                 if (!"Service".equals(kind) || (group != null && !group.isEmpty() && !group.equals("core"))) {
                     return new Placement(
                             List.of(),
