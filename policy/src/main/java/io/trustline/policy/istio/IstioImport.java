@@ -323,6 +323,11 @@ public final class IstioImport {
                         "AUDIT only marks requests for an audit plugin"
                                 + " and never changes a decision; Trustline's mode: audit is a dry run of a rule, not the"
                                 + " same thing, so the policy is left out (decisions are unchanged)");
+                // The service is still one Istio knows policies for: it gets Istio's implicit allow if it has no ALLOW.
+                for (String service : place(r).services) {
+                    documents.computeIfAbsent(service, s -> new ArrayList<>());
+                    firstResource.putIfAbsent(service, r);
+                }
                 return;
             }
             case "ALLOW", "DENY" -> {}

@@ -95,7 +95,18 @@ final class JwtConverter {
             out.put("fromHeaders", fromHeaders);
         }
         List<String> params = Values.strings(r.get("fromParams"), prefix + ".fromParams");
-        if (params.size() == 1) {
+        if (fromHeaders.isEmpty() && params.isEmpty() && !r.has("fromCookies")) {
+            // Istio's default locations: the Authorization header (Trustline's default too) and this parameter.
+            out.put("fromQuery", "access_token");
+            report.add(
+                    file,
+                    r,
+                    Finding.Effect.NOTE,
+                    prefix,
+                    "no token location: Istio reads a token from 'Authorization: Bearer' and from the query"
+                            + " parameter access_token, so the issuer gets fromQuery: access_token (tokens in URLs"
+                            + " end up in logs: give fromHeaders in the input if no client sends one there)");
+        } else if (params.size() == 1) {
             out.put("fromQuery", params.get(0));
         } else if (params.size() > 1) {
             unseenTokens(

@@ -168,6 +168,50 @@ class IstioImportTest {
     }
 
     @Test
+    void readsTokensWhereIstioLooksByDefault() throws Exception {
+        IstioImport.Result r = IstioImport.convert(List.of(write("""
+                        apiVersion: security.istio.io/v1
+                        kind: RequestAuthentication
+                        metadata: {name: jwt, namespace: shop}
+                        spec:
+                          selector: {matchLabels: {app: web}}
+                          jwtRules:
+                          - issuer: https://auth.example.org
+                            audiences: [web]
+                            jwksUri: https://auth.example.org/jwks.json
+                        """)), ImportOptions.defaults());
+
+        assertThat(r.files().get("web.yaml"))
+                .contains("fromQuery: access_token")
+                .doesNotContain("fromHeaders");
+        assertThat(r.findings())
+                .extracting(Finding::effect, Finding::field)
+                .contains(org.assertj.core.groups.Tuple.tuple(Finding.Effect.NOTE, "jwtRules[0]"));
+    }
+
+    @Test
+    void givesAServiceWithOnlyAnAuditPolicyIstiosImplicitAllow() throws Exception {
+        IstioImport.Result r = IstioImport.convert(List.of(write("""
+                        apiVersion: security.istio.io/v1
+                        kind: AuthorizationPolicy
+                        metadata: {name: audit-all, namespace: shop}
+                        spec:
+                          selector: {matchLabels: {app: web}}
+                          action: AUDIT
+                          rules:
+                          - {}
+                        """)), ImportOptions.defaults());
+
+        assertThat(r.files().get("web.yaml"))
+                .contains("name: istio-default-allow.web")
+                .doesNotContain("audit-all\n");
+        Path target = Files.createDirectories(dir.resolve("out"));
+        Files.writeString(target.resolve("web.yaml"), r.files().get("web.yaml"));
+        assertThat(decide(PolicyLoader.load(target), "{service: web, path: /}").allowed())
+                .isTrue();
+    }
+
+    @Test
     void stopsOnATokenLocationTrustlineDoesNotRead() throws Exception {
         Path in = input("""
                 apiVersion: security.istio.io/v1
