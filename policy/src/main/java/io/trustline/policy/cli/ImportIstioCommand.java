@@ -30,6 +30,7 @@ import picocli.CommandLine.Parameters;
  */
 @Command(
         name = "import-istio",
+        mixinStandardHelpOptions = true,
         description = "Converts Istio AuthorizationPolicy and RequestAuthentication (security.istio.io/v1) into"
                 + " Trustline policies, one file per service; reports every field it cannot convert as"
                 + " file:line:column.")
