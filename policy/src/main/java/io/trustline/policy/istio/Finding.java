@@ -18,13 +18,13 @@ public record Finding(String file, Location location, Effect effect, String fiel
         NOTE,
         /**
          * Not converted; the converted policies deny some requests that Istio allows (or decide the same): an ALLOW
-         * alternative left out, a DENY condition left out (the DENY applies more widely), an issuer left out (its
-         * tokens are refused). Written only with {@code --allow-partial}.
+         * alternative left out, a DENY condition left out (the DENY applies more widely). Written only with {@code
+         * --allow-partial}.
          */
         DROPPED,
         /**
-         * Not converted, and leaving it out would allow requests that Istio denies (a DENY or CUSTOM policy that
-         * cannot be placed), or the input cannot be read. Nothing is ever written.
+         * Not converted, and leaving it out could allow requests that Istio denies (a DENY or CUSTOM policy or a
+         * JWT issuer that cannot be converted or placed), or the input cannot be read. Nothing is ever written.
          */
         FATAL
     }

@@ -276,14 +276,15 @@ public final class IstioImport {
     private void requestAuthentication(Resource r) throws InvalidInput {
         Placement p = place(r);
         if (p.services.isEmpty() || !p.wholeService) {
-            // Accepting an issuer on more workloads than Istio would let its tokens in where Istio refuses them.
+            // Accepting the issuers on more workloads than Istio would let their tokens in where Istio refuses them;
+            // leaving them out, a sidecar would not look for their tokens at all.
             report.add(
                     r.file,
                     p.at,
-                    Effect.DROPPED,
+                    Effect.FATAL,
                     "selector",
-                    p.problem
-                            + "; its issuers are left out, so their tokens are refused (401) where Istio accepts them");
+                    p.problem + "; neither leaving its issuers out (their tokens would go unseen) nor applying them"
+                            + " to more workloads keeps Istio's decisions");
             return;
         }
         for (String service : p.services) {

@@ -14,9 +14,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Converts the {@code jwtRules} of an Istio RequestAuthentication into Trustline {@code jwt} issuers. An issuer
- * that cannot be converted is left out and reported: a token of an issuer the service does not accept is refused
- * (401), so leaving one out never lets more through. Token locations Trustline does not read are the exception: a
- * token there would go unseen and the request look anonymous, so they stop the import.
+ * that cannot be converted, or a token location Trustline does not read, stops the import: the sidecar looks for
+ * tokens only where its service's issuers read them, so such a token would go unseen and the request look anonymous,
+ * which could let through what a DENY rule on the token would refuse.
  */
 final class JwtConverter {
 
@@ -174,12 +174,15 @@ final class JwtConverter {
     }
 
     private @Nullable Map<String, Object> leftOut(YamlNode at, String field, String why) {
+        // Not "its tokens are refused": a sidecar looks for tokens only where its service's issuers read them, so
+        // without this issuer its tokens could go unseen and the request look anonymous.
         report.add(
                 file,
                 at,
-                Finding.Effect.DROPPED,
+                Finding.Effect.FATAL,
                 field,
-                why + "; the issuer is left out, so its tokens are refused (401) where Istio accepts them");
+                why + "; leaving the issuer out, its tokens could go unverified and the request look anonymous,"
+                        + " which a DENY rule on the token's principal or claims would not see; complete the input");
         return null;
     }
 

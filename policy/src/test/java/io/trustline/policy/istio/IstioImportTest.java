@@ -240,7 +240,7 @@ class IstioImportTest {
     }
 
     @Test
-    void leavesOutAnIssuerWithoutAudiencesSoItsTokensAreRefused() {
+    void stopsOnAnIssuerWithoutAudiencesAsItsTokensWouldGoUnseen() {
         IstioImport.Result r = IstioImport.convert(List.of(write("""
                         apiVersion: security.istio.io/v1
                         kind: RequestAuthentication
@@ -254,8 +254,8 @@ class IstioImportTest {
 
         assertThat(r.findings())
                 .extracting(Finding::effect, Finding::field)
-                .contains(org.assertj.core.groups.Tuple.tuple(Finding.Effect.DROPPED, "jwtRules[0].audiences"));
-        assertThat(r.files().get("httpbin.yaml")).contains("jwt: []").doesNotContain("testing@secure.istio.io");
+                .contains(org.assertj.core.groups.Tuple.tuple(Finding.Effect.FATAL, "jwtRules[0].audiences"));
+        assertThat(r.writable(true)).isFalse();
     }
 
     @Test
