@@ -104,8 +104,12 @@ final class ImportIstioCommand implements Callable<Integer> {
         if (!result.writable(allowPartial)) {
             err.println("nothing written: "
                     + (fatal > 0
-                            ? fatal + " would make the result more permissive than Istio or cannot be read"
-                            : dropped + " cannot be converted; --allow-partial writes a result stricter than Istio's"));
+                            ? plural(fatal, "finding")
+                                    + " above would make the result more permissive than Istio's, or the"
+                                    + " input is not valid Istio"
+                            : plural(dropped, "field")
+                                    + " cannot be converted; --allow-partial writes a result stricter"
+                                    + " than Istio's"));
             return 1;
         }
         if (result.files().isEmpty()) {
@@ -145,9 +149,14 @@ final class ImportIstioCommand implements Callable<Integer> {
                 out,
                 String.join(", ", result.files().keySet()));
         if (dropped > 0) {
-            stdout.println("partial: " + dropped + " not converted (see above); the result is stricter than Istio's");
+            stdout.println("partial: " + plural(dropped, "field") + " not converted (see above); the result is"
+                    + " stricter than Istio's");
         }
         return 0;
+    }
+
+    private static String plural(long n, String noun) {
+        return n + " " + noun + (n == 1 ? "" : "s");
     }
 
     private static long count(IstioImport.Result r, Finding.Effect effect) {

@@ -2,8 +2,13 @@ package io.trustline.policy.istio;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.trustline.policy.PolicyLoader;
 import io.trustline.policy.Resources;
 import io.trustline.policy.cli.PolicyCli;
+import io.trustline.policy.engine.AuthzRequest;
+import io.trustline.policy.engine.PolicyEngine;
+import io.trustline.policy.testing.CaseFiles;
+import io.trustline.policy.testing.PolicyCase;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -21,8 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
  * Runs the Istio examples under {@code src/test/resources/istio/}, each through the real CLI: {@code import-istio}
  * on {@code input.yaml} (with the options in {@code args}), then {@code check} and {@code test} on what it wrote,
  * with {@code import.cases.yaml}: requests and the decision Istio's documented semantics give them, each with a
- * note saying why. {@code report.txt} holds the expected exit code and lines the report must contain ({@code
- * {input}} stands for the input file).
+ * note saying why; and each request once more through the engine's explanation, which {@code explain} prints.
+ * {@code report.txt} holds the expected exit code and lines the report must contain ({@code {input}} stands for the
+ * input file).
  */
 class IstioImportCasesTest {
 
@@ -39,7 +45,7 @@ class IstioImportCasesTest {
         return dirs.stream().map(d -> DynamicTest.dynamicTest(d.getFileName().toString(), () -> example(d)));
     }
 
-    private void example(Path dir) throws IOException {
+    private void example(Path dir) throws Exception {
         Path input = dir.resolve("input.yaml");
         Path out = tmp.resolve(dir.getFileName().toString());
         List<String> args = new ArrayList<>(List.of("import-istio", "--out", out.toString()));
@@ -68,6 +74,16 @@ class IstioImportCasesTest {
         Run test = cli("test", "-v", out.toString());
         assertThat(test.code).as("Istio's decisions%n%s", test).isZero();
         assertThat(test.out).doesNotContain("FAIL").contains(" passed, 0 failed");
+
+        // What `explain` prints comes from the engine's explanation: it must decide each case the same way.
+        PolicyEngine engine = PolicyLoader.load(out);
+        for (PolicyCase c : CaseFiles.read(out.resolve("import.cases.yaml"), "import.cases.yaml")) {
+            AuthzRequest request = c.request().prepare().request();
+            assertThat(request).as(c.note()).isNotNull();
+            assertThat(engine.explain(request).decision().allowed())
+                    .as("explain: %s", c.note())
+                    .isEqualTo(c.expect().allow());
+        }
     }
 
     private record Run(int code, String out, String err) {

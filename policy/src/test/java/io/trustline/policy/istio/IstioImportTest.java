@@ -61,7 +61,7 @@ class IstioImportTest {
                 .contains(in + ":1:1: cannot convert: selector: no selector: the policy applies to every workload of"
                         + " namespace 'shop'; name their services with --services; leaving this DENY policy out"
                         + " would allow what Istio denies")
-                .contains("nothing written: 1 would make the result more permissive than Istio");
+                .contains("nothing written: 1 finding above would make the result more permissive than Istio's");
         assertThat(target).doesNotExist();
     }
 
@@ -106,8 +106,8 @@ class IstioImportTest {
                 .contains(in + ":8:26: cannot convert: rules[0].to[0].operation.hosts: Trustline rules do not match"
                         + " the Host header (a sidecar serves one service); the ALLOW alternatives that need it are"
                         + " left out, so fewer requests are allowed than in Istio")
-                .contains("nothing written: 1 cannot be converted; --allow-partial writes a result stricter than"
-                        + " Istio's");
+                .contains("nothing written: 1 field cannot be converted; --allow-partial writes a result stricter"
+                        + " than Istio's");
         assertThat(target).doesNotExist();
     }
 
