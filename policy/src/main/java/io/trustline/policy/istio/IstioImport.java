@@ -274,6 +274,11 @@ public final class IstioImport {
     }
 
     private void requestAuthentication(Resource r) throws InvalidInput {
+        for (YamlMap.Entry e : r.spec.entries().values()) {
+            if (!Set.of("selector", "targetRef", "targetRefs", "jwtRules").contains(e.key())) {
+                throw new InvalidInput(e.value(), "spec." + e.key() + ": not a field of a RequestAuthentication");
+            }
+        }
         Placement p = place(r);
         if (p.services.isEmpty() || !p.wholeService) {
             // Accepting the issuers on more workloads than Istio would let their tokens in where Istio refuses them;

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Converts one rule of an Istio AuthorizationPolicy into Trustline rules. An Istio rule matches when one of its
@@ -126,8 +127,17 @@ final class RuleConverter {
         cannot(List.of(d), at, field, reason);
     }
 
+    /** A key beside {@code source}/{@code operation} has a meaning the importer does not know. */
+    private void unknownKeys(RuleDraft d, YamlMap wrapper, String prefix, String known) {
+        for (YamlMap.Entry e : wrapper.entries().values()) {
+            if (!e.key().equals(known)) {
+                cannot(d, e.value(), prefix + "." + e.key(), "not a field of an Istio rule's " + known + " list");
+            }
+        }
+    }
+
     /** Records a constraint or, when Trustline cannot hold it together with the others, a problem. */
-    private void check(RuleDraft d, YamlNode at, String field, String whyNot) {
+    private void check(RuleDraft d, YamlNode at, String field, @Nullable String whyNot) {
         if (whyNot != null) {
             cannot(d, at, field, whyNot);
         }
@@ -136,6 +146,7 @@ final class RuleConverter {
     private void source(RuleDraft d, YamlNode item, String prefix) throws InvalidInput {
         YamlMap wrapper = Values.map(item, prefix);
         YamlMap src = Values.optionalMap(wrapper.get("source"), prefix + ".source");
+        unknownKeys(d, wrapper, prefix, "source");
         if (src == null) {
             return;
         }
@@ -175,6 +186,7 @@ final class RuleConverter {
     private void operation(RuleDraft d, YamlNode item, String prefix) throws InvalidInput {
         YamlMap wrapper = Values.map(item, prefix);
         YamlMap op = Values.optionalMap(wrapper.get("operation"), prefix + ".operation");
+        unknownKeys(d, wrapper, prefix, "operation");
         if (op == null) {
             return;
         }
@@ -307,6 +319,7 @@ final class RuleConverter {
 
     /** A constraint from a condition's values, then from its notValues. */
     private interface Constraint {
+        @Nullable
         String apply(List<String> values, boolean negated) throws CannotConvert;
     }
 
