@@ -30,7 +30,6 @@ import picocli.CommandLine.Parameters;
  */
 @Command(
         name = "import-istio",
-        mixinStandardHelpOptions = true,
         description = "Converts Istio AuthorizationPolicy and RequestAuthentication (security.istio.io/v1) into"
                 + " Trustline policies, one file per service; reports every field it cannot convert as"
                 + " file:line:column.")
@@ -80,6 +79,13 @@ final class ImportIstioCommand implements Callable<Integer> {
             paramLabel = "SERVICE",
             description = "The services that namespace-wide policies (no selector) apply to.")
     List<String> services = new ArrayList<>();
+
+    // Help only: -V belongs to the top-level command, which names the project's version.
+    @Option(
+            names = {"-h", "--help"},
+            usageHelp = true,
+            description = "Show this help message and exit.")
+    boolean help;
 
     @Option(
             names = "--allow-partial",

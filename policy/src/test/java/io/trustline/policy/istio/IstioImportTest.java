@@ -337,6 +337,23 @@ class IstioImportTest {
     }
 
     @Test
+    void rejectsATrustDomainThatIsNotOneAsAUsageError() throws Exception {
+        Path in = input(NAMESPACE_WIDE_DENY);
+
+        assertThat(run(
+                        "import-istio",
+                        "--trust-domain",
+                        "Example Org",
+                        "--out",
+                        dir.resolve("out").toString(),
+                        in.toString()))
+                .isEqualTo(2);
+
+        assertThat(err.toString())
+                .startsWith("trust domain: 'Example Org' (expected: lower-case letters, digits, '.', '-', '_')");
+    }
+
+    @Test
     void refusesAnOutputDirectoryThatAlreadyHoldsPolicies() throws Exception {
         Path in = input(NAMESPACE_WIDE_DENY);
         Path target = Files.createDirectories(dir.resolve("out"));
