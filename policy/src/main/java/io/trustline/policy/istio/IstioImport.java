@@ -315,9 +315,9 @@ public final class IstioImport {
                         at,
                         Effect.FATAL,
                         "action",
-                        "CUSTOM delegates the decision to the extension"
-                                + " provider, which Trustline has no counterpart for; leaving the policy out would allow"
-                                + " what the provider denies. Remove it from the input once its checks are replaced");
+                        "CUSTOM delegates the decision to the extension provider, which Trustline has no"
+                                + " counterpart for; leaving the policy out would allow what the provider denies."
+                                + " Remove it from the input once its checks are replaced");
                 return;
             }
             case "AUDIT" -> {
@@ -326,9 +326,9 @@ public final class IstioImport {
                         at,
                         Effect.DROPPED,
                         "action",
-                        "AUDIT only marks requests for an audit plugin"
-                                + " and never changes a decision; Trustline's mode: audit is a dry run of a rule, not the"
-                                + " same thing, so the policy is left out (decisions are unchanged)");
+                        "AUDIT only marks requests for an audit plugin and never changes a decision;"
+                                + " Trustline's mode: audit is a dry run of a rule, not the same thing, so the policy"
+                                + " is left out (decisions are unchanged)");
                 // The service is still one Istio knows policies for: it gets Istio's implicit allow if it has no ALLOW.
                 for (String service : place(r).services) {
                     documents.computeIfAbsent(service, s -> new ArrayList<>());
@@ -427,8 +427,8 @@ public final class IstioImport {
                         r.node,
                         Effect.NOTE,
                         "",
-                        "service '" + service + "': no allow-all written, as"
-                                + " an ALLOW policy that could not be placed may apply to it in Istio");
+                        "service '" + service + "': no allow-all written, as an ALLOW policy that could not"
+                                + " be placed may apply to it in Istio");
                 continue;
             }
             String name = DEFAULT_ALLOW + "." + service;
@@ -437,9 +437,9 @@ public final class IstioImport {
                     r.node,
                     Effect.NOTE,
                     "",
-                    "service '" + service + "': no Istio ALLOW policy applies"
-                            + " to it, so Istio allows every request that no DENY policy denies; Trustline denies by"
-                            + " default, so policy " + name + " allows them explicitly");
+                    "service '" + service + "': no Istio ALLOW policy applies to it, so Istio allows every"
+                            + " request that no DENY policy denies; Trustline denies by default, so policy " + name
+                            + " allows them explicitly");
             Map<String, Object> rule = new LinkedHashMap<>();
             rule.put("name", "allow-all");
             rule.put("action", "allow");

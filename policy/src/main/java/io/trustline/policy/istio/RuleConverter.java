@@ -173,8 +173,8 @@ final class RuleConverter {
                         check(d, e.value(), field, d.from(e.key(), map(values, RuleConverter::ipBlock)));
                     case "remoteIpBlocks", "notRemoteIpBlocks" ->
                         throw new CannotConvert(
-                                "the client address from X-Forwarded-For or PROXY protocol; Trustline's ipBlocks match"
-                                        + " the connection's address only");
+                                "the client address from X-Forwarded-For or PROXY protocol (Trustline's ipBlocks match"
+                                        + " the connection's address only)");
                     default -> throw new CannotConvert("not a field of an Istio source");
                 }
             } catch (CannotConvert x) {
@@ -306,8 +306,8 @@ final class RuleConverter {
                                         map(v, RuleConverter::pattern)));
                     case "remote.ip" ->
                         throw new CannotConvert(
-                                "the client address from X-Forwarded-For or PROXY protocol; Trustline matches the"
-                                        + " connection's address only");
+                                "the client address from X-Forwarded-For or PROXY protocol (Trustline matches the"
+                                        + " connection's address only)");
                     default -> throw new CannotConvert("Trustline has no condition on '" + key + "'");
                 }
             } catch (CannotConvert x) {
