@@ -63,6 +63,12 @@ class IstioImportCasesTest {
         for (String line : expected.subList(1, expected.size())) {
             assertThat(imported.err).as("report").contains(line);
         }
+        // Every field that could not be converted is one the example expects: nothing else was lost.
+        assertThat(imported.err.lines().filter(l -> l.contains(": cannot convert: ")))
+                .as("report%n%s", imported.err)
+                .hasSize((int) expected.stream()
+                        .filter(l -> l.contains(": cannot convert: "))
+                        .count());
         if (exit != 0) {
             assertThat(out).as("nothing written when the import fails").doesNotExist();
             return;
