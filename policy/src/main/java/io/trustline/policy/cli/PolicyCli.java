@@ -35,6 +35,7 @@ public final class PolicyCli implements Runnable {
     /** Runs the CLI with the given streams; returns the exit code. */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
         CommandLine cl = new CommandLine(new PolicyCli());
+        cl.addSubcommand(new ImportIstioCommand());
         cl.setOut(out);
         cl.setErr(err);
         int code = cl.execute(args);
