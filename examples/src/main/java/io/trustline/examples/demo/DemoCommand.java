@@ -1,5 +1,6 @@
 package io.trustline.examples.demo;
 
+import io.trustline.ca.cli.DurationConverter;
 import java.io.PrintStream;
 import java.net.BindException;
 import java.nio.file.Files;
@@ -189,27 +190,5 @@ public final class DemoCommand implements Callable<Integer> {
             }
         }
         return false;
-    }
-
-    /** Durations as {@code 90s}, {@code 10m}, {@code 1h} or ISO-8601. */
-    static final class DurationConverter implements picocli.CommandLine.ITypeConverter<Duration> {
-        @Override
-        public Duration convert(String value) {
-            final String v = value.trim().toLowerCase(Locale.ROOT);
-            if (v.startsWith("p")) {
-                return Duration.parse(value);
-            }
-            final long n = Long.parseLong(v.substring(0, v.length() - 1));
-            switch (v.charAt(v.length() - 1)) {
-                case 's':
-                    return Duration.ofSeconds(n);
-                case 'm':
-                    return Duration.ofMinutes(n);
-                case 'h':
-                    return Duration.ofHours(n);
-                default:
-                    throw new IllegalArgumentException("'" + value + "' (expected: e.g. 90s, 10m, 1h)");
-            }
-        }
     }
 }
