@@ -1,6 +1,7 @@
 package io.trustline.examples;
 
 import io.trustline.ca.HostPort;
+import io.trustline.ca.cli.TrustlineVersion;
 import io.trustline.examples.auth.AuthServer;
 import io.trustline.examples.auth.TokenIssuer;
 import io.trustline.examples.compose.ComposeInit;
@@ -14,6 +15,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -27,6 +29,9 @@ import picocli.CommandLine.Option;
 @Command(
         name = "trustline-shop",
         mixinStandardHelpOptions = true,
+        // --help and -V on every subcommand too.
+        scope = CommandLine.ScopeType.INHERIT,
+        versionProvider = TrustlineVersion.class,
         description = "The Trustline example shop: run the one-command demo, or one service behind its sidecar.",
         subcommands = {
             DemoCommand.class,
@@ -34,7 +39,8 @@ import picocli.CommandLine.Option;
             Shop.Frontend.class,
             Shop.Orders.class,
             Shop.Inventory.class,
-            ComposeInit.class
+            ComposeInit.class,
+            AutoComplete.GenerateCompletion.class
         })
 public final class Shop implements Callable<Integer> {
 

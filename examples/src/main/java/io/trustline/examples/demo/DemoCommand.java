@@ -1,6 +1,7 @@
 package io.trustline.examples.demo;
 
 import io.trustline.ca.cli.DurationConverter;
+import io.trustline.ca.cli.TrustlineVersion;
 import java.io.PrintStream;
 import java.net.BindException;
 import java.nio.file.Files;
@@ -21,6 +22,7 @@ import picocli.CommandLine.Option;
 @Command(
         name = "demo",
         mixinStandardHelpOptions = true,
+        versionProvider = TrustlineVersion.class,
         description = "Runs the example shop and its sidecars in this JVM and walks through zero trust on every hop.")
 public final class DemoCommand implements Callable<Integer> {
 
