@@ -56,10 +56,11 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Option(
             names = "--orders-cert-ttl",
-            defaultValue = "1m",
+            defaultValue = "20s",
             converter = DurationConverter.class,
             description = "Certificate lifetime of the orders sidecar, short so that a renewal happens during the"
-                    + " demo (at about half of it). Default: ${DEFAULT-VALUE}.")
+                    + " demo (at about half of it, so every few seconds while the mesh runs). Default:"
+                    + " ${DEFAULT-VALUE}.")
     Duration ordersCertTtl;
 
     @Option(
