@@ -1,6 +1,7 @@
 package io.trustline.examples;
 
 import io.trustline.ca.HostPort;
+import io.trustline.ca.cli.DurationConverter;
 import io.trustline.ca.cli.TrustlineVersion;
 import io.trustline.examples.auth.AuthServer;
 import io.trustline.examples.auth.TokenIssuer;
@@ -117,8 +118,9 @@ public final class Shop implements Callable<Integer> {
 
         @Option(
                 names = "--token-ttl",
-                defaultValue = "${env:AUTH_TOKEN_TTL:-PT5M}",
-                description = "Token lifetime (ISO-8601). Default: ${DEFAULT-VALUE}.")
+                defaultValue = "${env:AUTH_TOKEN_TTL:-5m}",
+                converter = DurationConverter.class,
+                description = "Token lifetime. Default: ${DEFAULT-VALUE}.")
         Duration ttl;
 
         @Override

@@ -36,6 +36,13 @@ class SameDurationSpellingsTest {
         assertThat(sidecarCertTtl(spelling)).as("sidecar.yaml").isEqualTo(expected);
         assertThat(caCli(spelling)).as("trustline-ca init --max-ttl").isZero();
         assertThat(demoCertTtl(spelling)).as("demo --cert-ttl").isEqualTo(expected);
+        assertThat(shopOption(spelling, "auth", "--token-ttl"))
+                .as("auth --token-ttl")
+                .isEqualTo(expected);
+        assertThat(shopOption(
+                        spelling, "compose-init", "orders", "--ca-dir", "ca", "--identity-root", "ids", "--token-ttl"))
+                .as("compose-init --token-ttl")
+                .isEqualTo(expected);
     }
 
     private Duration policyPenaltyWindow(String spelling) throws Exception {
@@ -82,6 +89,16 @@ class SameDurationSpellingsTest {
                 Clock.systemUTC());
         assertThat(err.toString()).isEmpty();
         return code;
+    }
+
+    /** The value of the last option of {@code args} (given {@code spelling}) on a subcommand of the examples jar. */
+    private static Duration shopOption(String spelling, String... args) {
+        final String[] all = java.util.Arrays.copyOf(args, args.length + 1);
+        all[args.length] = spelling;
+        return new CommandLine(new Shop())
+                .parseArgs(all)
+                .subcommand()
+                .matchedOptionValue(args[args.length - 1], Duration.ZERO);
     }
 
     private static Duration demoCertTtl(String spelling) {
