@@ -1,6 +1,8 @@
 package io.trustline.examples;
 
 import io.trustline.ca.HostPort;
+import io.trustline.ca.cli.DurationConverter;
+import io.trustline.ca.cli.TrustlineVersion;
 import io.trustline.examples.auth.AuthServer;
 import io.trustline.examples.auth.TokenIssuer;
 import io.trustline.examples.compose.ComposeInit;
@@ -14,6 +16,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -27,6 +30,9 @@ import picocli.CommandLine.Option;
 @Command(
         name = "trustline-shop",
         mixinStandardHelpOptions = true,
+        // --help and -V on every subcommand too.
+        scope = CommandLine.ScopeType.INHERIT,
+        versionProvider = TrustlineVersion.class,
         description = "The Trustline example shop: run the one-command demo, or one service behind its sidecar.",
         subcommands = {
             DemoCommand.class,
@@ -34,7 +40,8 @@ import picocli.CommandLine.Option;
             Shop.Frontend.class,
             Shop.Orders.class,
             Shop.Inventory.class,
-            ComposeInit.class
+            ComposeInit.class,
+            AutoComplete.GenerateCompletion.class
         })
 public final class Shop implements Callable<Integer> {
 
@@ -111,8 +118,9 @@ public final class Shop implements Callable<Integer> {
 
         @Option(
                 names = "--token-ttl",
-                defaultValue = "${env:AUTH_TOKEN_TTL:-PT5M}",
-                description = "Token lifetime (ISO-8601). Default: ${DEFAULT-VALUE}.")
+                defaultValue = "${env:AUTH_TOKEN_TTL:-5m}",
+                converter = DurationConverter.class,
+                description = "Token lifetime. Default: ${DEFAULT-VALUE}.")
         Duration ttl;
 
         @Override

@@ -1,6 +1,6 @@
 package io.trustline.policy;
 
-import io.trustline.policy.model.Durations;
+import io.trustline.ca.Durations;
 import io.trustline.policy.model.Mode;
 import io.trustline.policy.model.Origin;
 import io.trustline.policy.model.Rate;

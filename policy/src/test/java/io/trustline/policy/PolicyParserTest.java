@@ -133,6 +133,20 @@ class PolicyParserTest {
     }
 
     @Test
+    void durationsTakeDaysCompoundAndIsoSpellings() throws Exception {
+        Penalty p = parse("  penalty: {threshold: 10, window: 1d, duration: 1h30m}\n")
+                .penalty()
+                .orElseThrow();
+        assertThat(p.window()).isEqualTo(Duration.ofDays(1));
+        assertThat(p.duration()).isEqualTo(Duration.ofMinutes(90));
+        assertThat(parse("  penalty: {threshold: 10, window: PT30S, duration: P1D}\n")
+                        .penalty()
+                        .orElseThrow()
+                        .duration())
+                .isEqualTo(Duration.ofDays(1));
+    }
+
+    @Test
     void penaltyDefaultsAndFields() throws Exception {
         Penalty refuse = parse("  penalty: {threshold: 10, window: 1m, duration: 5m}\n")
                 .penalty()

@@ -5,6 +5,7 @@ import com.linecorp.armeria.common.CommonPools;
 import com.linecorp.armeria.server.Server;
 import io.netty.handler.ssl.OpenSsl;
 import io.trustline.ca.BouncyCastle;
+import io.trustline.ca.cli.TrustlineVersion;
 import io.trustline.policy.PolicyLoader;
 import io.trustline.policy.error.PolicyParseException;
 import io.trustline.sidecar.config.ConfigException;
@@ -18,6 +19,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.LoggerFactory;
+import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -26,6 +28,8 @@ import picocli.CommandLine.Option;
 @Command(
         name = "trustline-sidecar",
         mixinStandardHelpOptions = true,
+        versionProvider = TrustlineVersion.class,
+        subcommands = AutoComplete.GenerateCompletion.class,
         description = "Runs the Trustline sidecar beside one service: mTLS inbound, routed outbound, policy.")
 public final class Main implements Callable<Integer> {
 

@@ -56,7 +56,7 @@ final class InitCommand implements Callable<Integer> {
             names = "--max-ttl",
             paramLabel = "DURATION",
             defaultValue = "24h",
-            converter = Durations.class,
+            converter = DurationConverter.class,
             description = "Longest SVID lifetime granted (default: 24h).")
     Duration maxTtl;
 

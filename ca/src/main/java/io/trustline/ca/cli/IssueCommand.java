@@ -46,7 +46,7 @@ final class IssueCommand implements Callable<Integer> {
     @Option(
             names = "--ttl",
             paramLabel = "DURATION",
-            converter = Durations.class,
+            converter = DurationConverter.class,
             description = "Lifetime (default: the CA's, 1h; capped by its maximum).")
     Duration ttl;
 

@@ -37,7 +37,7 @@ final class ServeCommand implements Callable<Integer> {
             names = "--max-renewal-age",
             paramLabel = "DURATION",
             defaultValue = "7d",
-            converter = Durations.class,
+            converter = DurationConverter.class,
             description = "How long after its join token a workload may keep renewing with its current SVID;"
                     + " after that it needs a new join token (default: 7d).")
     Duration maxRenewalAge;

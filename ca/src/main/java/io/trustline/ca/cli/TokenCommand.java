@@ -57,7 +57,7 @@ final class TokenCommand implements Runnable {
                 names = "--ttl",
                 paramLabel = "DURATION",
                 defaultValue = "1h",
-                converter = Durations.class,
+                converter = DurationConverter.class,
                 description = "How long the token works (default: 1h).")
         Duration ttl;
 

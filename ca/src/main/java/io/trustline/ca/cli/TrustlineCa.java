@@ -2,6 +2,7 @@ package io.trustline.ca.cli;
 
 import java.io.PrintWriter;
 import java.time.Clock;
+import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -12,14 +13,17 @@ import picocli.CommandLine.Command;
 @Command(
         name = "trustline-ca",
         mixinStandardHelpOptions = true,
-        versionProvider = TrustlineCa.Version.class,
+        // --help and -V on every subcommand too, so `init --help` shows the options instead of demanding them.
+        scope = CommandLine.ScopeType.INHERIT,
+        versionProvider = TrustlineVersion.class,
         description = "Trustline's certificate authority: X.509-SVIDs for the mesh.",
         subcommands = {
             InitCommand.class,
             ServeCommand.class,
             TokenCommand.class,
             IssueCommand.class,
-            BundleCommand.class
+            BundleCommand.class,
+            AutoComplete.GenerateCompletion.class
         })
 public final class TrustlineCa implements Runnable {
 
@@ -86,13 +90,5 @@ public final class TrustlineCa implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(new CommandLine(this), "missing command");
-    }
-
-    static final class Version implements CommandLine.IVersionProvider {
-        @Override
-        public String[] getVersion() {
-            final String version = TrustlineCa.class.getPackage().getImplementationVersion();
-            return new String[] {"trustline-ca " + (version == null ? "dev" : version)};
-        }
     }
 }

@@ -171,4 +171,74 @@ class TrustlineCaTest {
         assertThat(failures.get(0).err()).contains("ca.key: permissions rw-r--r-- let group or others access it");
         assertThat(failures.get(3).err()).contains("key type: dsa (expected: ec-p256 or rsa-3072)");
     }
+
+    @Test
+    void everySubcommandPrintsItsHelpInsteadOfDemandingItsOptions() {
+        for (String[] command : new String[][] {
+            {"init"},
+            {"serve"},
+            {"token"},
+            {"token", "create"},
+            {"token", "revoke"},
+            {"token", "list"},
+            {"issue"},
+            {"bundle"}
+        }) {
+            final String[] args = java.util.Arrays.copyOf(command, command.length + 1);
+            args[command.length] = "--help";
+            final Result help = run(args);
+
+            assertThat(help.code()).as(String.join(" ", args)).isZero();
+            assertThat(help.err()).as(String.join(" ", args)).isEmpty();
+            assertThat(help.out()).startsWith("Usage: trustline-ca " + String.join(" ", command) + " ");
+        }
+        assertThat(run("init", "--help").out()).contains("--trust-domain=DOMAIN", "--max-ttl=DURATION");
+        assertThat(run("token", "create", "--help").out()).contains("--spiffe-id=ID", "--ttl=DURATION");
+    }
+
+    @Test
+    void versionIsTheProjectVersionOnTheToolAndEverySubcommand() {
+        final String expected = "trustline-ca " + TrustlineVersion.projectVersion() + System.lineSeparator();
+
+        assertThat(TrustlineVersion.projectVersion()).matches("\\d+\\.\\d+\\.\\d+.*");
+        assertThat(run("-V").out()).isEqualTo(expected);
+        assertThat(run("--version").out()).isEqualTo(expected);
+        assertThat(run("token", "create", "-V").out()).isEqualTo(expected);
+    }
+
+    @Test
+    void generatesABashCompletionScriptNamingEverySubcommand() {
+        final Result completion = run("generate-completion");
+
+        assertThat(completion.code()).isZero();
+        assertThat(completion.out())
+                .startsWith("#!/usr/bin/env bash")
+                .contains("complete -F _complete_trustline-ca")
+                .contains(" init", " serve", " token", " issue", " bundle", " create", " revoke", " list");
+    }
+
+    @Test
+    void helpHasNoColourWhenTheOutputIsNotATerminal() {
+        assertThat(run("--help").out()).contains("Usage: trustline-ca").doesNotContain("\u001b[");
+        assertThat(run("init", "--help").out()).doesNotContain("\u001b[");
+    }
+
+    @Test
+    void durationOptionsTakeTheOneGrammarAndRefuseZero() {
+        run("init", "--trust-domain", "example.org", "--dir", dir());
+
+        for (String ttl : List.of("1h30m", "PT90M", "5400s", "1d")) {
+            assertThat(run("token", "create", "--dir", dir(), "--spiffe-id", ORDERS, "--ttl", ttl)
+                            .code())
+                    .as(ttl)
+                    .isZero();
+        }
+        final Result unknownUnit = run("token", "create", "--dir", dir(), "--spiffe-id", ORDERS, "--ttl", "1x");
+        final Result zero = run("token", "create", "--dir", dir(), "--spiffe-id", ORDERS, "--ttl", "0");
+        assertThat(unknownUnit.code()).isEqualTo(TrustlineCa.EXIT_USAGE);
+        assertThat(unknownUnit.err())
+                .contains("'1x': unknown unit 'x' (expected: ms, s, m, h, d, or ISO-8601 like PT30S)");
+        assertThat(zero.code()).isEqualTo(TrustlineCa.EXIT_USAGE);
+        assertThat(zero.err()).contains("'0': zero (expected: > 0)");
+    }
 }

@@ -1,6 +1,7 @@
 package io.trustline.examples.compose;
 
 import io.trustline.ca.SpiffeId;
+import io.trustline.ca.cli.DurationConverter;
 import io.trustline.ca.store.CaDirectory;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -43,7 +44,11 @@ public final class ComposeInit implements Callable<Integer> {
 
     // Reusable, so that a restarted sidecar container joins again with the same file; an hour bounds what a
     // leaked copy is worth. Every `up` mints new ones.
-    @Option(names = "--token-ttl", defaultValue = "PT1H", description = "Join token lifetime. Default: 1 hour.")
+    @Option(
+            names = "--token-ttl",
+            defaultValue = "1h",
+            converter = DurationConverter.class,
+            description = "Join token lifetime. Default: ${DEFAULT-VALUE}.")
     Duration tokenTtl;
 
     @Option(names = "--owner", description = "Numeric uid:gid to give the files to (needs root).")

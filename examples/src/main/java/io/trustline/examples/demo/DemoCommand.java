@@ -1,5 +1,7 @@
 package io.trustline.examples.demo;
 
+import io.trustline.ca.cli.DurationConverter;
+import io.trustline.ca.cli.TrustlineVersion;
 import java.io.PrintStream;
 import java.net.BindException;
 import java.nio.file.Files;
@@ -20,6 +22,7 @@ import picocli.CommandLine.Option;
 @Command(
         name = "demo",
         mixinStandardHelpOptions = true,
+        versionProvider = TrustlineVersion.class,
         description = "Runs the example shop and its sidecars in this JVM and walks through zero trust on every hop.")
 public final class DemoCommand implements Callable<Integer> {
 
@@ -53,10 +56,11 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Option(
             names = "--orders-cert-ttl",
-            defaultValue = "1m",
+            defaultValue = "20s",
             converter = DurationConverter.class,
             description = "Certificate lifetime of the orders sidecar, short so that a renewal happens during the"
-                    + " demo (at about half of it). Default: ${DEFAULT-VALUE}.")
+                    + " demo (at about half of it, so every few seconds while the mesh runs). Default:"
+                    + " ${DEFAULT-VALUE}.")
     Duration ordersCertTtl;
 
     @Option(
@@ -189,27 +193,5 @@ public final class DemoCommand implements Callable<Integer> {
             }
         }
         return false;
-    }
-
-    /** Durations as {@code 90s}, {@code 10m}, {@code 1h} or ISO-8601. */
-    static final class DurationConverter implements picocli.CommandLine.ITypeConverter<Duration> {
-        @Override
-        public Duration convert(String value) {
-            final String v = value.trim().toLowerCase(Locale.ROOT);
-            if (v.startsWith("p")) {
-                return Duration.parse(value);
-            }
-            final long n = Long.parseLong(v.substring(0, v.length() - 1));
-            switch (v.charAt(v.length() - 1)) {
-                case 's':
-                    return Duration.ofSeconds(n);
-                case 'm':
-                    return Duration.ofMinutes(n);
-                case 'h':
-                    return Duration.ofHours(n);
-                default:
-                    throw new IllegalArgumentException("'" + value + "' (expected: e.g. 90s, 10m, 1h)");
-            }
-        }
     }
 }

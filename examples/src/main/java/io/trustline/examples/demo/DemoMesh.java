@@ -1,9 +1,12 @@
 package io.trustline.examples.demo;
 
 import io.trustline.ca.CertificateAuthority;
+import io.trustline.ca.Durations;
 import io.trustline.ca.KeyType;
 import io.trustline.ca.SpiffeId;
+import io.trustline.ca.TrustBundle;
 import io.trustline.ca.X509Svid;
+import io.trustline.ca.client.SvidClient;
 import io.trustline.ca.server.CaServer;
 import io.trustline.ca.store.JoinTokenStore;
 import io.trustline.examples.auth.AuthServer;
@@ -17,6 +20,7 @@ import io.trustline.sidecar.Sidecar;
 import io.trustline.sidecar.config.ConfigException;
 import io.trustline.sidecar.config.ConfigLoader;
 import io.trustline.sidecar.config.SidecarConfig;
+import io.trustline.sidecar.identity.CaWorkloadIdentity;
 import io.trustline.sidecar.identity.Identities;
 import io.trustline.sidecar.identity.WorkloadIdentity;
 import java.io.IOException;
@@ -55,6 +59,12 @@ public final class DemoMesh implements AutoCloseable {
 
     static final List<String> SERVICES = List.of("frontend", "orders", "inventory");
 
+    /**
+     * The shortest {@code identity.certTtl} that sidecar.yaml accepts. The demo asks for shorter certificates (so that
+     * a renewal happens within seconds) by building that sidecar's SVID client itself.
+     */
+    static final Duration SHORTEST_CONFIG_CERT_TTL = Duration.ofMinutes(1);
+
     /** How the demo mesh is started. Port 0 picks a free port. */
     public record Options(
             int authPort,
@@ -69,6 +79,7 @@ public final class DemoMesh implements AutoCloseable {
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private final Map<String, Sidecar> sidecars = new LinkedHashMap<>();
     private final Map<String, WorkloadIdentity> identities = new LinkedHashMap<>();
+    private final Map<String, X509Svid> firstSvids = new LinkedHashMap<>();
     private final Map<String, Integer> appPorts = new LinkedHashMap<>();
     private CaServer caServer;
     private AuthServer auth;
@@ -184,7 +195,7 @@ public final class DemoMesh implements AutoCloseable {
                 + "  ca: 127.0.0.1:" + caServer.port() + "\n"
                 + "  caBundle: ../bundle.pem\n"
                 + "  joinTokenFile: join.token\n"
-                + "  certTtl: " + certTtl.toSeconds() + "s\n"
+                + certTtlYaml(certTtl)
                 + "inbound:\n"
                 + "  listen: 127.0.0.1:" + (edgePort != null ? edgePort : 0) + "\n"
                 + "  app: 127.0.0.1:" + appPort + "\n"
@@ -197,7 +208,9 @@ public final class DemoMesh implements AutoCloseable {
         final Path file = dir.resolve("sidecar.yaml");
         Files.writeString(file, yaml);
         final SidecarConfig config = new ConfigLoader().load(file);
-        final WorkloadIdentity identity = Identities.obtain(config, clock);
+        final WorkloadIdentity identity = certTtl.compareTo(SHORTEST_CONFIG_CERT_TTL) < 0
+                ? shortLivedIdentity(config, certTtl)
+                : Identities.obtain(config, clock);
         Files.deleteIfExists(dir.resolve("join.token"));
         final Sidecar sidecar;
         try {
@@ -209,7 +222,36 @@ public final class DemoMesh implements AutoCloseable {
         track(sidecar);
         sidecars.put(service, sidecar);
         identities.put(service, identity);
+        firstSvids.put(service, identity.current());
         return sidecar;
+    }
+
+    private static String certTtlYaml(Duration certTtl) {
+        if (certTtl.compareTo(SHORTEST_CONFIG_CERT_TTL) >= 0) {
+            return "  certTtl: " + Durations.format(certTtl) + "\n";
+        }
+        return "  # The demo asks the CA for " + Durations.format(certTtl) + " certificates for this sidecar, below the"
+                + " shortest this file accepts, so that a renewal happens within seconds.\n"
+                + "  certTtl: " + Durations.format(SHORTEST_CONFIG_CERT_TTL) + "\n";
+    }
+
+    /**
+     * What {@link Identities#obtain} does for a sidecar whose certificates come from the CA, with a lifetime below
+     * what sidecar.yaml accepts: the same CA, bundle, join token and SPIFFE ID, and the same renewal at about half of
+     * the lifetime.
+     */
+    private WorkloadIdentity shortLivedIdentity(SidecarConfig config, Duration certTtl) throws IOException {
+        final SvidClient client = SvidClient.builder()
+                .caAddress(config.identity().ca().toString())
+                .caBundle(
+                        TrustBundle.parsePem(Files.readString(config.identity().caBundle())))
+                .spiffeId(config.spiffeId())
+                .joinTokenFile(config.identity().joinTokenFile())
+                .ttl(certTtl)
+                .clock(clock)
+                .build();
+        client.start();
+        return new CaWorkloadIdentity(client);
     }
 
     /** The service's policy from the jar, with the JWKS fetched from the local auth server. */
@@ -255,6 +297,11 @@ public final class DemoMesh implements AutoCloseable {
 
     public WorkloadIdentity identity(String service) {
         return identities.get(service);
+    }
+
+    /** The SVID that {@code service}'s sidecar started with. */
+    public X509Svid firstSvid(String service) {
+        return firstSvids.get(service);
     }
 
     /**

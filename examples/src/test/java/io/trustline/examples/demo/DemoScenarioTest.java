@@ -2,9 +2,12 @@ package io.trustline.examples.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.trustline.ca.CertificateAuthority;
+import io.trustline.ca.X509Svid;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -20,8 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The README's demo, in this JVM: the CA, the token issuer, the three services and their sidecars on loopback (port
  * 0 everywhere), then the scripted scenario. Every outcome the demo prints is asserted here, so the demo and its
- * claims cannot drift apart. The orders sidecar gets one-minute certificates, so the renewal step waits about half a
- * minute for the real background renewal.
+ * claims cannot drift apart. The orders sidecar gets 20-second certificates, as in the demo, so the real background
+ * renewal happens within seconds.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class DemoScenarioTest {
@@ -33,10 +36,10 @@ class DemoScenarioTest {
     @BeforeAll
     void runTheScenario(@TempDir Path dir) throws Exception {
         mesh = DemoMesh.start(
-                new DemoMesh.Options(0, 0, Duration.ofMinutes(10), Duration.ofMinutes(1), dir, Telemetry.LOCAL));
+                new DemoMesh.Options(0, 0, Duration.ofMinutes(10), Duration.ofSeconds(20), dir, Telemetry.LOCAL));
         final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
         final List<Step> all =
-                new Scenario(mesh, new PrintStream(buffer, true, StandardCharsets.UTF_8), Duration.ofSeconds(75)).run();
+                new Scenario(mesh, new PrintStream(buffer, true, StandardCharsets.UTF_8), Duration.ofSeconds(35)).run();
         printed = buffer.toString(StandardCharsets.UTF_8);
         System.out.println(printed);
         steps = all.stream().collect(Collectors.toMap(Step::key, Function.identity()));
@@ -135,6 +138,18 @@ class DemoScenarioTest {
         final Step step = steps.get("cert-renewal");
         assertThat(step.detail()).contains("renewed: serial");
         assertThat(step.status()).isEqualTo(200);
+    }
+
+    @Test
+    void ordersGetsCertificatesShorterThanSidecarYamlAllowsSoTheRenewalComesWithinSeconds() throws Exception {
+        final X509Svid first = mesh.firstSvid("orders");
+
+        assertThat(Duration.between(first.notBefore(), first.notAfter()))
+                .isEqualTo(Duration.ofSeconds(20).plus(CertificateAuthority.BACKDATE));
+        assertThat(mesh.identity("orders").current().leaf().getSerialNumber())
+                .isNotEqualTo(first.leaf().getSerialNumber());
+        assertThat(Files.readString(mesh.options().workDir().resolve("orders").resolve("sidecar.yaml")))
+                .contains("# The demo asks the CA for 20s certificates for this sidecar", "certTtl: 1m\n");
     }
 
     @Test

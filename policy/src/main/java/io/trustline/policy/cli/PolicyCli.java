@@ -1,6 +1,8 @@
 package io.trustline.policy.cli;
 
+import io.trustline.ca.cli.TrustlineVersion;
 import java.io.PrintWriter;
+import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -13,9 +15,17 @@ import picocli.CommandLine.Command;
 @Command(
         name = "trustline-policy",
         mixinStandardHelpOptions = true,
-        version = "trustline-policy 0.1.0",
+        // --help and -V on every subcommand too.
+        scope = CommandLine.ScopeType.INHERIT,
+        versionProvider = TrustlineVersion.class,
         description = "Validates Trustline policies, runs their test cases and explains decisions.",
-        subcommands = {CheckCommand.class, TestCommand.class, ExplainCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {
+            CheckCommand.class,
+            TestCommand.class,
+            ExplainCommand.class,
+            CommandLine.HelpCommand.class,
+            AutoComplete.GenerateCompletion.class
+        })
 public final class PolicyCli implements Runnable {
 
     @CommandLine.Spec

@@ -2,6 +2,7 @@ package io.trustline.policy.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.trustline.ca.cli.TrustlineVersion;
 import io.trustline.policy.Resources;
 import java.io.ByteArrayInputStream;
 import java.io.PrintWriter;
@@ -175,5 +176,36 @@ class PolicyCliTest {
         assertThat(run()).isEqualTo(2);
         assertThat(run("explain", "--policies", dir.toString())).isEqualTo(2);
         assertThat(err.toString()).contains("Missing required option: '--request=FILE'");
+    }
+
+    @Test
+    void everySubcommandPrintsItsHelpInsteadOfDemandingItsArguments() {
+        for (String command : new String[] {"check", "test", "explain"}) {
+            out.getBuffer().setLength(0);
+
+            assertThat(run(command, "--help")).as(command).isZero();
+            assertThat(out.toString()).startsWith("Usage: trustline-policy " + command + " ");
+        }
+        assertThat(out.toString()).contains("--policies=DIR", "--request=FILE");
+        assertThat(err.toString()).isEmpty();
+    }
+
+    @Test
+    void versionIsTheProjectVersionSharedWithTheOtherTools() {
+        final String expected = "trustline-policy " + TrustlineVersion.projectVersion() + System.lineSeparator();
+
+        assertThat(run("-V")).isZero();
+        assertThat(run("check", "-V")).isZero();
+        assertThat(out.toString()).isEqualTo(expected + expected);
+    }
+
+    @Test
+    void generatesACompletionScriptNamingEverySubcommand() {
+        assertThat(run("generate-completion")).isZero();
+        assertThat(out.toString())
+                .startsWith("#!/usr/bin/env bash")
+                .contains("complete -F _complete_trustline-policy")
+                .contains(" check", " test", " explain")
+                .doesNotContain("\u001b[");
     }
 }

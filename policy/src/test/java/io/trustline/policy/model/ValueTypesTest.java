@@ -28,19 +28,6 @@ class ValueTypesTest {
     }
 
     @Test
-    void parsesDurations() {
-        assertThat(Durations.parse("500ms")).isEqualTo(Duration.ofMillis(500));
-        assertThat(Durations.parse("90s")).isEqualTo(Duration.ofSeconds(90));
-        assertThat(Durations.parse("1h30m")).isEqualTo(Duration.ofMinutes(90));
-        assertThat(Durations.format(Duration.ofSeconds(90))).isEqualTo("1m30s");
-        assertThat(Durations.format(Duration.ZERO)).isEqualTo("0s");
-        assertThatThrownBy(() -> Durations.parse("5 minutes")).hasMessageContaining("expected: a duration");
-        assertThatThrownBy(() -> Durations.parse("")).hasMessageContaining("expected: a duration");
-        assertThatThrownBy(() -> Durations.parse("10")).hasMessageContaining("expected: a duration");
-        assertThatThrownBy(() -> Durations.parse("1d")).hasMessageContaining("expected: a duration");
-    }
-
-    @Test
     void stringMatchesHaveFourForms() {
         assertThat(StringMatch.parse("/api")).isEqualTo(new StringMatch(StringMatch.Kind.EXACT, "/api"));
         assertThat(StringMatch.parse("/api/*").kind()).isEqualTo(StringMatch.Kind.PREFIX);

@@ -130,7 +130,22 @@ class ConfigLoaderTest {
     void badDurationIsReported() {
         assertThat(error(VALID.replace("certTtl: 30m", "certTtl: 30 minutes")))
                 .startsWith("/etc/trustline/sidecar.yaml:4:")
-                .contains("duration: '30 minutes' (expected: a number followed by ms, s, m, h or d, e.g. 30s)");
+                .contains("'30 minutes': missing unit after 30 (expected: ms, s, m, h, d, or ISO-8601 like PT30S)");
+    }
+
+    @Test
+    void durationsTakeCompoundAndIsoSpellings() throws Exception {
+        assertThat(parse(VALID.replace("certTtl: 30m", "certTtl: 1h30m"))
+                        .identity()
+                        .certTtl())
+                .isEqualTo(Duration.ofMinutes(90));
+        assertThat(parse(VALID.replace("certTtl: 30m", "certTtl: PT45M"))
+                        .identity()
+                        .certTtl())
+                .isEqualTo(Duration.ofMinutes(45));
+        assertThat(error(VALID.replace("certTtl: 30m", "certTtl: 30x")))
+                .startsWith("/etc/trustline/sidecar.yaml:4:")
+                .contains("'30x': unknown unit 'x' (expected: ms, s, m, h, d, or ISO-8601 like PT30S)");
     }
 
     @Test
