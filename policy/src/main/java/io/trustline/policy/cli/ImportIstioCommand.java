@@ -80,13 +80,6 @@ final class ImportIstioCommand implements Callable<Integer> {
             description = "The services that namespace-wide policies (no selector) apply to.")
     List<String> services = new ArrayList<>();
 
-    // Help only: -V belongs to the top-level command, which names the project's version.
-    @Option(
-            names = {"-h", "--help"},
-            usageHelp = true,
-            description = "Show this help message and exit.")
-    boolean help;
-
     @Option(
             names = "--allow-partial",
             description = "Write the result even though some fields could not be converted; it is then stricter"

@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
             CheckCommand.class,
             TestCommand.class,
             ExplainCommand.class,
+            ImportIstioCommand.class,
             CommandLine.HelpCommand.class,
             AutoComplete.GenerateCompletion.class
         })
@@ -45,7 +46,6 @@ public final class PolicyCli implements Runnable {
     /** Runs the CLI with the given streams; returns the exit code. */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
         CommandLine cl = new CommandLine(new PolicyCli());
-        cl.addSubcommand(new ImportIstioCommand());
         cl.setOut(out);
         cl.setErr(err);
         int code = cl.execute(args);
@@ -57,6 +57,6 @@ public final class PolicyCli implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(
-                spec.commandLine(), "missing command (expected: check, test or explain)");
+                spec.commandLine(), "missing command (expected: check, test, explain or import-istio)");
     }
 }
