@@ -6,6 +6,7 @@ import io.trustline.policy.error.PolicyError;
 import io.trustline.policy.error.PolicyParseException;
 import io.trustline.policy.lint.Lint;
 import io.trustline.policy.lint.LintWarning;
+import io.trustline.policy.model.Policy;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -59,20 +60,27 @@ final class CheckCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Lint lint = lint();
-        PolicyEngine engine = load(dir, err);
-        if (engine == null) {
+        PolicyLoader.DirectoryContent content;
+        try {
+            content = PolicyLoader.read(dir);
+        } catch (PolicyParseException e) {
+            printErrors(e, err);
             return 1;
         }
+        PolicyLoader.Parsed parsed = PolicyLoader.parseAll(content);
+        if (!parsed.errors().isEmpty()) {
+            printErrors(new PolicyParseException(parsed.errors()), err);
+            // The documents that are valid on their own are linted too, so one run shows everything to fix; every
+            // lint finding is about rules and policies that are there whatever the broken files turn out to hold.
+            printWarnings(warnings(parsed.policies(), lint), err);
+            return 1;
+        }
+        PolicyEngine engine = PolicyEngine.compile(parsed.policies(), content.version());
         List<String> warnings = new ArrayList<>();
         if (engine.policies().isEmpty()) {
             warnings.add("warning: no policies in " + dir + ": every request would be denied");
         }
-        for (PolicyError w : engine.warnings()) {
-            warnings.add(w.file() + ":" + w.line() + ":" + w.column() + ": warning: " + w.message());
-        }
-        for (LintWarning w : lint.check(engine)) {
-            warnings.add(w.toString());
-        }
+        warnings.addAll(warnings(engine.policies(), lint));
         boolean failed = strict && !warnings.isEmpty();
         if (!failed) {
             int rules =
@@ -84,12 +92,29 @@ final class CheckCommand implements Callable<Integer> {
                     plural(engine.services().size(), "service", "services"),
                     engine.version());
         }
+        printWarnings(warnings, err);
+        return failed ? 1 : 0;
+    }
+
+    /** The reader's warnings (a '*' CORS origin) and then the lint's, each as {@code file:line:column: warning: ...}. */
+    private static List<String> warnings(List<Policy> policies, Lint lint) {
+        List<String> out = new ArrayList<>();
+        policies.stream()
+                .flatMap(p -> p.warnings().stream())
+                .sorted()
+                .forEach(w -> out.add(w.file() + ":" + w.line() + ":" + w.column() + ": warning: " + w.message()));
+        for (LintWarning w : lint.check(policies)) {
+            out.add(w.toString());
+        }
+        return out;
+    }
+
+    private void printWarnings(List<String> warnings, PrintWriter err) {
         warnings.forEach(err::println);
         if (!warnings.isEmpty()) {
             err.println(plural(warnings.size(), "warning", "warnings")
                     + (strict ? " (--strict: warnings are errors)" : ""));
         }
-        return failed ? 1 : 0;
     }
 
     /** The lint the options ask for; a bad option is a usage error (exit 2). */
@@ -132,11 +157,16 @@ final class CheckCommand implements Callable<Integer> {
         try {
             return PolicyLoader.load(dir);
         } catch (PolicyParseException e) {
-            for (PolicyError error : e.errors()) {
-                err.println(error);
-            }
-            err.println(e.errors().size() + (e.errors().size() == 1 ? " error" : " errors"));
+            printErrors(e, err);
             return null;
         }
+    }
+
+    /** Every error as {@code file:line:column: message}, sorted, then the count. */
+    private static void printErrors(PolicyParseException e, PrintWriter err) {
+        for (PolicyError error : e.errors()) {
+            err.println(error);
+        }
+        err.println(e.errors().size() + (e.errors().size() == 1 ? " error" : " errors"));
     }
 }

@@ -147,6 +147,22 @@ class CheckLintTest {
     }
 
     @Test
+    void warningsOfTheValidFilesFollowTheErrorsOfTheBrokenOnes() throws Exception {
+        Files.writeString(dir.resolve("a-broken.yaml"), CLEAN.replace("action: deny", "action: block"));
+        Files.writeString(dir.resolve("orders.yaml"), SHADOWED.replace("orders-inbound", "orders-lockdown"));
+        assertThat(run("check", dir.toString())).isEqualTo(1);
+        assertThat(out.toString()).isEmpty();
+        String broken = dir.resolve("a-broken.yaml").toString();
+        assertThat(err.toString())
+                .isEqualTo(broken + ":8:15: rules.action: 'block' (expected: allow or deny)" + System.lineSeparator()
+                        + "1 error" + System.lineSeparator()
+                        + file() + ":9:7: warning: allow rule 'frontend-reads' never decides: deny rule"
+                        + " 'orders-lockdown/lockdown' (" + file() + ":7:7) matches every request it matches"
+                        + " [lint.shadowed_rule]" + System.lineSeparator()
+                        + "1 warning" + System.lineSeparator());
+    }
+
+    @Test
     void aBadTrustDomainIsAUsageError() throws Exception {
         Files.writeString(dir.resolve("orders.yaml"), CLEAN);
         assertThat(run("check", "--trust-domain", "spiffe://example.org", dir.toString()))
