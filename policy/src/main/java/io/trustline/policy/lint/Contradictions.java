@@ -62,17 +62,21 @@ final class Contradictions {
         }
     }
 
-    /** A gRPC call is a POST to {@code /package.Service/Method}: what {@code to} says besides must allow both. */
+    /**
+     * A gRPC call is a POST to {@code /package.Service/Method}: what {@code to} says besides must allow both. The
+     * evaluator reads the gRPC method from the path and content type alone, so a non-POST request that claims
+     * gRPC's content type could still match; it is not a gRPC call, and not what such a rule was written for.
+     */
     private static void grpc(List<String> out, Target to) {
         if (to.grpc().isEmpty()) {
             return;
         }
         if (!to.methods().isEmpty() && !to.methods().contains(GRPC_METHOD)) {
-            out.add("to.grpc matches only gRPC calls, which are POST, and to.methods " + to.methods()
+            out.add("to.grpc matches gRPC calls, which are always POST, and to.methods " + to.methods()
                     + " does not include POST");
         }
         if (to.notMethods().contains(GRPC_METHOD)) {
-            out.add("to.grpc matches only gRPC calls, which are POST, and to.notMethods " + to.notMethods()
+            out.add("to.grpc matches gRPC calls, which are always POST, and to.notMethods " + to.notMethods()
                     + " excludes POST");
         }
         if (!to.paths().isEmpty()) {
