@@ -163,6 +163,16 @@ class CheckLintTest {
     }
 
     @Test
+    void anUnreadableServicesFileIsAUsageErrorNamingTheFile() throws Exception {
+        Files.writeString(dir.resolve("orders.yaml"), CLEAN);
+        Path missing = dir.resolveSibling(dir.getFileName() + "-no-such-services.txt");
+        assertThat(run("check", "--services-file", missing.toString(), dir.toString()))
+                .isEqualTo(2);
+        assertThat(err.toString()).contains("--services-file: " + missing + ": cannot read: ");
+        assertThat(out.toString()).isEmpty();
+    }
+
+    @Test
     void aBadTrustDomainIsAUsageError() throws Exception {
         Files.writeString(dir.resolve("orders.yaml"), CLEAN);
         assertThat(run("check", "--trust-domain", "spiffe://example.org", dir.toString()))
