@@ -100,8 +100,28 @@ public final class PolicyLoader {
         return new DirectoryContent(dir, List.copyOf(files), version);
     }
 
+    /**
+     * What parsing a directory gave: the policies that are valid on their own, and every error. Tools use the valid
+     * part to say more about a directory that has errors; nothing may enforce it.
+     */
+    public record Parsed(List<Policy> policies, List<PolicyError> errors) {
+        public Parsed {
+            policies = List.copyOf(policies);
+            errors = List.copyOf(errors);
+        }
+    }
+
     /** Parses and validates read files, together. */
     public static List<Policy> parse(DirectoryContent content) throws PolicyParseException {
+        Parsed parsed = parseAll(content);
+        if (!parsed.errors().isEmpty()) {
+            throw new PolicyParseException(parsed.errors());
+        }
+        return parsed.policies();
+    }
+
+    /** Parses and validates read files, together, keeping the valid documents beside the errors. */
+    public static Parsed parseAll(DirectoryContent content) {
         List<PolicyError> errors = new ArrayList<>();
         List<Policy> policies = new ArrayList<>();
         for (PolicyFile f : content.files()) {
@@ -122,10 +142,7 @@ public final class PolicyLoader {
             errors.addAll(problems.errors());
         }
         errors.addAll(PolicyParser.validateTogether(policies));
-        if (!errors.isEmpty()) {
-            throw new PolicyParseException(errors);
-        }
-        return policies;
+        return new Parsed(policies, errors);
     }
 
     private static MessageDigest sha256() {

@@ -5,6 +5,8 @@ import static java.util.Objects.requireNonNull;
 import io.trustline.policy.engine.PolicyEngine;
 import io.trustline.policy.error.PolicyError;
 import io.trustline.policy.error.PolicyParseException;
+import io.trustline.policy.lint.Lint;
+import io.trustline.policy.lint.LintWarning;
 import io.trustline.policy.model.Policy;
 import java.io.IOException;
 import java.nio.file.ClosedWatchServiceException;
@@ -38,6 +40,9 @@ import org.slf4j.LoggerFactory;
  * long as the rejected content is what is on disk, whoever tried it first. Changes are noticed by a {@link WatchService} (debounced, since editors and
  * {@code kubectl} write in several steps) and by a periodic re-check that catches what watchers
  * miss (network file systems, ConfigMap symlink swaps).
+ *
+ * <p>Every version taken into use is linted ({@link Lint}): each finding is logged once, when the version is loaded,
+ * and {@link #lintWarnings()} lists the findings of the version in force. Findings never stop a load.
  *
  * <pre>{@code
  * PolicyStore store = PolicyStore.builder(Path.of("/etc/trustline/policies"))
@@ -93,7 +98,10 @@ public final class PolicyStore implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final boolean ownScheduler;
     private final List<Listener> listeners;
-    private final AtomicReference<PolicyEngine> engine;
+    private final Lint lint;
+    /** The engine in force with its lint findings, swapped together so that both always describe one version. */
+    private final AtomicReference<InForce> inForce;
+
     private final AtomicBoolean checkPending = new AtomicBoolean();
     private volatile long lastSignalNanos;
     private @Nullable String lastRejectedVersion;
@@ -103,8 +111,21 @@ public final class PolicyStore implements AutoCloseable {
     private volatile boolean closed;
     private boolean started;
 
+    /**
+     * A version in force: its engine and what the lint found in it, read together.
+     *
+     * @param lintWarnings the lint's findings, sorted by position
+     */
+    public record InForce(PolicyEngine engine, List<LintWarning> lintWarnings) {
+        public InForce {
+            requireNonNull(engine, "engine");
+            lintWarnings = List.copyOf(lintWarnings);
+        }
+    }
+
     private PolicyStore(Builder b, PolicyEngine initial) {
         this.dir = b.dir;
+        this.lint = b.lint;
         this.checkInterval = b.checkInterval;
         this.debounce = b.debounce;
         this.watch = b.watch;
@@ -117,15 +138,28 @@ public final class PolicyStore implements AutoCloseable {
                     return t;
                 });
         this.listeners = new CopyOnWriteArrayList<>(b.listeners);
-        this.engine = new AtomicReference<>(initial);
-        logWarnings(initial);
+        this.inForce = new AtomicReference<>(takeIntoUse(initial));
     }
 
-    /** Warnings (valid, probably not meant: a '*' CORS origin) are logged each time a version is taken into use. */
-    private static void logWarnings(PolicyEngine e) {
+    /**
+     * Lints a version about to be taken into use and logs its warnings, once per version: those of the reader (a
+     * '*' CORS origin) and the lint's findings.
+     */
+    private InForce takeIntoUse(PolicyEngine e) {
         for (PolicyError w : e.warnings()) {
             log.atWarn().setMessage("policy warning").addKeyValue("warning", w).log();
         }
+        List<LintWarning> findings = lint.check(e);
+        for (LintWarning w : findings) {
+            log.atWarn()
+                    .setMessage("policy lint warning")
+                    .addKeyValue("code", w.code())
+                    .addKeyValue("at", w.origin())
+                    .addKeyValue("version", e.version())
+                    .addKeyValue("warning", w.message())
+                    .log();
+        }
+        return new InForce(e, findings);
     }
 
     public static Builder builder(Path dir) {
@@ -134,12 +168,22 @@ public final class PolicyStore implements AutoCloseable {
 
     /** The engine in force. Read it once per request and use that one for the whole request. */
     public PolicyEngine engine() {
-        return engine.get();
+        return inForce.get().engine();
+    }
+
+    /** The version in force with its lint findings, from one read (an engine and findings of one version). */
+    public InForce inForce() {
+        return inForce.get();
+    }
+
+    /** The lint's findings for the version in force, sorted by position. */
+    public List<LintWarning> lintWarnings() {
+        return inForce.get().lintWarnings();
     }
 
     /** The version in force (a content hash of the policy files). */
     public String version() {
-        return engine.get().version();
+        return engine().version();
     }
 
     public Path directory() {
@@ -186,7 +230,7 @@ public final class PolicyStore implements AutoCloseable {
      * from any thread; attempts are serialised.
      */
     public synchronized ReloadEvent reload() {
-        PolicyEngine current = engine.get();
+        PolicyEngine current = engine();
         PolicyLoader.DirectoryContent content;
         try {
             content = PolicyLoader.read(dir);
@@ -206,10 +250,9 @@ public final class PolicyStore implements AutoCloseable {
             return rejected(current, content.version(), e.errors());
         }
         PolicyEngine next = PolicyEngine.compile(policies, content.version());
-        engine.set(next);
+        inForce.set(takeIntoUse(next));
         lastRejectedVersion = null;
         lastRejectedErrors = List.of();
-        logWarnings(next);
         log.atInfo()
                 .setMessage("policy reloaded")
                 .addKeyValue("version", next.version())
@@ -341,6 +384,7 @@ public final class PolicyStore implements AutoCloseable {
         private boolean watch = true;
         private @Nullable ScheduledExecutorService scheduler;
         private final List<Listener> listeners = new ArrayList<>();
+        private Lint lint = Lint.of();
 
         private Builder(Path dir) {
             this.dir = requireNonNull(dir, "dir");
@@ -378,6 +422,15 @@ public final class PolicyStore implements AutoCloseable {
          */
         public Builder scheduler(ScheduledExecutorService scheduler) {
             this.scheduler = requireNonNull(scheduler, "scheduler");
+            return this;
+        }
+
+        /**
+         * The lint each loaded version is checked with. Default: {@link Lint#of()} (unsatisfiable and shadowed rules;
+         * no trust domain or service list).
+         */
+        public Builder lint(Lint lint) {
+            this.lint = requireNonNull(lint, "lint");
             return this;
         }
 

@@ -12,6 +12,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.trustline.policy.PolicyStore;
 import io.trustline.policy.engine.PolicyEngine;
 import io.trustline.policy.error.PolicyParseException;
+import io.trustline.policy.lint.Lint;
 import io.trustline.sidecar.admin.AdminServer;
 import io.trustline.sidecar.admin.ProbeServer;
 import io.trustline.sidecar.admin.ReadinessCheck;
@@ -192,7 +193,7 @@ public final class Sidecar implements AutoCloseable {
     public static Sidecar start(SidecarConfig config, WorkloadIdentity identity, Clock clock, Ticker ticker)
             throws PolicyParseException {
         final PolicyStore store =
-                config.policy() != null ? openPolicies(config.policy().dir()) : null;
+                config.policy() != null ? openPolicies(config.policy().dir(), config.trustDomain()) : null;
         try {
             final Sidecar sidecar = new Sidecar(config, identity, clock, ticker, store);
             sidecar.startServers();
@@ -205,8 +206,15 @@ public final class Sidecar implements AutoCloseable {
         }
     }
 
-    private static PolicyStore openPolicies(Path dir) throws PolicyParseException {
-        final PolicyStore store = PolicyStore.builder(dir).build();
+    /**
+     * Opens the policy directory. Each version is linted with the mesh's trust domain, so a principal of another domain
+     * (refused at the handshake, so it never matches) is reported; services are not checked, since one directory
+     * often holds the policies of the whole mesh.
+     */
+    private static PolicyStore openPolicies(Path dir, String trustDomain) throws PolicyParseException {
+        final PolicyStore store = PolicyStore.builder(dir)
+                .lint(Lint.builder().trustDomain(trustDomain).build())
+                .build();
         try {
             store.start();
         } catch (IOException e) {

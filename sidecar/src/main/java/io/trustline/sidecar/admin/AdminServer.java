@@ -28,6 +28,7 @@ import io.trustline.policy.PolicyStore;
 import io.trustline.policy.PolicyStore.ReloadEvent;
 import io.trustline.policy.engine.PolicyEngine;
 import io.trustline.policy.error.PolicyError;
+import io.trustline.policy.lint.LintWarning;
 import io.trustline.policy.model.Policy;
 import io.trustline.sidecar.config.Durations;
 import io.trustline.sidecar.config.SidecarConfig;
@@ -58,7 +59,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The admin port (default {@code 127.0.0.1:15000}; never the inbound port, loopback unless
  * {@code admin.allowNonLoopback}). Read-only endpoints: {@code /healthz}, {@code /readyz}, {@code /metrics},
- * {@code /config} (the effective config, secrets redacted), {@code /policy} (version and files in force),
+ * {@code /config} (the effective config, secrets redacted), {@code /policy} (version, files and warnings in force),
  * {@code /certs} (SPIFFE ID, serial, validity; never a key). State-changing endpoints ({@code POST /policy/reload},
  * {@code POST /certs/renew}) need {@code Authorization: Bearer <token>} matching {@code admin.tokenFile}; without a
  * token file they are refused.
@@ -228,9 +229,11 @@ public final class AdminServer implements AutoCloseable {
             body.putNull("dir");
             body.putArray("files");
             body.putArray("policies");
+            body.putArray("warnings");
             return body;
         }
-        final PolicyEngine engine = policyStore.engine();
+        final PolicyStore.InForce inForce = policyStore.inForce();
+        final PolicyEngine engine = inForce.engine();
         body.put("version", engine.version());
         body.put("dir", policyStore.directory().toString());
         final TreeSet<String> files = new TreeSet<>();
@@ -247,6 +250,14 @@ public final class AdminServer implements AutoCloseable {
         final ArrayNode fileList = body.putArray("files");
         files.forEach(fileList::add);
         body.set("policies", policies);
+        // What the loader and the lint found in the version in force, as `trustline-policy check` prints it.
+        final ArrayNode warnings = body.putArray("warnings");
+        for (PolicyError w : engine.warnings()) {
+            warnings.add(w.file() + ":" + w.line() + ":" + w.column() + ": warning: " + w.message());
+        }
+        for (LintWarning w : inForce.lintWarnings()) {
+            warnings.add(w.toString());
+        }
         final ReloadRecord last = lastReload.get();
         if (last != null) {
             body.set("lastReload", reloadView(last.at(), last.event()));
