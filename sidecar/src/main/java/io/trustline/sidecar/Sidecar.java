@@ -11,6 +11,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.trustline.policy.PolicyStore;
 import io.trustline.policy.engine.PolicyEngine;
+import io.trustline.policy.engine.ServicePolicy;
 import io.trustline.policy.error.PolicyParseException;
 import io.trustline.sidecar.admin.AdminServer;
 import io.trustline.sidecar.admin.ProbeServer;
@@ -78,7 +79,9 @@ public final class Sidecar implements AutoCloseable {
     private final WorkloadIdentity identity;
     private final @Nullable PolicyStore policyStore;
     private final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    private final Supplier<PolicyEngine> policies;
+    /** The service's policy in force; stages read it through {@code RequestPolicy}, one version per request. */
+    private final Supplier<ServicePolicy> policy;
+
     private final MeshTls tls;
     private final JwtAuthenticator jwt;
     private final Telemetry telemetry;
@@ -99,9 +102,9 @@ public final class Sidecar implements AutoCloseable {
         this.config = config;
         this.identity = identity;
         this.policyStore = policyStore;
-        policies = policyStore != null ? policyStore::engine : PolicyEngine::empty;
+        policy = policyStore != null ? policyStore.forService(config.service()) : noPolicy(config.service());
         tls = new MeshTls(identity, clock);
-        jwt = JwtAuthenticator.builder(policies, config.service())
+        jwt = JwtAuthenticator.builder(policy, config.service())
                 .clock(clock)
                 .replayStoreSize(config.jwt().replayStoreSize())
                 .meterRegistry(meters)
@@ -111,7 +114,7 @@ public final class Sidecar implements AutoCloseable {
             policyStore.addListener(event -> jwt.refresh());
         }
         telemetry = Telemetry.create(config, meters);
-        rateLimits = RateLimits.builder(policies, config.service())
+        rateLimits = RateLimits.builder(policy, config.service())
                 .ticker(ticker)
                 .meterRegistry(meters)
                 .build();
@@ -161,16 +164,12 @@ public final class Sidecar implements AutoCloseable {
                         config.inbound().hygiene(),
                         meters)::apply,
                 RateLimitService.newDecorator(rateLimits, RateLimitService.Phase.PEER)::apply,
-                RequestLimitsService.newDecorator(policies, config.service(), meters)::apply, // query, header count
-                CorsService.newDecorator(policies, config.service(), meters)::apply, // preflights, origins
+                RequestLimitsService.newDecorator(policy, meters)::apply, // query, header count
+                CorsService.newDecorator(policy, meters)::apply, // preflights, origins
                 JwtAuthenticationService.newDecorator(jwt)::apply,
-                AuthorizationService.newDecorator(policies, config.service())::apply,
+                AuthorizationService.newDecorator(policy)::apply,
                 DeprecationService.newDecorator( // Deprecation/Sunset headers, 410 after a sunset
-                        policies,
-                        config.service(),
-                        clock,
-                        meters,
-                        config.telemetry().metrics().peerIdentityTag())::apply,
+                        policy, clock, meters, config.telemetry().metrics().peerIdentityTag())::apply,
                 RateLimitService.newDecorator(rateLimits, RateLimitService.Phase.USER)::apply);
     }
 
@@ -203,6 +202,12 @@ public final class Sidecar implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /** Without a policy directory the service has no policy: every request is denied with authz.no_policy. */
+    private static Supplier<ServicePolicy> noPolicy(String service) {
+        final ServicePolicy none = PolicyEngine.empty().forService(service);
+        return () -> none;
     }
 
     private static PolicyStore openPolicies(Path dir) throws PolicyParseException {
@@ -352,7 +357,7 @@ public final class Sidecar implements AutoCloseable {
 
     /** The policy engine in force now. */
     public PolicyEngine policies() {
-        return policies.get();
+        return policyStore != null ? policyStore.engine() : PolicyEngine.empty();
     }
 
     public MeshTls tls() {
