@@ -21,6 +21,9 @@ import org.jspecify.annotations.Nullable;
  * <p>Semantics, per service: if any enforced DENY rule matches, deny; else if any enforced ALLOW
  * rule matches, allow; else deny. A service that no enforced policy targets denies everything.
  * When several rules match, the one reported is the first in (policy name, rule order).
+ *
+ * <p>What a sidecar enforces is one service's part: {@link #forService} returns it as a {@link ServicePolicy},
+ * compiled with the engine, which is also where the absence convention of the engine API is written down.
  */
 public final class PolicyEngine {
 
