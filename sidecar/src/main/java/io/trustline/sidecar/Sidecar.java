@@ -318,7 +318,7 @@ public final class Sidecar implements AutoCloseable {
      */
     private Stage<ConcurrencyLimitingService> overloadProtection(Limits limits, String listener) {
         if (limits.maxConcurrentRequests() == 0) {
-            return Stage.none();
+            return Stage.noOverloadProtection();
         }
         return Stage.of(ConcurrencyLimitingService.newDecorator(
                 listener,

@@ -3,6 +3,7 @@ package io.trustline.sidecar.pipeline;
 import static java.util.Objects.requireNonNull;
 
 import com.linecorp.armeria.server.HttpService;
+import io.trustline.sidecar.overload.ConcurrencyLimitingService;
 import java.util.function.Function;
 
 /**
@@ -28,9 +29,16 @@ public final class Stage<S> {
         return new Stage<>(decorator);
     }
 
-    /** An empty slot: the chain goes straight on (overload protection when it is switched off). */
-    @SuppressWarnings("unchecked")
-    public static <S> Stage<S> none() {
+    /**
+     * The overload slot left empty ({@code maxConcurrentRequests: 0}): the chain goes straight on. It is the only slot
+     * that may be empty, so the wiring cannot leave out a security stage.
+     */
+    public static Stage<ConcurrencyLimitingService> noOverloadProtection() {
+        return none();
+    }
+
+    @SuppressWarnings("unchecked") // S only names a slot; no value of type S is held, so one instance serves all
+    static <S> Stage<S> none() {
         return (Stage<S>) NONE;
     }
 

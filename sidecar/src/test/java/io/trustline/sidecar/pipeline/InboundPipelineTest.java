@@ -66,7 +66,7 @@ class InboundPipelineTest {
     }
 
     @Test
-    void anEmptySlotPassesRequestsStraightOn() throws Exception {
+    void anEmptyOverloadSlotPassesRequestsStraightOn() throws Exception {
         final HttpService proxy = (ctx, req) -> {
             calls.add("proxy");
             return HttpResponse.of(200);
@@ -75,7 +75,7 @@ class InboundPipelineTest {
                 proxy,
                 new InboundPipeline.Stages(
                         recording("telemetry"),
-                        Stage.none(),
+                        Stage.noOverloadProtection(),
                         recording("peerIdentity"),
                         recording("hygiene"),
                         recording("peerRateLimits"),
