@@ -3,6 +3,7 @@ package io.trustline.policy;
 import static java.util.Objects.requireNonNull;
 
 import io.trustline.policy.engine.PolicyEngine;
+import io.trustline.policy.engine.ServicePolicy;
 import io.trustline.policy.error.PolicyError;
 import io.trustline.policy.error.PolicyParseException;
 import io.trustline.policy.lint.Lint;
@@ -24,6 +25,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -179,6 +181,16 @@ public final class PolicyStore implements AutoCloseable {
     /** The lint's findings for the version in force, sorted by position. */
     public List<LintWarning> lintWarnings() {
         return inForce.get().lintWarnings();
+    }
+
+    /**
+     * The policy of one service in force, as a supplier: each call reads the engine in force (the one atomic write
+     * of a reload makes a new version visible as a whole) and returns its {@link PolicyEngine#forService view} of
+     * {@code service}, the same instance until the next successful reload. A rejected reload changes nothing.
+     */
+    public Supplier<ServicePolicy> forService(String service) {
+        requireNonNull(service, "service");
+        return () -> inForce.get().engine().forService(service);
     }
 
     /** The version in force (a content hash of the policy files). */

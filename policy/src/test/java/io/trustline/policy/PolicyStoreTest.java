@@ -6,12 +6,14 @@ import static org.awaitility.Awaitility.await;
 
 import io.trustline.policy.engine.AuthzRequest;
 import io.trustline.policy.engine.PolicyEngine;
+import io.trustline.policy.engine.ServicePolicy;
 import io.trustline.policy.error.PolicyParseException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -116,6 +118,35 @@ class PolicyStoreTest {
             assertThat(store.engine()).isNotSameAs(first);
             assertThat(store.engine().decide(GET_ITEMS).rule()).isEqualTo("r");
             assertThat(store.engine().decide(GET_ITEMS).policy()).isEqualTo("b");
+        }
+    }
+
+    @Test
+    void aServiceViewIsSwappedWholeByAGoodReloadAndKeptByARejectedOne() throws Exception {
+        write("a.yaml", policy("a", "/x"));
+        try (PolicyStore store = PolicyStore.builder(dir)
+                .watch(false)
+                .checkInterval(Duration.ZERO)
+                .build()) {
+            Supplier<ServicePolicy> orders = store.forService("orders");
+            ServicePolicy first = orders.get();
+            assertThat(orders.get()).isSameAs(first);
+            assertThat(first.version()).isEqualTo(store.version());
+            assertThat(first.decide(GET_ITEMS).allowed()).isFalse();
+
+            write("b.yaml", policy("b", "/items"));
+            assertThat(store.reload().outcome()).isEqualTo(PolicyStore.Outcome.SUCCESS);
+            ServicePolicy second = orders.get();
+            assertThat(second).isNotSameAs(first);
+            assertThat(second.version()).isEqualTo(store.version()).isNotEqualTo(first.version());
+            assertThat(second.decide(GET_ITEMS).policy()).isEqualTo("b");
+            // The view a request already holds is still the old version, whole.
+            assertThat(first.decide(GET_ITEMS).allowed()).isFalse();
+            assertThat(first.policies()).extracting(p -> p.name()).containsExactly("a");
+
+            write("c.yaml", policy("c", "/c").replace("kind: Policy", "kind: Polcy"));
+            assertThat(store.reload().outcome()).isEqualTo(PolicyStore.Outcome.FAILURE);
+            assertThat(orders.get()).isSameAs(second);
         }
     }
 

@@ -11,6 +11,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.trustline.policy.PolicyStore;
 import io.trustline.policy.engine.PolicyEngine;
+import io.trustline.policy.engine.ServicePolicy;
 import io.trustline.policy.error.PolicyParseException;
 import io.trustline.policy.lint.Lint;
 import io.trustline.sidecar.admin.AdminServer;
@@ -27,17 +28,18 @@ import io.trustline.sidecar.edge.RequestLimitsService;
 import io.trustline.sidecar.identity.MeshTls;
 import io.trustline.sidecar.identity.WorkloadIdentity;
 import io.trustline.sidecar.inbound.AuthorizationService;
-import io.trustline.sidecar.inbound.InboundPipeline;
 import io.trustline.sidecar.inbound.PeerIdentityService;
 import io.trustline.sidecar.inbound.RequestHygieneService;
 import io.trustline.sidecar.jwt.JwtAuthenticationService;
 import io.trustline.sidecar.jwt.JwtAuthenticator;
 import io.trustline.sidecar.outbound.OutboundService;
 import io.trustline.sidecar.overload.ConcurrencyLimitingService;
+import io.trustline.sidecar.pipeline.InboundPipeline;
+import io.trustline.sidecar.pipeline.OutboundPipeline;
+import io.trustline.sidecar.pipeline.Stage;
 import io.trustline.sidecar.proxy.AppProxyService;
 import io.trustline.sidecar.proxy.UpstreamErrors;
 import io.trustline.sidecar.proxy.Upstreams;
-import io.trustline.sidecar.ratelimit.RateLimitService;
 import io.trustline.sidecar.ratelimit.RateLimits;
 import io.trustline.sidecar.refusal.EarlyRefusalListener;
 import io.trustline.sidecar.refusal.RefusalErrorHandler;
@@ -79,7 +81,9 @@ public final class Sidecar implements AutoCloseable {
     private final WorkloadIdentity identity;
     private final @Nullable PolicyStore policyStore;
     private final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    private final Supplier<PolicyEngine> policies;
+    /** The service's policy in force; stages read it through {@code RequestPolicy}, one version per request. */
+    private final Supplier<ServicePolicy> policy;
+
     private final MeshTls tls;
     private final JwtAuthenticator jwt;
     private final Telemetry telemetry;
@@ -100,9 +104,9 @@ public final class Sidecar implements AutoCloseable {
         this.config = config;
         this.identity = identity;
         this.policyStore = policyStore;
-        policies = policyStore != null ? policyStore::engine : PolicyEngine::empty;
+        policy = policyStore != null ? policyStore.forService(config.service()) : noPolicy(config.service());
         tls = new MeshTls(identity, clock);
-        jwt = JwtAuthenticator.builder(policies, config.service())
+        jwt = JwtAuthenticator.builder(policy, config.service())
                 .clock(clock)
                 .replayStoreSize(config.jwt().replayStoreSize())
                 .meterRegistry(meters)
@@ -112,7 +116,7 @@ public final class Sidecar implements AutoCloseable {
             policyStore.addListener(event -> jwt.refresh());
         }
         telemetry = Telemetry.create(config, meters);
-        rateLimits = RateLimits.builder(policies, config.service())
+        rateLimits = RateLimits.builder(policy, config.service())
                 .ticker(ticker)
                 .meterRegistry(meters)
                 .build();
@@ -128,13 +132,9 @@ public final class Sidecar implements AutoCloseable {
             final ClientFactory meshFactory =
                     Upstreams.factory(config.outbound().limits(), maxConnectionAge);
             factories.add(meshFactory);
-            outbound = outboundServer(
-                    config,
-                    TelemetryService.newOutboundDecorator(telemetry)
-                            .apply(protectFromOverload(
-                                    new OutboundService(config.outbound().routes(), meshFactory, tls),
-                                    config.outbound().limits(),
-                                    "outbound")));
+            final OutboundService forward =
+                    new OutboundService(config.outbound().routes(), meshFactory, tls);
+            outbound = outboundServer(config, OutboundPipeline.build(forward, outboundStages()));
         } else {
             outbound = null;
         }
@@ -151,28 +151,31 @@ public final class Sidecar implements AutoCloseable {
         processMetrics = SidecarMetrics.bindProcess(meters);
     }
 
-    /** The inbound stages, one line each; {@link InboundPipeline} fixes their order. */
+    /** The inbound stages, one line each; {@link InboundPipeline} fixes their order, each slot its type. */
     private InboundPipeline.Stages inboundStages(Clock clock) {
         return new InboundPipeline.Stages(
-                TelemetryService.newInboundDecorator(telemetry)::apply, // spans, metrics, access log around all
-                chain -> protectFromOverload(chain, config.inbound().limits(), "inbound"), // 503 beyond the caps
-                PeerIdentityService.newDecorator(tls, meters)::apply,
-                RequestHygieneService.newDecorator( // raw path normalised, one Host, header names
+                Stage.of(TelemetryService.newInboundDecorator(telemetry)), // spans, metrics, access log around all
+                overloadProtection(config.inbound().limits(), "inbound"), // 503 beyond the caps
+                Stage.of(PeerIdentityService.newDecorator(tls, meters)),
+                Stage.of(RequestHygieneService.newDecorator( // raw path normalised, one Host, header names
                         config.inbound().limits().maxRequestBodyBytes(),
                         config.inbound().hygiene(),
-                        meters)::apply,
-                RateLimitService.newDecorator(rateLimits, RateLimitService.Phase.PEER)::apply,
-                RequestLimitsService.newDecorator(policies, config.service(), meters)::apply, // query, header count
-                CorsService.newDecorator(policies, config.service(), meters)::apply, // preflights, origins
-                JwtAuthenticationService.newDecorator(jwt)::apply,
-                AuthorizationService.newDecorator(policies, config.service())::apply,
-                DeprecationService.newDecorator( // Deprecation/Sunset headers, 410 after a sunset
-                        policies,
-                        config.service(),
-                        clock,
-                        meters,
-                        config.telemetry().metrics().peerIdentityTag())::apply,
-                RateLimitService.newDecorator(rateLimits, RateLimitService.Phase.USER)::apply);
+                        meters)),
+                InboundPipeline.peerRateLimits(rateLimits),
+                Stage.of(RequestLimitsService.newDecorator(policy, meters)), // query, header count
+                Stage.of(CorsService.newDecorator(policy, meters)), // preflights, origins
+                Stage.of(JwtAuthenticationService.newDecorator(jwt)),
+                Stage.of(AuthorizationService.newDecorator(policy)),
+                Stage.of(DeprecationService.newDecorator( // Deprecation/Sunset headers, 410 after a sunset
+                        policy, clock, meters, config.telemetry().metrics().peerIdentityTag())),
+                InboundPipeline.userRateLimits(rateLimits));
+    }
+
+    /** The outbound stages around the forward; {@link OutboundPipeline} fixes their order. */
+    private OutboundPipeline.Stages outboundStages() {
+        return new OutboundPipeline.Stages(
+                Stage.of(TelemetryService.newOutboundDecorator(telemetry)), // spans, metrics, access log around all
+                overloadProtection(config.outbound().limits(), "outbound")); // 503 beyond the caps
     }
 
     /**
@@ -204,6 +207,12 @@ public final class Sidecar implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /** Without a policy directory the service has no policy: every request is denied with authz.no_policy. */
+    private static Supplier<ServicePolicy> noPolicy(String service) {
+        final ServicePolicy none = PolicyEngine.empty().forService(service);
+        return () -> none;
     }
 
     /**
@@ -310,21 +319,21 @@ public final class Sidecar implements AutoCloseable {
     }
 
     /**
-     * Caps the listener's requests in flight and waiting (503 beyond), whatever the policy says. It sits just inside
-     * telemetry, so a shed request is still a span, a metric and an access-log line, and wraps the rest of the
-     * listener's chain directly (not as a route decorator, which would cost a route lookup per request).
+     * Caps the listener's requests in flight and waiting (503 beyond), whatever the policy says; an empty slot when
+     * {@code maxConcurrentRequests} is 0. It sits just inside telemetry, so a shed request is still a span, a metric
+     * and an access-log line, and wraps the rest of the listener's chain directly (not as a route decorator, which
+     * would cost a route lookup per request).
      */
-    private HttpService protectFromOverload(HttpService service, Limits limits, String listener) {
+    private Stage<ConcurrencyLimitingService> overloadProtection(Limits limits, String listener) {
         if (limits.maxConcurrentRequests() == 0) {
-            return service;
+            return Stage.noOverloadProtection();
         }
-        return ConcurrencyLimitingService.newDecorator(
-                        listener,
-                        limits.maxConcurrentRequests(),
-                        limits.maxPendingRequests(),
-                        limits.pendingTimeout(),
-                        meters)
-                .apply(service);
+        return Stage.of(ConcurrencyLimitingService.newDecorator(
+                listener,
+                limits.maxConcurrentRequests(),
+                limits.maxPendingRequests(),
+                limits.pendingTimeout(),
+                meters));
     }
 
     /** Policy version and reloads, certificate expiry and renewals, open connections: see MetricNames. */
@@ -360,7 +369,7 @@ public final class Sidecar implements AutoCloseable {
 
     /** The policy engine in force now. */
     public PolicyEngine policies() {
-        return policies.get();
+        return policyStore != null ? policyStore.engine() : PolicyEngine.empty();
     }
 
     public MeshTls tls() {

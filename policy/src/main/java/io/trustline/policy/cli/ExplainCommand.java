@@ -1,6 +1,7 @@
 package io.trustline.policy.cli;
 
 import io.trustline.policy.engine.PolicyEngine;
+import io.trustline.policy.engine.ServicePolicy;
 import io.trustline.policy.error.PolicyError;
 import io.trustline.policy.error.PolicyParseException;
 import io.trustline.policy.testing.CaseFiles;
@@ -72,15 +73,15 @@ final class ExplainCommand implements Callable<Integer> {
             out.println("path: '" + r.path() + "' normalised to '" + p.request().path() + "'");
         }
         out.println("policy version: " + engine.version());
-        String service = p.request().service();
-        if (engine.cors(service) != null
-                || engine.requestLimits(service) != null
-                || !engine.deprecations(service).isEmpty()) {
+        ServicePolicy service = engine.forService(p.request().service());
+        if (service.cors().isPresent()
+                || service.requestLimits().isPresent()
+                || !service.deprecations().isEmpty()) {
             // The edge sections may decide before or after authorization: show what the whole pipeline does.
             out.println(
                     "pipeline (request limits, CORS, authorization, deprecations): " + CaseRunner.evaluate(engine, r));
         }
-        out.print(engine.explain(p.request()).render());
+        out.print(service.explain(p.request()).render());
         return 0;
     }
 }

@@ -9,7 +9,7 @@ import org.jspecify.annotations.Nullable;
 /** The deprecated routes of a service, in (policy name, file order); the first that matches a call applies. */
 public final class Deprecations {
 
-    public static final Deprecations NONE = new Deprecations(new DeprecatedRoute[0]);
+    private static final Deprecations EMPTY = new Deprecations(new DeprecatedRoute[0]);
 
     private final DeprecatedRoute[] routes;
 
@@ -24,9 +24,10 @@ public final class Deprecations {
                 out.add(new DeprecatedRoute(p.name(), d));
             }
         }
-        return out.isEmpty() ? NONE : new Deprecations(out.toArray(DeprecatedRoute[]::new));
+        return out.isEmpty() ? EMPTY : new Deprecations(out.toArray(DeprecatedRoute[]::new));
     }
 
+    /** Whether the service has no deprecated route. */
     public boolean isEmpty() {
         return routes.length == 0;
     }

@@ -9,7 +9,6 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -22,17 +21,25 @@ import org.jspecify.annotations.Nullable;
  * <p>Semantics, per service: if any enforced DENY rule matches, deny; else if any enforced ALLOW
  * rule matches, allow; else deny. A service that no enforced policy targets denies everything.
  * When several rules match, the one reported is the first in (policy name, rule order).
+ *
+ * <p>What a sidecar enforces is one service's part: {@link #forService} returns it as a {@link ServicePolicy},
+ * compiled with the engine, which is also where the absence convention of the engine API is written down.
  */
 public final class PolicyEngine {
 
-    private static final Decision NO_POLICY = Decision.of(false, AuthzReason.NO_POLICY, null, null);
     private static final PolicyEngine EMPTY = compile(List.of(), "empty");
 
     private final String version;
     private final List<Policy> policies;
-    private final Map<String, ServiceEngine> services;
+    private final Map<String, ServicePolicy> services;
+    /**
+     * The view last handed out for a service no policy targets. One slot, not a map: a sidecar asks for one name
+     * again and again and must get the same view back (stages compare views by identity to notice a reload), and
+     * names a caller makes up cannot grow it.
+     */
+    private volatile @Nullable ServicePolicy lastUntargeted;
 
-    private PolicyEngine(String version, List<Policy> policies, Map<String, ServiceEngine> services) {
+    private PolicyEngine(String version, List<Policy> policies, Map<String, ServicePolicy> services) {
         this.version = version;
         this.policies = policies;
         this.services = services;
@@ -51,8 +58,8 @@ public final class PolicyEngine {
         for (Policy p : sorted) {
             byService.computeIfAbsent(p.service(), k -> new ArrayList<>()).add(p);
         }
-        Map<String, ServiceEngine> services = new HashMap<>();
-        byService.forEach((s, ps) -> services.put(s, new ServiceEngine(ServicePolicy.merge(s, ps))));
+        Map<String, ServicePolicy> services = new HashMap<>();
+        byService.forEach((s, ps) -> services.put(s, ServicePolicy.compile(s, version, ps)));
         return new PolicyEngine(version, List.copyOf(sorted), Map.copyOf(services));
     }
 
@@ -61,43 +68,33 @@ public final class PolicyEngine {
         return EMPTY;
     }
 
-    /** Decides one request. Cheap: no rule outside the request's index buckets is looked at. */
-    public Decision decide(AuthzRequest request) {
-        ServiceEngine s = services.get(request.service());
-        return s == null ? NO_POLICY : s.decide(request);
-    }
-
     /**
-     * Decides and explains: every rule of the service with the first condition that failed. Much
-     * slower than {@link #decide}; meant for the CLI, tests and on-demand debugging.
+     * The policy of one service in this version: everything its inbound sidecar enforces, compiled. Built once per
+     * version (a map lookup here), so a holder of the engine in force gets one consistent view per reload. A
+     * service that no policy targets gets an {@linkplain ServicePolicy#isEmpty() empty} view, never null.
      */
+    public ServicePolicy forService(String service) {
+        ServicePolicy s = services.get(service);
+        if (s != null) {
+            return s;
+        }
+        ServicePolicy last = lastUntargeted;
+        if (last != null && last.service().equals(service)) {
+            return last;
+        }
+        last = ServicePolicy.none(service, version);
+        lastUntargeted = last;
+        return last;
+    }
+
+    /** Decides one request for the service it names: {@code forService(request.service()).decide(request)}. */
+    public Decision decide(AuthzRequest request) {
+        return forService(request.service()).decide(request);
+    }
+
+    /** Decides and explains: {@code forService(request.service()).explain(request)}. */
     public Explanation explain(AuthzRequest request) {
-        ServiceEngine s = services.get(request.service());
-        return s == null ? new Explanation(request, NO_POLICY, List.of()) : s.explain(request);
-    }
-
-    /** The merged policy of a service: its issuers, rate limits and penalty box. */
-    public Optional<ServicePolicy> service(String service) {
-        ServiceEngine s = services.get(service);
-        return s == null ? Optional.empty() : Optional.of(s.model);
-    }
-
-    /** The compiled {@code cors} section of a service, or null when it has none (the sidecar then takes no part). */
-    public @Nullable CorsCheck cors(String service) {
-        ServiceEngine s = services.get(service);
-        return s == null ? null : s.cors;
-    }
-
-    /** The compiled {@code requestLimits} of a service, or null when it has none. */
-    public @Nullable RequestLimitsCheck requestLimits(String service) {
-        ServiceEngine s = services.get(service);
-        return s == null ? null : s.requestLimits;
-    }
-
-    /** The deprecated routes of a service ({@link Deprecations#NONE} when none). */
-    public Deprecations deprecations(String service) {
-        ServiceEngine s = services.get(service);
-        return s == null ? Deprecations.NONE : s.deprecations;
+        return forService(request.service()).explain(request);
     }
 
     /** The warnings of every policy of this version (valid, but probably not meant), in file order. */

@@ -1,5 +1,6 @@
 package io.trustline.policy.engine;
 
+import io.trustline.policy.model.Mode;
 import io.trustline.policy.model.Policy;
 import io.trustline.policy.model.Rule;
 import java.util.ArrayList;
@@ -7,18 +8,13 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The compiled rules of one service. Two rule sets are indexed: the enforced rules, which make
+ * The compiled rules of one service, the evaluator behind {@link ServicePolicy#decide}. Two rule sets are indexed: the enforced rules, which make
  * the decision, and (only when some rule is in audit mode) all rules, which make the audit
  * decision: what would happen if every audit rule and policy were enforced.
  */
 final class ServiceEngine {
 
-    final ServicePolicy model;
-    final List<CompiledRule> all;
-    final @Nullable CorsCheck cors;
-    final @Nullable RequestLimitsCheck requestLimits;
-    final Deprecations deprecations;
-
+    private final List<CompiledRule> all;
     private final boolean enforced;
     private final PathIndex deny;
     private final PathIndex allow;
@@ -28,29 +24,15 @@ final class ServiceEngine {
     private final Decision noAllowMatch;
     private final Decision tokenRequired;
 
-    ServiceEngine(ServicePolicy model) {
-        this.model = model;
+    ServiceEngine(List<Policy> policies) {
         List<CompiledRule> rules = new ArrayList<>();
-        for (Policy p : model.policies()) {
+        for (Policy p : policies) {
             for (Rule r : p.rules()) {
                 rules.add(new CompiledRule(rules.size(), p.name(), r));
             }
         }
         this.all = List.copyOf(rules);
-        CorsCheck c = null;
-        RequestLimitsCheck l = null;
-        for (Policy p : model.policies()) {
-            if (c == null && p.cors().isPresent()) {
-                c = new CorsCheck(p.name(), p.cors().get());
-            }
-            if (l == null && p.requestLimits().isPresent()) {
-                l = new RequestLimitsCheck(p.name(), p.requestLimits().get());
-            }
-        }
-        this.cors = c;
-        this.requestLimits = l;
-        this.deprecations = Deprecations.of(model.policies());
-        this.enforced = model.hasEnforcedPolicy();
+        this.enforced = policies.stream().anyMatch(p -> p.mode() == Mode.ENFORCE);
         this.deny =
                 PathIndex.build(rules.stream().filter(r -> r.deny && !r.audit).toList());
         this.allow =

@@ -7,6 +7,7 @@ import io.trustline.policy.engine.DeprecatedRoute;
 import io.trustline.policy.engine.Explanation;
 import io.trustline.policy.engine.PolicyEngine;
 import io.trustline.policy.engine.RequestLimitsCheck;
+import io.trustline.policy.engine.ServicePolicy;
 import io.trustline.policy.model.Mode;
 import java.time.Clock;
 import java.time.Instant;
@@ -16,7 +17,7 @@ import org.jspecify.annotations.Nullable;
 /**
  * Runs cases against an engine the way the sidecar evaluates requests, in the inbound pipeline's order: path
  * normalisation, {@code requestLimits}, {@code cors} (an allowed preflight is answered there: {@code allow
- * cors.preflight}), the authorization decision ({@link PolicyEngine#decide}), then {@code deprecations} (a call
+ * cors.preflight}), the authorization decision ({@link ServicePolicy#decide}), then {@code deprecations} (a call
  * after a sunset with {@code afterSunset: refuse}). The first stage that refuses decides. The audit result is what
  * the same pipeline decides with every audit-mode entry enforced; it is reported when it differs from the outcome or
  * when an audit-mode entry decided it. The explanation is computed as well, for failure reports; the checked
@@ -52,8 +53,10 @@ public final class CaseRunner {
 
     private static Outcome evaluate(PolicyEngine engine, CaseRequest c, AuthzRequest r) {
         Instant now = c.time() != null ? c.time() : Clock.systemUTC().instant();
-        Step enforced = pipeline(engine, c, r, now, false);
-        Step shadow = pipeline(engine, c, r, now, true);
+        // The sidecar's stages read this same per-service view, and decide with the same ServicePolicy.decide.
+        ServicePolicy policy = engine.forService(r.service());
+        Step enforced = pipeline(policy, c, r, now, false);
+        Step shadow = pipeline(policy, c, r, now, true);
         boolean differs = enforced.outcome.allowed() != shadow.outcome.allowed()
                 || !enforced.outcome.reason().equals(shadow.outcome.reason());
         return enforced.outcome.withAudit(differs || shadow.byAudit ? shadow.outcome : null);
@@ -62,15 +65,15 @@ public final class CaseRunner {
     /** The outcome of the first stage that decides, and whether an audit-mode entry decided it. */
     private record Step(Outcome outcome, boolean byAudit) {}
 
-    private static Step pipeline(PolicyEngine engine, CaseRequest c, AuthzRequest r, Instant now, boolean shadow) {
-        RequestLimitsCheck limits = engine.requestLimits(r.service());
+    private static Step pipeline(ServicePolicy policy, CaseRequest c, AuthzRequest r, Instant now, boolean shadow) {
+        RequestLimitsCheck limits = policy.requestLimits().orElse(null);
         if (limits != null && (shadow || limits.mode() == Mode.ENFORCE)) {
             String reason = limits.check(r.query().raw(), c.headers().size());
             if (reason != null) {
                 return new Step(new Outcome(false, reason, limits.policy(), null, null), limits.mode() == Mode.AUDIT);
             }
         }
-        CorsCheck cors = engine.cors(r.service());
+        CorsCheck cors = policy.cors().orElse(null);
         if (cors != null) {
             CorsCheck.Outcome o = cors.check(
                     r.method(),
@@ -87,13 +90,13 @@ public final class CaseRunner {
                 return new Step(new Outcome(false, o.reason(), cors.policy(), null, null), audit);
             }
         }
-        Decision d = engine.decide(r);
+        Decision d = policy.decide(r);
         boolean byAudit = shadow && d.audit() != null;
         Decision used = byAudit ? d.audit() : d;
         if (!used.allowed()) {
             return new Step(Outcome.of(used), byAudit);
         }
-        DeprecatedRoute route = engine.deprecations(r.service()).match(r.method(), r.path(), r.grpcMethod());
+        DeprecatedRoute route = policy.deprecations().match(r.method(), r.path(), r.grpcMethod());
         if (route != null && route.refuses(now) && (shadow || route.mode() == Mode.ENFORCE)) {
             return new Step(
                     new Outcome(false, DeprecatedRoute.SUNSET, route.policy(), route.name(), null),

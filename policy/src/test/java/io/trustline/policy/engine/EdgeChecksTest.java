@@ -99,7 +99,9 @@ class EdgeChecksTest {
                         + "    maxAge: 10m\n"
                         + "    allowCredentials: true\n"
                         + "  rules: [{name: all, action: allow}]\n")
-                .cors("web");
+                .forService("web")
+                .cors()
+                .orElseThrow();
         assertThat(c.allowMethods()).isEqualTo("GET, HEAD, POST");
         assertThat(c.allowHeaders()).isEqualTo("authorization, content-type");
         assertThat(c.exposeHeaders()).isEqualTo("x-request-id");
@@ -116,7 +118,8 @@ class EdgeChecksTest {
         assertThat(e.warnings()).singleElement().satisfies(w -> {
             assertThat(w.toString()).startsWith("p.yaml:6:24: cors.allowOrigins: '*' lets any website");
         });
-        assertThat(e.cors("web").allowOrigin("https://a.example")).isEqualTo("*");
+        assertThat(e.forService("web").cors().orElseThrow().allowOrigin("https://a.example"))
+                .isEqualTo("*");
     }
 
     @Test
@@ -129,7 +132,7 @@ class EdgeChecksTest {
                 + "      link: https://docs.example.org/v2\n"
                 + "      afterSunset: refuse\n"
                 + "  rules: [{name: all, action: allow}]\n");
-        DeprecatedRoute r = e.deprecations("web").match("GET", "/v1/orders", null);
+        DeprecatedRoute r = e.forService("web").deprecations().match("GET", "/v1/orders", null);
         assertThat(r).isNotNull();
         assertThat(r.deprecationHeader()).isEqualTo("@1767225600");
         assertThat(r.sunsetHeader()).isEqualTo("Tue, 30 Jun 2026 00:00:00 GMT");
@@ -139,17 +142,20 @@ class EdgeChecksTest {
                         "<https://docs.example.org/v2>; rel=\"sunset\"; type=\"text/html\"");
         assertThat(r.refuses(Instant.parse("2026-06-29T23:59:59Z"))).isFalse();
         assertThat(r.refuses(Instant.parse("2026-06-30T00:00:00Z"))).isTrue();
-        assertThat(e.deprecations("web").match("POST", "/shop.v1.Orders/Get", "shop.v1.Orders/Get"))
+        assertThat(e.forService("web").deprecations().match("POST", "/shop.v1.Orders/Get", "shop.v1.Orders/Get"))
                 .isSameAs(r);
-        assertThat(e.deprecations("web").match("GET", "/v2/orders", null)).isNull();
-        assertThat(e.deprecations("other").isEmpty()).isTrue();
+        assertThat(e.forService("web").deprecations().match("GET", "/v2/orders", null))
+                .isNull();
+        assertThat(e.forService("other").deprecations().isEmpty()).isTrue();
     }
 
     @Test
     void requestLimitsCheckLengthCountAndHeaders() throws Exception {
         RequestLimitsCheck l = engine("  requestLimits: {maxQueryParams: 2, maxQueryBytes: 10, maxHeaderCount: 3}\n"
                         + "  rules: [{name: all, action: allow}]\n")
-                .requestLimits("web");
+                .forService("web")
+                .requestLimits()
+                .orElseThrow();
         assertThat(l.check(null, 3)).isNull();
         assertThat(l.check("a=1&b=2", 1)).isNull();
         assertThat(l.check("a=1&b=2&c", 1)).isEqualTo(RequestLimitsCheck.TOO_MANY_QUERY_PARAMS);

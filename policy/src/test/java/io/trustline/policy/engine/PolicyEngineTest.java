@@ -147,12 +147,47 @@ class PolicyEngineTest {
                                 .build())
                         .rule())
                 .isEqualTo("scoped");
-        assertThat(engine.service("svc"))
-                .hasValueSatisfying(s -> assertThat(s.policies()).containsExactly(p));
+        assertThat(engine.forService("svc").policies()).containsExactly(p);
         assertThat(PolicyEngine.empty()
                         .decide(AuthzRequest.builder("svc", "GET", "/").build())
                         .reason())
                 .isEqualTo(AuthzReason.NO_POLICY);
+    }
+
+    @Test
+    void forServiceReturnsOneCompiledViewPerServiceAndVersion() throws Exception {
+        PolicyEngine engine = engine(POLICY);
+        ServicePolicy orders = engine.forService("orders");
+        assertThat(engine.forService("orders")).isSameAs(orders);
+        assertThat(orders.isEmpty()).isFalse();
+        assertThat(orders.service()).isEqualTo("orders");
+        assertThat(orders.version()).isEqualTo("v1");
+        AuthzRequest admin = AuthzRequest.builder("orders", "GET", "/admin/x").build();
+        assertThat(orders.decide(admin)).isSameAs(engine.decide(admin));
+        assertThat(orders.decide(admin).rule()).isEqualTo("block-admin");
+        assertThat(orders.explain(admin).render())
+                .isEqualTo(engine.explain(admin).render());
+    }
+
+    @Test
+    void aServiceNoPolicyTargetsGetsAnEmptyViewThatDeniesEverything() throws Exception {
+        PolicyEngine engine = engine(POLICY);
+        ServicePolicy payments = engine.forService("payments");
+        assertThat(payments.isEmpty()).isTrue();
+        assertThat(payments.service()).isEqualTo("payments");
+        assertThat(payments.policies()).isEmpty();
+        assertThat(payments.jwt()).isEmpty();
+        assertThat(payments.rateLimits()).isEmpty();
+        assertThat(payments.penalty()).isEmpty();
+        assertThat(payments.cors()).isEmpty();
+        assertThat(payments.requestLimits()).isEmpty();
+        assertThat(payments.deprecations().isEmpty()).isTrue();
+        assertThat(payments.decide(AuthzRequest.builder("payments", "GET", "/").build())
+                        .reason())
+                .isEqualTo(AuthzReason.NO_POLICY);
+        // Asked again, the same view: a sidecar notices a reload by the view's identity.
+        assertThat(engine.forService("payments")).isSameAs(payments);
+        assertThat(PolicyEngine.empty().forService("x").isEmpty()).isTrue();
     }
 
     /**

@@ -146,7 +146,7 @@ class IstioImportTest {
 
         assertThat(target.resolve("shop.auth0.0.jwks.json")).hasContent("{\"keys\": []}");
         PolicyEngine engine = PolicyLoader.load(target);
-        JwtProvider jwt = engine.service("web").orElseThrow().jwt().get(0);
+        JwtProvider jwt = engine.forService("web").jwt().get(0);
         assertThat(jwt.issuer()).isEqualTo("https://shop.eu.auth0.com/");
         assertThat(jwt.audiences()).containsExactly("web", "mobile");
         assertThat(jwt.jwksFile())

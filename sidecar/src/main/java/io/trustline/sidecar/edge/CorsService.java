@@ -1,5 +1,7 @@
 package io.trustline.sidecar.edge;
 
+import static java.util.Objects.requireNonNull;
+
 import com.linecorp.armeria.common.HttpHeaderNames;
 import com.linecorp.armeria.common.HttpRequest;
 import com.linecorp.armeria.common.HttpResponse;
@@ -12,11 +14,12 @@ import com.linecorp.armeria.server.ServiceRequestContext;
 import com.linecorp.armeria.server.SimpleDecoratingHttpService;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.trustline.policy.engine.CorsCheck;
-import io.trustline.policy.engine.PolicyEngine;
+import io.trustline.policy.engine.ServicePolicy;
 import io.trustline.sidecar.refusal.Refusal;
 import io.trustline.sidecar.refusal.RefusalKind;
 import io.trustline.sidecar.refusal.Refusals;
 import io.trustline.sidecar.request.EdgeCheck;
+import io.trustline.sidecar.request.RequestPolicy;
 import io.trustline.sidecar.request.StageOutcomes;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -52,21 +55,23 @@ public final class CorsService extends SimpleDecoratingHttpService {
 
     private static final String ORIGIN = "Origin";
 
-    /** Answers and refuses by the policy {@code engine} supplies at each request, for the sidecar of {@code service}. */
+    /**
+     * Answers and refuses by the {@code cors} section of the service's policy in force ({@code policy}, a {@code
+     * PolicyStore.forService} supplier), in the version the request is pinned to ({@link RequestPolicy}).
+     */
     public static Function<? super HttpService, CorsService> newDecorator(
-            Supplier<PolicyEngine> engine, String service, MeterRegistry meters) {
+            Supplier<ServicePolicy> policy, MeterRegistry meters) {
+        requireNonNull(policy, "policy");
         final EdgeRefusals refusals = new EdgeRefusals(meters);
-        return delegate -> new CorsService(delegate, engine, service, refusals);
+        return delegate -> new CorsService(delegate, policy, refusals);
     }
 
-    private final Supplier<PolicyEngine> engine;
-    private final String service;
+    private final Supplier<ServicePolicy> policy;
     private final EdgeRefusals refusals;
 
-    CorsService(HttpService delegate, Supplier<PolicyEngine> engine, String service, EdgeRefusals refusals) {
+    CorsService(HttpService delegate, Supplier<ServicePolicy> policy, EdgeRefusals refusals) {
         super(delegate);
-        this.engine = engine;
-        this.service = service;
+        this.policy = policy;
         this.refusals = refusals;
     }
 
@@ -77,7 +82,7 @@ public final class CorsService extends SimpleDecoratingHttpService {
         if (origin == null) {
             return unwrap().serve(ctx, req);
         }
-        final CorsCheck cors = engine.get().cors(service);
+        final CorsCheck cors = RequestPolicy.of(ctx, policy).cors().orElse(null);
         if (cors == null) {
             return unwrap().serve(ctx, req);
         }

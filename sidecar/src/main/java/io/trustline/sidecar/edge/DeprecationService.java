@@ -1,5 +1,7 @@
 package io.trustline.sidecar.edge;
 
+import static java.util.Objects.requireNonNull;
+
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.linecorp.armeria.common.HttpHeaderNames;
@@ -19,7 +21,7 @@ import io.netty.util.AsciiString;
 import io.trustline.policy.engine.AuthzRequest;
 import io.trustline.policy.engine.DeprecatedRoute;
 import io.trustline.policy.engine.Deprecations;
-import io.trustline.policy.engine.PolicyEngine;
+import io.trustline.policy.engine.ServicePolicy;
 import io.trustline.sidecar.identity.PeerIdentity;
 import io.trustline.sidecar.metrics.MetricNames;
 import io.trustline.sidecar.refusal.Refusal;
@@ -27,6 +29,7 @@ import io.trustline.sidecar.refusal.RefusalKind;
 import io.trustline.sidecar.refusal.Refusals;
 import io.trustline.sidecar.request.EdgeCheck;
 import io.trustline.sidecar.request.InboundRequest;
+import io.trustline.sidecar.request.RequestPolicy;
 import io.trustline.sidecar.request.StageOutcomes;
 import java.time.Clock;
 import java.time.Duration;
@@ -70,31 +73,31 @@ public final class DeprecationService extends SimpleDecoratingHttpService {
     static final Duration LOG_INTERVAL = Duration.ofHours(1);
 
     /**
-     * Decorates with the deprecations of the policy {@code engine} supplies at each request.
+     * Decorates with the deprecations of the service's policy in force ({@code policy}, a {@code
+     * PolicyStore.forService} supplier), in the version the request is pinned to ({@link RequestPolicy}).
      *
      * @param peerTag whether the usage metric is tagged with the peer's SPIFFE ID ({@code
      *     telemetry.metrics.peerIdentityTag})
      */
     public static Function<? super HttpService, DeprecationService> newDecorator(
-            Supplier<PolicyEngine> engine, String service, Clock clock, MeterRegistry meters, boolean peerTag) {
+            Supplier<ServicePolicy> policy, Clock clock, MeterRegistry meters, boolean peerTag) {
+        requireNonNull(policy, "policy");
         final Shared shared = new Shared(clock, meters, peerTag);
-        return delegate -> new DeprecationService(delegate, engine, service, shared);
+        return delegate -> new DeprecationService(delegate, policy, shared);
     }
 
-    private final Supplier<PolicyEngine> engine;
-    private final String service;
+    private final Supplier<ServicePolicy> policy;
     private final Shared shared;
 
-    DeprecationService(HttpService delegate, Supplier<PolicyEngine> engine, String service, Shared shared) {
+    DeprecationService(HttpService delegate, Supplier<ServicePolicy> policy, Shared shared) {
         super(delegate);
-        this.engine = engine;
-        this.service = service;
+        this.policy = policy;
         this.shared = shared;
     }
 
     @Override
     public HttpResponse serve(ServiceRequestContext ctx, HttpRequest req) throws Exception {
-        final Deprecations deprecations = engine.get().deprecations(service);
+        final Deprecations deprecations = RequestPolicy.of(ctx, policy).deprecations();
         if (deprecations.isEmpty()) {
             return unwrap().serve(ctx, req);
         }

@@ -1,5 +1,7 @@
 package io.trustline.sidecar.edge;
 
+import static java.util.Objects.requireNonNull;
+
 import com.linecorp.armeria.common.HttpRequest;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.RequestHeaders;
@@ -8,13 +10,14 @@ import com.linecorp.armeria.server.ServiceRequestContext;
 import com.linecorp.armeria.server.SimpleDecoratingHttpService;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.util.AsciiString;
-import io.trustline.policy.engine.PolicyEngine;
 import io.trustline.policy.engine.RequestLimitsCheck;
+import io.trustline.policy.engine.ServicePolicy;
 import io.trustline.sidecar.refusal.Refusal;
 import io.trustline.sidecar.refusal.RefusalKind;
 import io.trustline.sidecar.refusal.Refusals;
 import io.trustline.sidecar.request.EdgeCheck;
 import io.trustline.sidecar.request.InboundRequest;
+import io.trustline.sidecar.request.RequestPolicy;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -43,27 +46,30 @@ public final class RequestLimitsService extends SimpleDecoratingHttpService {
     private static final Refusal TOO_MANY_HEADERS =
             Refusal.of(RefusalKind.HEADERS_TOO_LARGE, RequestLimitsCheck.TOO_MANY_HEADERS);
 
-    /** Checks the limits of the policy {@code engine} supplies at each request, for the sidecar of {@code service}. */
+    /**
+     * Checks the {@code requestLimits} of the service's policy in force ({@code policy}, a {@code
+     * PolicyStore.forService} supplier), in the version the request is pinned to ({@link RequestPolicy}).
+     */
     public static Function<? super HttpService, RequestLimitsService> newDecorator(
-            Supplier<PolicyEngine> engine, String service, MeterRegistry meters) {
+            Supplier<ServicePolicy> policy, MeterRegistry meters) {
+        requireNonNull(policy, "policy");
         final EdgeRefusals refusals = new EdgeRefusals(meters);
-        return delegate -> new RequestLimitsService(delegate, engine, service, refusals);
+        return delegate -> new RequestLimitsService(delegate, policy, refusals);
     }
 
-    private final Supplier<PolicyEngine> engine;
-    private final String service;
+    private final Supplier<ServicePolicy> policy;
     private final EdgeRefusals refusals;
 
-    RequestLimitsService(HttpService delegate, Supplier<PolicyEngine> engine, String service, EdgeRefusals refusals) {
+    RequestLimitsService(HttpService delegate, Supplier<ServicePolicy> policy, EdgeRefusals refusals) {
         super(delegate);
-        this.engine = engine;
-        this.service = service;
+        this.policy = policy;
         this.refusals = refusals;
     }
 
     @Override
     public HttpResponse serve(ServiceRequestContext ctx, HttpRequest req) throws Exception {
-        final RequestLimitsCheck limits = engine.get().requestLimits(service);
+        final RequestLimitsCheck limits =
+                RequestPolicy.of(ctx, policy).requestLimits().orElse(null);
         if (limits == null) {
             return unwrap().serve(ctx, req);
         }

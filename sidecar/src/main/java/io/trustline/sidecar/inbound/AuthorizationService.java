@@ -1,5 +1,7 @@
 package io.trustline.sidecar.inbound;
 
+import static java.util.Objects.requireNonNull;
+
 import com.linecorp.armeria.common.HttpHeaderNames;
 import com.linecorp.armeria.common.HttpRequest;
 import com.linecorp.armeria.common.HttpResponse;
@@ -10,13 +12,14 @@ import com.linecorp.armeria.server.SimpleDecoratingHttpService;
 import io.trustline.policy.engine.AuthzRequest;
 import io.trustline.policy.engine.Decision;
 import io.trustline.policy.engine.HeaderLookup;
-import io.trustline.policy.engine.PolicyEngine;
 import io.trustline.policy.engine.QueryParams;
+import io.trustline.policy.engine.ServicePolicy;
 import io.trustline.sidecar.identity.PeerIdentity;
 import io.trustline.sidecar.refusal.Refusal;
 import io.trustline.sidecar.refusal.RefusalKind;
 import io.trustline.sidecar.refusal.Refusals;
 import io.trustline.sidecar.request.InboundRequest;
+import io.trustline.sidecar.request.RequestPolicy;
 import io.trustline.sidecar.request.StageOutcomes;
 import io.trustline.sidecar.request.VerifiedToken;
 import java.util.List;
@@ -33,21 +36,18 @@ import java.util.function.Supplier;
 public final class AuthorizationService extends SimpleDecoratingHttpService {
 
     /**
-     * Decides with the engine {@code engine} supplies at each request (a {@code PolicyStore}'s current engine, so a
-     * reload takes effect on the next request) for the inbound sidecar of {@code service}.
+     * Decides with the service's policy in force ({@code policy}, a {@code PolicyStore.forService} supplier, so a
+     * reload takes effect on the next request), in the version the request is pinned to ({@link RequestPolicy}).
      */
-    public static Function<? super HttpService, AuthorizationService> newDecorator(
-            Supplier<PolicyEngine> engine, String service) {
-        return delegate -> new AuthorizationService(delegate, engine, service);
+    public static Function<? super HttpService, AuthorizationService> newDecorator(Supplier<ServicePolicy> policy) {
+        return delegate -> new AuthorizationService(delegate, policy);
     }
 
-    private final Supplier<PolicyEngine> engine;
-    private final String service;
+    private final Supplier<ServicePolicy> policy;
 
-    AuthorizationService(HttpService delegate, Supplier<PolicyEngine> engine, String service) {
+    AuthorizationService(HttpService delegate, Supplier<ServicePolicy> policy) {
         super(delegate);
-        this.engine = engine;
-        this.service = service;
+        this.policy = requireNonNull(policy, "policy");
     }
 
     @Override
@@ -58,8 +58,9 @@ public final class AuthorizationService extends SimpleDecoratingHttpService {
         final PeerIdentity peer = ctx.attr(PeerIdentity.ATTR);
         final VerifiedToken token = ctx.attr(VerifiedToken.ATTR);
         final Map<String, ?> claims = token != null ? token.claims() : Map.of();
+        final ServicePolicy policy = RequestPolicy.of(ctx, this.policy);
         final AuthzRequest authz = new AuthzRequest(
-                service,
+                policy.service(),
                 peer != null ? peer.id().toString() : null,
                 token != null ? token.requestPrincipal() : null,
                 claims,
@@ -69,7 +70,7 @@ public final class AuthorizationService extends SimpleDecoratingHttpService {
                 new Lookup(headers),
                 ctx.remoteAddress().getAddress(),
                 QueryParams.of(view.query()));
-        final Decision decision = engine.get().decide(authz);
+        final Decision decision = policy.decide(authz);
         ctx.setAttr(StageOutcomes.AUTHZ_DECISION, decision);
         if (!decision.allowed()) {
             return Refusals.respond(

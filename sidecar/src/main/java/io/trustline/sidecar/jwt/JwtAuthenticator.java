@@ -14,7 +14,6 @@ import com.nimbusds.jwt.SignedJWT;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.trustline.policy.engine.PolicyEngine;
 import io.trustline.policy.engine.ServicePolicy;
 import io.trustline.policy.model.JwtProvider;
 import io.trustline.policy.model.Mode;
@@ -61,7 +60,7 @@ public final class JwtAuthenticator implements AutoCloseable {
     /** Verified tokens kept by default: about 1-2 KB each with their claims. */
     public static final int DEFAULT_TOKEN_CACHE_SIZE = 4096;
 
-    private final Supplier<PolicyEngine> engine;
+    private final Supplier<ServicePolicy> policy;
     private final String service;
     private final Clock clock;
     private final MeterRegistry meters;
@@ -80,7 +79,7 @@ public final class JwtAuthenticator implements AutoCloseable {
     private boolean closed;
 
     private JwtAuthenticator(Builder b) {
-        engine = b.engine;
+        policy = b.policy;
         service = b.service;
         clock = b.clock;
         meters = b.meters;
@@ -103,9 +102,13 @@ public final class JwtAuthenticator implements AutoCloseable {
         replayGuard = new TokenReplayGuard(b.replayStoreSize, clock, meters);
     }
 
-    /** An authenticator for the inbound sidecar of {@code service}, reading issuers from {@code engine}. */
-    public static Builder builder(Supplier<PolicyEngine> engine, String service) {
-        return new Builder(engine, service);
+    /**
+     * An authenticator for the inbound sidecar of {@code service}, reading issuers from the newest version of its
+     * policy ({@code policy}, a {@code PolicyStore.forService} supplier). Not pinned per request: verifiers and key
+     * sets follow the newest version, and a reload that drops an issuer closes its key set.
+     */
+    public static Builder builder(Supplier<ServicePolicy> policy, String service) {
+        return new Builder(policy, service);
     }
 
     private static ScheduledExecutorService newExecutor() {
@@ -124,8 +127,7 @@ public final class JwtAuthenticator implements AutoCloseable {
      * that changed the {@code jwt} section, compiles the new one, starting the first fetch of any new JWKS.
      */
     public Issuers current() {
-        final List<JwtProvider> providers =
-                engine.get().service(service).map(ServicePolicy::jwt).orElse(List.of());
+        final List<JwtProvider> providers = policy.get().jwt();
         final Issuers c = current;
         return c.providers() == providers ? c : recompile(providers);
     }
@@ -462,7 +464,7 @@ public final class JwtAuthenticator implements AutoCloseable {
     /** Builds a {@link JwtAuthenticator}; defaults are the field initialisers. */
     public static final class Builder {
 
-        private final Supplier<PolicyEngine> engine;
+        private final Supplier<ServicePolicy> policy;
         private final String service;
         private Clock clock = Clock.systemUTC();
         private MeterRegistry meters = new SimpleMeterRegistry();
@@ -470,8 +472,8 @@ public final class JwtAuthenticator implements AutoCloseable {
         private int replayStoreSize = TokenReplayGuard.DEFAULT_MAX_ENTRIES;
         private @Nullable ScheduledExecutorService executor;
 
-        private Builder(Supplier<PolicyEngine> engine, String service) {
-            this.engine = requireNonNull(engine, "engine");
+        private Builder(Supplier<ServicePolicy> policy, String service) {
+            this.policy = requireNonNull(policy, "policy");
             this.service = requireNonNull(service, "service");
         }
 

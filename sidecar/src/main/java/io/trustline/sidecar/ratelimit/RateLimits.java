@@ -11,7 +11,6 @@ import com.linecorp.armeria.server.ServiceRequestContext;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.util.AttributeKey;
 import io.trustline.policy.engine.AuthzRequest;
-import io.trustline.policy.engine.PolicyEngine;
 import io.trustline.policy.engine.ServicePolicy;
 import io.trustline.policy.model.Origin;
 import io.trustline.policy.model.Penalty;
@@ -37,8 +36,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The rate limits and penalty box of one sidecar's service, shared by its two rate-limit stages
- * ({@link RateLimitService}). The limits are the {@code rateLimits} of the service's policy in the engine current at
- * each request; when a reload changes the policy, limits whose definition did not change keep their buckets, and
+ * ({@link RateLimitService}). The limits are the {@code rateLimits} of the service's policy in force at each request;
+ * when a reload changes the policy, limits whose definition did not change keep their buckets, and
  * the others start full.
  *
  * <p>Every limit that matches a request and for which the request has a key value is checked; the request passes
@@ -60,7 +59,7 @@ public final class RateLimits {
     private static final CompiledLimit[] NO_LIMITS = new CompiledLimit[0];
     private static final Compiled NONE = new Compiled(null, NO_LIMITS, NO_LIMITS, null);
 
-    private final Supplier<PolicyEngine> engine;
+    private final Supplier<ServicePolicy> policy;
     private final String service;
     private final Ticker ticker;
     private final MeterRegistry meters;
@@ -69,13 +68,13 @@ public final class RateLimits {
     private volatile Compiled compiled = NONE;
 
     RateLimits(
-            Supplier<PolicyEngine> engine,
+            Supplier<ServicePolicy> policy,
             String service,
             Ticker ticker,
             MeterRegistry meters,
             long maxKeys,
             Executor executor) {
-        this.engine = engine;
+        this.policy = policy;
         this.service = service;
         this.ticker = ticker;
         this.meters = meters;
@@ -84,11 +83,12 @@ public final class RateLimits {
     }
 
     /**
-     * Limits for the inbound sidecar of {@code service}, read from the engine {@code engine} supplies at each
-     * request (a {@code PolicyStore}'s current engine).
+     * Limits for the inbound sidecar of {@code service}, read at each request from the newest version of its policy
+     * ({@code policy}, a {@code PolicyStore.forService} supplier). Not pinned per request: buckets and the penalty
+     * box are state that follows the newest version.
      */
-    public static RateLimitsBuilder builder(Supplier<PolicyEngine> engine, String service) {
-        return new RateLimitsBuilder(engine, service);
+    public static RateLimitsBuilder builder(Supplier<ServicePolicy> policy, String service) {
+        return new RateLimitsBuilder(policy, service);
     }
 
     /**
@@ -291,12 +291,12 @@ public final class RateLimits {
     // ---- policy (re)loads ----
 
     private Compiled compiled() {
-        final ServicePolicy policy = engine.get().service(service).orElse(null);
+        final ServicePolicy p = policy.get();
         final Compiled c = compiled;
-        return c.source == policy ? c : recompile(policy);
+        return c.source == p ? c : recompile(p);
     }
 
-    private synchronized Compiled recompile(@Nullable ServicePolicy policy) {
+    private synchronized Compiled recompile(ServicePolicy policy) {
         final Compiled old = compiled;
         if (old.source == policy) {
             return old;
@@ -311,20 +311,18 @@ public final class RateLimits {
         final List<CompiledLimit> peer = new ArrayList<>();
         final List<CompiledLimit> user = new ArrayList<>();
         PenaltyBox box = null;
-        if (policy != null) {
-            for (RateLimit limit : policy.rateLimits()) {
-                CompiledLimit l = previous.get(definition(limit));
-                if (l == null) {
-                    l = new CompiledLimit(limit, maxKeys, ticker, executor, meters);
-                }
-                (limit.key().afterAuthentication() ? user : peer).add(l);
+        for (RateLimit limit : policy.rateLimits()) {
+            CompiledLimit l = previous.get(definition(limit));
+            if (l == null) {
+                l = new CompiledLimit(limit, maxKeys, ticker, executor, meters);
             }
-            final Penalty penalty = policy.penalty().orElse(null);
-            if (penalty != null) {
-                box = old.penalty != null && definition(old.penalty.penalty()).equals(definition(penalty))
-                        ? old.penalty
-                        : new PenaltyBox(penalty, maxKeys, ticker, executor, meters);
-            }
+            (limit.key().afterAuthentication() ? user : peer).add(l);
+        }
+        final Penalty penalty = policy.penalty().orElse(null);
+        if (penalty != null) {
+            box = old.penalty != null && definition(old.penalty.penalty()).equals(definition(penalty))
+                    ? old.penalty
+                    : new PenaltyBox(penalty, maxKeys, ticker, executor, meters);
         }
         final Compiled c = new Compiled(policy, peer.toArray(NO_LIMITS), user.toArray(NO_LIMITS), box);
         compiled = c;

@@ -5,7 +5,7 @@ import static java.util.Objects.requireNonNull;
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.trustline.policy.engine.PolicyEngine;
+import io.trustline.policy.engine.ServicePolicy;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
 import java.util.function.Supplier;
@@ -16,15 +16,15 @@ public final class RateLimitsBuilder {
     /** Default {@link #maxKeysPerLimit}: ten thousand buckets per limit (and per penalty table). */
     public static final long DEFAULT_MAX_KEYS_PER_LIMIT = 10_000;
 
-    private final Supplier<PolicyEngine> engine;
+    private final Supplier<ServicePolicy> policy;
     private final String service;
     private Ticker ticker = Ticker.systemTicker();
     private MeterRegistry meters = new SimpleMeterRegistry();
     private long maxKeysPerLimit = DEFAULT_MAX_KEYS_PER_LIMIT;
     private Executor executor = ForkJoinPool.commonPool();
 
-    RateLimitsBuilder(Supplier<PolicyEngine> engine, String service) {
-        this.engine = requireNonNull(engine, "engine");
+    RateLimitsBuilder(Supplier<ServicePolicy> policy, String service) {
+        this.policy = requireNonNull(policy, "policy");
         this.service = requireNonNull(service, "service");
     }
 
@@ -59,6 +59,6 @@ public final class RateLimitsBuilder {
     }
 
     public RateLimits build() {
-        return new RateLimits(engine, service, ticker, meters, maxKeysPerLimit, executor);
+        return new RateLimits(policy, service, ticker, meters, maxKeysPerLimit, executor);
     }
 }

@@ -65,8 +65,9 @@ public class JwtBenchmark {
                                 + "      claimsToHeaders: {sub: x-user-id}\n",
                         dir),
                 "bench");
-        cached = JwtAuthenticator.builder(() -> engine, "orders").build();
-        uncached = JwtAuthenticator.builder(() -> engine, "orders")
+        cached = JwtAuthenticator.builder(() -> engine.forService("orders"), "orders")
+                .build();
+        uncached = JwtAuthenticator.builder(() -> engine.forService("orders"), "orders")
                 .tokenCacheSize(0)
                 .build();
         while (!cached.ready() || !uncached.ready()) {

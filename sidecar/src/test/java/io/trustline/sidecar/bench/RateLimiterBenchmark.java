@@ -101,7 +101,7 @@ public class RateLimiterBenchmark {
                                 + "    - {name: writes, match: {methods: [POST]}, key: principal, rate: 10/s}\n",
                         Path.of(".")),
                 "bench");
-        limits = RateLimits.builder(() -> engine, "orders").build();
+        limits = RateLimits.builder(() -> engine.forService("orders"), "orders").build();
     }
 
     /** A request as the peer stage sees it, one per thread (each event loop has its own requests). */

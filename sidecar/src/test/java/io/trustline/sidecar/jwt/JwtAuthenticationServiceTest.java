@@ -60,8 +60,9 @@ class JwtAuthenticationServiceTest {
                 + "  service: backend\n  jwt:\n    - issuer: https://issuer.test\n      audiences: [backend]\n"
                 + "      jwksFile: " + jwks + "\n" + issuerExtra;
         final PolicyEngine engine = PolicyEngine.compile(PolicyParser.parse("p.yaml", yaml, dir), "v");
-        authenticator =
-                JwtAuthenticator.builder(() -> engine, "backend").clock(clock).build();
+        authenticator = JwtAuthenticator.builder(() -> engine.forService("backend"), "backend")
+                .clock(clock)
+                .build();
         await().atMost(Duration.ofSeconds(10)).until(authenticator::ready);
         return new JwtAuthenticationService(
                 (ctx, req) -> {

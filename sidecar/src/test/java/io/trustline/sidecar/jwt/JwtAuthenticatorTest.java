@@ -65,7 +65,7 @@ class JwtAuthenticatorTest {
     private JwtAuthenticator start(String issuerExtra) throws Exception {
         jwksServer = new JwksServer(tokens.jwks());
         engine.set(engine(policy(jwksServer.url(), issuerExtra)));
-        authenticator = JwtAuthenticator.builder(engine::get, "backend")
+        authenticator = JwtAuthenticator.builder(() -> engine.get().forService("backend"), "backend")
                 .clock(clock)
                 .meterRegistry(meters)
                 .build();
@@ -351,7 +351,7 @@ class JwtAuthenticatorTest {
         jwksServer = new JwksServer(tokens.jwks());
         jwksServer.failing(true);
         engine.set(engine(policy(jwksServer.url(), "")));
-        authenticator = JwtAuthenticator.builder(engine::get, "backend")
+        authenticator = JwtAuthenticator.builder(() -> engine.get().forService("backend"), "backend")
                 .clock(clock)
                 .meterRegistry(meters)
                 .build();
@@ -369,7 +369,7 @@ class JwtAuthenticatorTest {
     void keysMayComeFromAFile() throws Exception {
         final Path jwks = Files.writeString(dir.resolve("jwks.json"), tokens.jwks());
         engine.set(engine(policy("x", "").replace("jwksUri: x", "jwksFile: " + jwks)));
-        authenticator = JwtAuthenticator.builder(engine::get, "backend")
+        authenticator = JwtAuthenticator.builder(() -> engine.get().forService("backend"), "backend")
                 .clock(clock)
                 .meterRegistry(meters)
                 .build();

@@ -46,7 +46,8 @@ class RateLimitServiceTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final FakeTicker ticker = new FakeTicker();
     private static final AtomicReference<PolicyEngine> policy = new AtomicReference<>(PolicyEngine.empty());
-    private static final RateLimits limits = RateLimits.builder(policy::get, Requests.SERVICE)
+    private static final RateLimits limits = RateLimits.builder(
+                    () -> policy.get().forService(Requests.SERVICE), Requests.SERVICE)
             .ticker(ticker)
             .executor(Runnable::run)
             .build();

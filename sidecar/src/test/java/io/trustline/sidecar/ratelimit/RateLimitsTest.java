@@ -33,7 +33,7 @@ class RateLimitsTest {
 
     private RateLimits limits(String spec) {
         policy.set(engine(spec));
-        return RateLimits.builder(policy::get, Requests.SERVICE)
+        return RateLimits.builder(() -> policy.get().forService(Requests.SERVICE), Requests.SERVICE)
                 .ticker(ticker)
                 .meterRegistry(meters)
                 .executor(Runnable::run)
@@ -309,7 +309,7 @@ class RateLimitsTest {
     @Test
     void bucketsStayBoundedWhenAFloodOfSourceAddressesPassesThroughTheStages() {
         policy.set(engine("  rateLimits:\n    - {name: per-ip, key: sourceIp, rate: 10/s, burst: 10}\n"));
-        final RateLimits limits = RateLimits.builder(policy::get, Requests.SERVICE)
+        final RateLimits limits = RateLimits.builder(() -> policy.get().forService(Requests.SERVICE), Requests.SERVICE)
                 .ticker(ticker)
                 .maxKeysPerLimit(1_000)
                 .executor(Runnable::run)

@@ -1,11 +1,23 @@
-package io.trustline.sidecar.inbound;
+package io.trustline.sidecar.pipeline;
 
 import com.linecorp.armeria.server.HttpService;
-import java.util.function.Function;
+import io.trustline.sidecar.edge.CorsService;
+import io.trustline.sidecar.edge.DeprecationService;
+import io.trustline.sidecar.edge.RequestLimitsService;
+import io.trustline.sidecar.inbound.AuthorizationService;
+import io.trustline.sidecar.inbound.PeerIdentityService;
+import io.trustline.sidecar.inbound.RequestHygieneService;
+import io.trustline.sidecar.jwt.JwtAuthenticationService;
+import io.trustline.sidecar.overload.ConcurrencyLimitingService;
+import io.trustline.sidecar.proxy.AppProxyService;
+import io.trustline.sidecar.ratelimit.RateLimitService;
+import io.trustline.sidecar.ratelimit.RateLimits;
+import io.trustline.sidecar.telemetry.TelemetryService;
 
 /**
  * The inbound request path, built in one place. Each stage is one decorator; the order is the security design
- * (see docs/pipeline.md) and is pinned by {@code InboundPipelineTest}:
+ * (see docs/pipeline.md) and is pinned twice: each slot of {@link Stages} has its own type, so the wiring cannot hand
+ * a stage to the wrong slot, and {@code InboundPipelineTest} fails if {@link #build} applies two in another order:
  *
  * <ol>
  *   <li>telemetry: tracing and the access log wrap everything, so even an early refusal is a span and a log line;
@@ -25,27 +37,46 @@ import java.util.function.Function;
  */
 public final class InboundPipeline {
 
-    /** A stage's decorator; {@link Function#identity()} leaves the slot empty. */
-    public interface Stage extends Function<HttpService, HttpService> {
-        Stage NONE = s -> s;
+    /** The slot of the rate limits keyed by peer or IP; {@link RateLimitService} serves two slots. */
+    public static final class PeerRateLimits {
+        private PeerRateLimits() {}
     }
 
-    /** The stages, outermost first, in the only order they can be assembled. */
+    /** The slot of the rate limits keyed by the verified user. */
+    public static final class UserRateLimits {
+        private UserRateLimits() {}
+    }
+
+    /** The stages, outermost first, one type per slot. */
     public record Stages(
-            Stage telemetry,
-            Stage overload,
-            Stage peerIdentity,
-            Stage hygiene,
-            Stage peerRateLimits,
-            Stage requestLimits,
-            Stage cors,
-            Stage jwt,
-            Stage authorization,
-            Stage deprecation,
-            Stage userRateLimits) {}
+            Stage<TelemetryService> telemetry,
+            Stage<ConcurrencyLimitingService> overload,
+            Stage<PeerIdentityService> peerIdentity,
+            Stage<RequestHygieneService> hygiene,
+            Stage<PeerRateLimits> peerRateLimits,
+            Stage<RequestLimitsService> requestLimits,
+            Stage<CorsService> cors,
+            Stage<JwtAuthenticationService> jwt,
+            Stage<AuthorizationService> authorization,
+            Stage<DeprecationService> deprecation,
+            Stage<UserRateLimits> userRateLimits) {}
+
+    /** The rate limits keyed by peer or IP, stage 4. */
+    public static Stage<PeerRateLimits> peerRateLimits(RateLimits limits) {
+        return Stage.inSlot(RateLimitService.newDecorator(limits, RateLimitService.Phase.PEER));
+    }
+
+    /** The rate limits keyed by the verified user, stage 10. */
+    public static Stage<UserRateLimits> userRateLimits(RateLimits limits) {
+        return Stage.inSlot(RateLimitService.newDecorator(limits, RateLimitService.Phase.USER));
+    }
 
     /** Builds the inbound chain around {@code proxy}. Armeria decorators wrap inside-out, hence the reverse order. */
-    public static HttpService build(HttpService proxy, Stages s) {
+    public static HttpService build(AppProxyService proxy, Stages s) {
+        return build((HttpService) proxy, s);
+    }
+
+    static HttpService build(HttpService proxy, Stages s) {
         HttpService chain = proxy; //                  11. forward to the app
         chain = s.userRateLimits().apply(chain); //    10. rate limits keyed by the user
         chain = s.deprecation().apply(chain); //        9. deprecation headers, 410 after a sunset
