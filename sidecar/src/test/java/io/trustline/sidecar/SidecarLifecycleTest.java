@@ -11,6 +11,7 @@ import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.SessionProtocol;
 import com.linecorp.armeria.server.Server;
 import io.trustline.ca.testing.TestCertificates;
+import io.trustline.sidecar.config.ShutdownConfig;
 import io.trustline.sidecar.config.SidecarConfig;
 import io.trustline.sidecar.identity.StaticWorkloadIdentity;
 import io.trustline.sidecar.testing.TestMesh;
@@ -100,8 +101,7 @@ class SidecarLifecycleTest {
         final long stopping = System.nanoTime();
         sidecar.close();
         // No request in flight: nothing to drain, so far below the default drain timeout.
-        assertThat(Duration.ofNanos(System.nanoTime() - stopping))
-                .isLessThan(SidecarConfig.ShutdownConfig.DEFAULT_DRAIN_TIMEOUT);
+        assertThat(Duration.ofNanos(System.nanoTime() - stopping)).isLessThan(ShutdownConfig.DEFAULT_DRAIN_TIMEOUT);
     }
 
     @Test

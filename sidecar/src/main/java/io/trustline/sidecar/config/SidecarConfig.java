@@ -343,33 +343,6 @@ public record SidecarConfig(
         }
     }
 
-    /**
-     * How the sidecar stops on SIGTERM: every listener lets the requests in flight finish, but waits at most {@code
-     * drainTimeout} for them; whatever still runs then is cut (503 / UNAVAILABLE, or the stream reset), and the
-     * process exits.
-     *
-     * @param drainTimeout default {@value #DEFAULT_DRAIN_TIMEOUT_SECONDS}s; 0 stops at once without draining
-     */
-    public record ShutdownConfig(Duration drainTimeout) {
-
-        static final long DEFAULT_DRAIN_TIMEOUT_SECONDS = 5;
-
-        /** Default {@code drainTimeout}, as Istio's {@code terminationDrainDuration}. */
-        public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(DEFAULT_DRAIN_TIMEOUT_SECONDS);
-
-        static final ShutdownConfig DEFAULT = new ShutdownConfig(null);
-
-        public ShutdownConfig {
-            if (drainTimeout == null) {
-                drainTimeout = DEFAULT_DRAIN_TIMEOUT;
-            }
-            if (drainTimeout.isNegative()) {
-                throw new IllegalArgumentException(
-                        "drainTimeout: " + Durations.format(drainTimeout) + " (expected: >= 0; 0 = no draining)");
-            }
-        }
-    }
-
     /** Traces (OpenTelemetry, OTLP) and metrics (Prometheus text on the admin port). */
     public record TelemetryConfig(TracingConfig tracing, MetricsConfig metrics) {
 

@@ -16,7 +16,6 @@ import io.trustline.sidecar.config.SidecarConfig.MtlsMode;
 import io.trustline.sidecar.config.SidecarConfig.OutboundConfig;
 import io.trustline.sidecar.config.SidecarConfig.PolicyConfig;
 import io.trustline.sidecar.config.SidecarConfig.RouteConfig;
-import io.trustline.sidecar.config.SidecarConfig.ShutdownConfig;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

@@ -117,10 +117,9 @@ class ConfigMistakesTest {
                         VALID.replace("127.0.0.1:8080", "127.0.0.1:${APP_PORT}"),
                         "6:18: environment variable APP_PORT is not set (write ${APP_PORT:-default} for a default)"),
                 mistake(
-                        "a drain timeout written as a word",
-                        VALID + "shutdown: {drainTimeout: forever}\n",
-                        "10:26: shutdown.drainTimeout: 'forever' (expected: a number followed by ms, s, m, h or d,"
-                                + " e.g. 30s)"),
+                        "a switch where a duration belongs",
+                        VALID + "shutdown: {drainTimeout: true}\n",
+                        "10:26: shutdown.drainTimeout: a boolean (true) (expected: a duration such as 30s)"),
                 mistake(
                         "several mistakes in one file: every one, in file order",
                         VALID.replace("namespace: shop", "namespce: shop")
