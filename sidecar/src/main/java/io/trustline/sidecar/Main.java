@@ -41,7 +41,12 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--config", required = true, description = "Path to sidecar.yaml.")
     Path config;
 
-    @Option(names = "--check", description = "Validate the config file and exit.")
+    @Option(
+            names = "--check",
+            description = "Validate the config file and everything it refers to (identity files, policy directory,"
+                    + " listener ports), print every problem and exit: 0 when all is well, "
+                    + EXIT_CONFIG
+                    + " otherwise. Contacts no CA.")
     boolean checkOnly;
 
     public static void main(String[] args) {
@@ -64,8 +69,7 @@ public final class Main implements Callable<Integer> {
             return EXIT_CONFIG;
         }
         if (checkOnly) {
-            System.err.println(config + ": ok");
-            return 0;
+            return check(cfg);
         }
         // A broken policy directory must stop start-up before the (single-use) join token is spent.
         if (cfg.policy() != null) {
@@ -94,6 +98,10 @@ public final class Main implements Callable<Integer> {
             identity.close();
             e.errors().forEach(error -> System.err.println(error));
             return EXIT_CONFIG;
+        } catch (ListenerBindException e) {
+            identity.close();
+            System.err.println("trustline-sidecar: cannot start: " + e.getMessage());
+            return EXIT_START;
         } catch (RuntimeException e) {
             identity.close();
             System.err.println("trustline-sidecar: cannot start: " + rootMessage(e));
@@ -112,6 +120,19 @@ public final class Main implements Callable<Integer> {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        return 0;
+    }
+
+    private int check(SidecarConfig cfg) {
+        final StartupCheck check = StartupCheck.run(cfg, Clock.systemUTC());
+        check.warnings().forEach(System.err::println);
+        check.problems().forEach(System.err::println);
+        if (!check.problems().isEmpty()) {
+            final int n = check.problems().size();
+            System.err.println(config + ": " + n + (n == 1 ? " problem" : " problems"));
+            return EXIT_CONFIG;
+        }
+        System.err.println(config + ": ok");
         return 0;
     }
 

@@ -3,12 +3,14 @@ package io.trustline.sidecar;
 import com.github.benmanes.caffeine.cache.Ticker;
 import com.linecorp.armeria.client.ClientFactory;
 import com.linecorp.armeria.common.SessionProtocol;
+import com.linecorp.armeria.server.GracefulShutdown;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.ServerBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.trustline.ca.HostPort;
 import io.trustline.policy.PolicyStore;
 import io.trustline.policy.engine.PolicyEngine;
 import io.trustline.policy.engine.ServicePolicy;
@@ -56,6 +58,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -76,6 +79,13 @@ public final class Sidecar implements AutoCloseable {
     static final int MAX_HTTP2_RESETS_PER_WINDOW = 400;
 
     static final int HTTP2_RESET_WINDOW_SECONDS = 60;
+
+    /**
+     * While draining, a listener still serves requests that arrive shortly after SIGTERM (callers learn of the stop
+     * only as their endpoints update); it stops once none has been in flight for this long. Short, so an idle
+     * sidecar exits at once.
+     */
+    static final Duration DRAIN_QUIET_PERIOD = Duration.ofMillis(200);
 
     private final SidecarConfig config;
     private final WorkloadIdentity identity;
@@ -235,15 +245,28 @@ public final class Sidecar implements AutoCloseable {
 
     private void startServers() {
         final List<CompletableFuture<Void>> started = new ArrayList<>();
-        started.add(inbound.start());
+        started.add(named(
+                inbound.start(), "inbound", "inbound.listen", config.inbound().listen()));
         if (outbound != null) {
-            started.add(outbound.start());
+            started.add(named(
+                    outbound.start(),
+                    "outbound",
+                    "outbound.listen",
+                    config.outbound().listen()));
         }
-        started.add(admin.start());
+        started.add(named(admin.start(), "admin", "admin.listen", config.admin().listen()));
         if (probe != null) {
-            started.add(probe.start());
+            started.add(named(
+                    probe.start(), "probe", "admin.probeListen", config.admin().probeListen()));
         }
-        CompletableFuture.allOf(started.toArray(new CompletableFuture<?>[0])).join();
+        try {
+            CompletableFuture.allOf(started.toArray(new CompletableFuture<?>[0]))
+                    .join();
+        } catch (CompletionException e) {
+            // The listeners that did open must not outlive a sidecar that failed to start.
+            stopServers();
+            throw e.getCause() instanceof ListenerBindException bind ? bind : e;
+        }
         logger.atInfo()
                 .setMessage("sidecar ready")
                 .addKeyValue("identity", tls.self())
@@ -252,6 +275,19 @@ public final class Sidecar implements AutoCloseable {
                 .addKeyValue("admin", adminPort())
                 .addKeyValue("probe", probe != null ? probe.port() : "-")
                 .log();
+    }
+
+    /** A start that fails to bind names the listener, its config key and its address, not only "Address in use". */
+    private static CompletableFuture<Void> named(
+            CompletableFuture<Void> start, String listener, String key, HostPort address) {
+        return start.exceptionally(t -> {
+            for (Throwable c = t; c != null; c = c.getCause()) {
+                if (ListenerBindException.isBindFailure(c)) {
+                    throw new ListenerBindException(listener, key, address, (IOException) c);
+                }
+            }
+            throw t instanceof CompletionException ce ? ce : new CompletionException(t);
+        });
     }
 
     private Server inboundServer(SidecarConfig config, HttpService chain, Duration maxConnectionAge) {
@@ -266,7 +302,7 @@ public final class Sidecar implements AutoCloseable {
         // Armeria counts every TLS handshake by result (armeria_server_tls_handshakes_total), failures before any
         // certificate reaches us included; the svid.* reasons come from SidecarMetrics.bindTlsFailures.
         sb.meterRegistry(meters);
-        applyLimits(sb, in.limits(), telemetry.edge(Direction.INBOUND));
+        applyLimits(sb, in.limits(), config.shutdown().drainTimeout(), telemetry.edge(Direction.INBOUND));
         sb.maxConnectionAge(maxConnectionAge);
         // Armeria fills in this name when a request names no host; hygiene refuses it.
         sb.defaultHostname(HostHeaders.MISSING_HOST);
@@ -281,7 +317,7 @@ public final class Sidecar implements AutoCloseable {
         final SidecarConfig.OutboundConfig out = config.outbound();
         final ServerBuilder sb = Server.builder();
         sb.port(out.listen().toLoopbackSocketAddress(), SessionProtocol.HTTP);
-        applyLimits(sb, out.limits(), telemetry.edge(Direction.OUTBOUND));
+        applyLimits(sb, out.limits(), config.shutdown().drainTimeout(), telemetry.edge(Direction.OUTBOUND));
         sb.absoluteUriTransformer(OutboundService::absoluteUriToPath);
         // Armeria fills in this name when a request names no host; the outbound service refuses it.
         sb.defaultHostname(HostHeaders.MISSING_HOST);
@@ -301,7 +337,8 @@ public final class Sidecar implements AutoCloseable {
      * The limits both listeners share, in one place so that they cannot drift apart: the outbound listener speaks
      * h2c to the app and needs the same HTTP/2 rapid-reset cap (CVE-2023-44487) as the inbound one.
      */
-    static void applyLimits(ServerBuilder sb, Limits limits, EarlyRefusalListener earlyRefusals) {
+    static void applyLimits(
+            ServerBuilder sb, Limits limits, Duration drainTimeout, EarlyRefusalListener earlyRefusals) {
         sb.maxRequestLength(limits.maxRequestBodyBytes())
                 .requestTimeout(limits.requestTimeout())
                 .idleTimeout(limits.idleTimeout())
@@ -311,11 +348,27 @@ public final class Sidecar implements AutoCloseable {
                 .disableServerHeader()
                 .http2MaxResetFramesPerWindow(MAX_HTTP2_RESETS_PER_WINDOW, HTTP2_RESET_WINDOW_SECONDS)
                 .errorHandler(new RefusalErrorHandler(earlyRefusals, UpstreamErrors::upstreamRefusal))
-                .gracefulShutdownTimeout(Duration.ofSeconds(1), Duration.ofSeconds(10));
+                .gracefulShutdown(gracefulShutdown(drainTimeout));
         if (limits.maxConnections() > 0) {
             sb.maxNumConnections(limits.maxConnections());
         }
         TransferCodingCheck.install(sb);
+    }
+
+    /**
+     * Armeria's graceful shutdown: stop() waits until no request has been in flight for {@link #DRAIN_QUIET_PERIOD},
+     * and at most {@code drainTimeout}; then the ports close and what still runs is refused with 503 / UNAVAILABLE.
+     * A quiet period of zero would switch draining off in Armeria, so {@code drainTimeout: 0} does exactly that.
+     */
+    static GracefulShutdown gracefulShutdown(Duration drainTimeout) {
+        if (drainTimeout.isZero()) {
+            return GracefulShutdown.disabled();
+        }
+        final Duration quiet = drainTimeout.compareTo(DRAIN_QUIET_PERIOD) < 0 ? drainTimeout : DRAIN_QUIET_PERIOD;
+        return GracefulShutdown.builder()
+                .quietPeriod(quiet)
+                .timeout(drainTimeout)
+                .build();
     }
 
     /**
@@ -334,6 +387,23 @@ public final class Sidecar implements AutoCloseable {
                 limits.maxPendingRequests(),
                 limits.pendingTimeout(),
                 meters));
+    }
+
+    /**
+     * Stops every listener at once. Each drains first: requests in flight may finish within {@code
+     * shutdown.drainTimeout} (see {@link #applyLimits}); the admin and probe listeners stop at once.
+     */
+    private void stopServers() {
+        final List<CompletableFuture<Void>> stopped = new ArrayList<>();
+        stopped.add(inbound.stop());
+        if (outbound != null) {
+            stopped.add(outbound.stop());
+        }
+        stopped.add(admin.stop());
+        if (probe != null) {
+            stopped.add(probe.stop());
+        }
+        CompletableFuture.allOf(stopped.toArray(new CompletableFuture<?>[0])).join();
     }
 
     /** Policy version and reloads, certificate expiry and renewals, open connections: see MetricNames. */
@@ -411,16 +481,7 @@ public final class Sidecar implements AutoCloseable {
 
     @Override
     public void close() {
-        final List<CompletableFuture<Void>> stopped = new ArrayList<>();
-        stopped.add(inbound.stop());
-        if (outbound != null) {
-            stopped.add(outbound.stop());
-        }
-        stopped.add(admin.stop());
-        if (probe != null) {
-            stopped.add(probe.stop());
-        }
-        CompletableFuture.allOf(stopped.toArray(new CompletableFuture<?>[0])).join();
+        stopServers();
         try {
             processMetrics.close();
         } catch (Exception e) {

@@ -216,7 +216,11 @@ public final class Fields {
         return max == Long.MAX_VALUE ? ">= " + min : "between " + min + " and " + max;
     }
 
-    private static @Nullable String closest(String key, Set<String> allowed) {
+    /**
+     * The allowed key closest to {@code key} (a likely typo of it), or null when none is close: what
+     * {@link #allowOnly} suggests as "did you mean".
+     */
+    public static @Nullable String closest(String key, java.util.Collection<String> allowed) {
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
         for (String a : allowed) {

@@ -1,6 +1,5 @@
 package io.trustline.sidecar.config;
 
-import com.fasterxml.jackson.annotation.JsonCreator;
 import io.trustline.policy.path.PathParameters;
 import java.util.ArrayList;
 import java.util.List;
@@ -66,7 +65,6 @@ public record HygieneConfig(
         /** The request is refused with 400 {@code request.invalid_header}. */
         REJECT;
 
-        @JsonCreator
         public static UnderscoreHeaders parse(String text) {
             return SidecarConfig.parseEnum(UnderscoreHeaders.class, text);
         }

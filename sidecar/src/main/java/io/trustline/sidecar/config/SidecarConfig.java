@@ -2,8 +2,6 @@ package io.trustline.sidecar.config;
 
 import static java.util.Objects.requireNonNull;
 
-import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonValue;
 import io.trustline.ca.HostPort;
 import io.trustline.ca.SpiffeId;
@@ -15,20 +13,22 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The whole sidecar configuration, as read from {@code sidecar.yaml} by {@link ConfigLoader}. Defaults are applied
- * in the compact constructors, so every instance is complete; {@link ConfigLoader} documents the file format.
+ * in the compact constructors, so every instance is complete; {@link ConfigLoader} documents the file format. Each
+ * record's components are exactly the keys its section accepts.
  */
 public record SidecarConfig(
-        @JsonProperty(required = true) String service,
-        @JsonProperty(required = true) String namespace,
-        @JsonProperty(required = true) String trustDomain,
-        @JsonProperty(required = true) IdentityConfig identity,
-        @JsonProperty(required = true) InboundConfig inbound,
+        String service,
+        String namespace,
+        String trustDomain,
+        IdentityConfig identity,
+        InboundConfig inbound,
         @Nullable OutboundConfig outbound,
         @Nullable PolicyConfig policy,
         AdminConfig admin,
         TelemetryConfig telemetry,
         AccessLogConfig accessLog,
-        JwtConfig jwt) {
+        JwtConfig jwt,
+        ShutdownConfig shutdown) {
 
     public SidecarConfig {
         requireNonNull(service, "service");
@@ -47,6 +47,9 @@ public record SidecarConfig(
         }
         if (jwt == null) {
             jwt = JwtConfig.DEFAULT;
+        }
+        if (shutdown == null) {
+            shutdown = ShutdownConfig.DEFAULT;
         }
         if (admin.listen().port() != 0
                 && admin.listen().port() == inbound.listen().port()) {
@@ -116,7 +119,6 @@ public record SidecarConfig(
         /** HTTP/2 over cleartext with prior knowledge. */
         H2C;
 
-        @JsonCreator
         public static AppProtocol parse(String text) {
             return parseEnum(AppProtocol.class, text);
         }
@@ -129,7 +131,6 @@ public record SidecarConfig(
         /** Plaintext is accepted too, logged and counted; policy can still demand a peer identity. */
         PERMISSIVE;
 
-        @JsonCreator
         public static MtlsMode parse(String text) {
             return parseEnum(MtlsMode.class, text);
         }
@@ -138,7 +139,7 @@ public record SidecarConfig(
     /** The inbound listener: the only port meant for the network. */
     public record InboundConfig(
             HostPort listen,
-            @JsonProperty(required = true) HostPort app,
+            HostPort app,
             AppProtocol appProtocol,
             MtlsMode mtls,
             Limits limits,
@@ -187,9 +188,7 @@ public record SidecarConfig(
     }
 
     /** One destination the app may call: the address of its inbound sidecar and the identity it must present. */
-    public record RouteConfig(
-            @JsonProperty(required = true) HostPort address,
-            @JsonProperty(required = true) SpiffeId identity) {
+    public record RouteConfig(HostPort address, SpiffeId identity) {
 
         public RouteConfig {
             requireNonNull(address, "address");
@@ -304,8 +303,7 @@ public record SidecarConfig(
     }
 
     /** Where policy files live; reloaded when they change. */
-    public record PolicyConfig(
-            @JsonProperty(required = true) Path dir) {
+    public record PolicyConfig(Path dir) {
         public PolicyConfig {
             requireNonNull(dir, "dir");
         }
@@ -377,7 +375,6 @@ public record SidecarConfig(
             return text;
         }
 
-        @JsonCreator
         public static OtlpProtocol parse(String text) {
             for (OtlpProtocol p : values()) {
                 if (p.text.equalsIgnoreCase(text)) {
@@ -459,7 +456,6 @@ public record SidecarConfig(
         /** No access log (benchmarks); security events still reach the operational log. */
         OFF;
 
-        @JsonCreator
         public static AccessLogSink parse(String text) {
             return parseEnum(AccessLogSink.class, text);
         }

@@ -67,30 +67,22 @@ public final class FileWorkloadIdentity implements WorkloadIdentity {
     }
 
     private X509Svid load() {
-        final TrustBundle bundle;
-        try {
-            bundle = TrustBundle.parsePem(Files.readString(bundleFile));
-        } catch (IOException | RuntimeException e) {
-            throw new IllegalArgumentException(bundleFile + ": not a PEM trust bundle (" + e.getMessage() + ')', e);
-        }
-        final TlsKeyPair keyPair;
-        try {
-            keyPair = TlsKeyPair.of(keyFile.toFile(), certFile.toFile());
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException(
-                    certFile + ", " + keyFile + ": not a PEM certificate chain and PKCS#8 key", e);
-        }
+        final TrustBundle bundle = PemFiles.bundle("identity.bundleFile", bundleFile);
+        final TlsKeyPair keyPair = PemFiles.keyPair("identity.certFile", certFile, "identity.keyFile", keyFile);
         final List<X509Certificate> chain = keyPair.certificateChain();
         final SpiffeId id;
         try {
             id = new SvidValidator(bundle, expected.trustDomain(), clock)
                     .validate(chain.toArray(new X509Certificate[0]));
         } catch (SvidValidationException e) {
-            throw new IllegalArgumentException(certFile + ": not a valid X.509-SVID: " + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    "identity.certFile: " + certFile + ": not a valid X.509-SVID for identity.bundleFile: "
+                            + e.getMessage(),
+                    e);
         }
         if (!id.equals(expected)) {
-            throw new IllegalArgumentException(
-                    certFile + ": the certificate is for " + id + ", but this sidecar is " + expected);
+            throw new IllegalArgumentException("identity.certFile: " + certFile + ": the certificate is for " + id
+                    + ", but this sidecar is " + expected);
         }
         return new X509Svid(id, chain, keyPair.privateKey(), bundle);
     }

@@ -3,10 +3,9 @@ package io.trustline.sidecar.identity;
 import io.trustline.ca.SpiffeId;
 import io.trustline.ca.TrustBundle;
 import io.trustline.ca.client.SvidClient;
+import io.trustline.sidecar.config.FileReadErrors;
 import io.trustline.sidecar.config.SidecarConfig;
 import io.trustline.sidecar.config.SidecarConfig.IdentityConfig;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.time.Clock;
 
 /** Obtains the workload identity the config asks for, before any listener opens. */
@@ -19,27 +18,25 @@ public final class Identities {
      * @throws IllegalStateException with a message fit for an operator when it cannot
      */
     public static WorkloadIdentity obtain(SidecarConfig config, Clock clock) {
+        try {
+            return obtainOrThrow(config, clock);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    private static WorkloadIdentity obtainOrThrow(SidecarConfig config, Clock clock) {
         final IdentityConfig id = config.identity();
         final SpiffeId self = config.spiffeId();
         if (!id.fromCa()) {
-            try {
-                return new FileWorkloadIdentity(id.certFile(), id.keyFile(), id.bundleFile(), self, clock);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalStateException(e.getMessage(), e);
-            }
+            return new FileWorkloadIdentity(id.certFile(), id.keyFile(), id.bundleFile(), self, clock);
         }
-        final TrustBundle caBundle;
-        try {
-            caBundle = TrustBundle.parsePem(Files.readString(id.caBundle()));
-        } catch (IOException | RuntimeException e) {
-            throw new IllegalStateException(id.caBundle() + ": cannot read the CA bundle (" + e.getMessage() + ')', e);
-        }
+        final TrustBundle caBundle = PemFiles.bundle("identity.caBundle", id.caBundle());
         // Read once here for a clear start-up error; the client reads the file again whenever it needs a token, so a
         // fresh one written there re-enrols the sidecar after its SVID expired during a CA outage, without a restart.
-        try {
-            Files.readString(id.joinTokenFile());
-        } catch (IOException e) {
-            throw new IllegalStateException(id.joinTokenFile() + ": cannot read the join token", e);
+        if (FileReadErrors.readString("identity.joinTokenFile", id.joinTokenFile())
+                .isBlank()) {
+            throw new IllegalArgumentException("identity.joinTokenFile: " + id.joinTokenFile() + ": is empty");
         }
         final SvidClient client = SvidClient.builder()
                 .caAddress(id.ca().toString())

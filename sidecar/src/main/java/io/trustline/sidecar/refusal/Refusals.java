@@ -11,6 +11,7 @@ import com.linecorp.armeria.common.RequestContext;
 import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.common.ResponseHeaders;
 import com.linecorp.armeria.common.ResponseHeadersBuilder;
+import com.linecorp.armeria.common.ShuttingDownException;
 import com.linecorp.armeria.server.HttpStatusException;
 import com.linecorp.armeria.server.RequestTimeoutException;
 import io.netty.util.AsciiString;
@@ -75,6 +76,10 @@ public final class Refusals {
         }
         if (cause instanceof ContentTooLargeException) {
             return BODY_TOO_LARGE;
+        }
+        if (cause instanceof ShuttingDownException) {
+            // Still running when shutdown.drainTimeout ran out: 503 / UNAVAILABLE, which callers may retry elsewhere.
+            return forStatus(HttpStatus.SERVICE_UNAVAILABLE);
         }
         if (cause instanceof HttpStatusException status) {
             // Armeria aborts a request it refuses itself (e.g. a body over the limit) with the status it chose.

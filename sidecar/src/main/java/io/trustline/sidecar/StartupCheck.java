@@ -1,0 +1,161 @@
+package io.trustline.sidecar;
+
+import io.trustline.ca.HostPort;
+import io.trustline.policy.PolicyLoader;
+import io.trustline.policy.engine.PolicyEngine;
+import io.trustline.policy.error.PolicyError;
+import io.trustline.policy.error.PolicyParseException;
+import io.trustline.sidecar.config.FileReadErrors;
+import io.trustline.sidecar.config.SidecarConfig;
+import io.trustline.sidecar.config.SidecarConfig.IdentityConfig;
+import io.trustline.sidecar.identity.FileWorkloadIdentity;
+import io.trustline.sidecar.identity.PemFiles;
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What {@code --check} verifies beyond the file itself: everything the config refers to, as start-up would use it.
+ * The identity files are read and validated by the same code start-up runs (readable, PEM, the right kind, key and
+ * certificate together, chaining to the bundle, the configured SPIFFE ID); the policy directory loads as {@code
+ * trustline-policy check} loads it; each listener's address is bound and released. Nothing is sent anywhere: the CA is
+ * not called, so its join token is not spent.
+ */
+final class StartupCheck {
+
+    private final SidecarConfig config;
+    private final Clock clock;
+    private final List<String> problems = new ArrayList<>();
+    private final List<String> warnings = new ArrayList<>();
+
+    private StartupCheck(SidecarConfig config, Clock clock) {
+        this.config = config;
+        this.clock = clock;
+    }
+
+    /** Runs every check; the result lists every problem found, not only the first. */
+    static StartupCheck run(SidecarConfig config, Clock clock) {
+        final StartupCheck check = new StartupCheck(config, clock);
+        check.identity(config.identity());
+        if (config.admin().tokenFile() != null) {
+            check.attempt(() ->
+                    FileReadErrors.readString("admin.tokenFile", config.admin().tokenFile()));
+        }
+        if (config.policy() != null) {
+            check.policies(config.policy().dir());
+        }
+        check.listeners();
+        return check;
+    }
+
+    List<String> problems() {
+        return List.copyOf(problems);
+    }
+
+    /** Policy warnings (valid, probably not meant), as {@code trustline-policy check} prints them. */
+    List<String> warnings() {
+        return List.copyOf(warnings);
+    }
+
+    private void identity(IdentityConfig id) {
+        if (id.fromCa()) {
+            attempt(() -> PemFiles.bundle("identity.caBundle", id.caBundle()));
+            attempt(() -> {
+                if (FileReadErrors.readString("identity.joinTokenFile", id.joinTokenFile())
+                        .isBlank()) {
+                    throw new IllegalArgumentException("identity.joinTokenFile: " + id.joinTokenFile() + ": is empty");
+                }
+            });
+            resolves("identity.ca", id.ca());
+            return;
+        }
+        final int before = problems.size();
+        attempt(() -> PemFiles.bundle("identity.bundleFile", id.bundleFile()));
+        attempt(() -> PemFiles.keyPair("identity.certFile", id.certFile(), "identity.keyFile", id.keyFile()));
+        if (problems.size() == before) {
+            // Each file is fine on its own; now as start-up would hold them: chain, validity, identity.
+            attempt(() -> new FileWorkloadIdentity(
+                            id.certFile(), id.keyFile(), id.bundleFile(), config.spiffeId(), clock)
+                    .close());
+        }
+    }
+
+    private void policies(Path dir) {
+        if (!Files.exists(dir)) {
+            problems.add("policy.dir: " + dir + ": does not exist");
+            return;
+        }
+        try {
+            final PolicyEngine engine = PolicyLoader.load(dir);
+            if (engine.policies().isEmpty()) {
+                warnings.add("policy.dir: " + dir + ": no policies: every request would be denied");
+            }
+            for (PolicyError w : engine.warnings()) {
+                warnings.add(w.file() + ":" + w.line() + ":" + w.column() + ": warning: " + w.message());
+            }
+        } catch (PolicyParseException e) {
+            e.errors().forEach(error -> problems.add(error.toString()));
+        }
+    }
+
+    private void listeners() {
+        bindable("inbound.listen", config.inbound().listen(), false);
+        if (config.outbound() != null) {
+            bindable("outbound.listen", config.outbound().listen(), true);
+        }
+        bindable("admin.listen", config.admin().listen(), false);
+        if (config.admin().probeListen() != null) {
+            bindable("admin.probeListen", config.admin().probeListen(), false);
+        }
+    }
+
+    /** Binds {@code address} and releases it at once: the port is free now (start-up may still race another). */
+    private void bindable(String key, HostPort address, boolean loopbackOnly) {
+        if (address.port() == 0) {
+            return;
+        }
+        final InetSocketAddress socketAddress;
+        try {
+            socketAddress = loopbackOnly ? address.toLoopbackSocketAddress() : address.toSocketAddress();
+        } catch (IllegalArgumentException e) {
+            problems.add(key + ": " + e.getMessage());
+            return;
+        }
+        if (socketAddress.isUnresolved()) {
+            problems.add(key + ": " + address + ": the host does not resolve");
+            return;
+        }
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.setReuseAddress(true);
+            socket.bind(socketAddress);
+        } catch (BindException e) {
+            problems.add(key + ": " + address + ": " + ListenerBindException.cause(e));
+        } catch (IOException e) {
+            problems.add(key + ": " + address + ": cannot bind (" + e.getMessage() + ')');
+        }
+    }
+
+    private void resolves(String key, HostPort address) {
+        try {
+            InetAddress.getByName(address.host());
+        } catch (UnknownHostException e) {
+            problems.add(key + ": " + address + ": the host does not resolve");
+        }
+    }
+
+    private void attempt(Runnable check) {
+        try {
+            check.run();
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            problems.add(e.getMessage());
+        }
+    }
+}
