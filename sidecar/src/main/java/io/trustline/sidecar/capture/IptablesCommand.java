@@ -181,8 +181,9 @@ public final class IptablesCommand implements Callable<Integer> {
         final List<String> command = new ArrayList<>(List.of(family.tool(), "-w", "-t", "nat", op));
         command.addAll(args);
         final int exit = run(command, null);
-        // iptables exits with 1 for a rule or chain that is not there; anything else (4: not permitted) is an error.
-        if (exit > 1) {
+        // iptables exits with 1 for a rule that is not there and 2 for a chain that is not there (the nf_tables
+        // variant); anything else (4: not permitted, no nat table) is an error.
+        if (exit > 2) {
             throw new NetfilterException(String.join(" ", command) + " failed (exit " + exit + ')');
         }
         return exit == 0;
