@@ -99,7 +99,8 @@ class TransparentCaptureTest {
                         + "outbound:\n"
                         + "  listen: 127.0.0.1:15001\n"
                         + "  routes:\n"
-                        + "    backend: {address: " + BACKEND_IP + ":15006, identity: " + TestMesh.BACKEND + "}\n");
+                        + "    backend: {address: " + BACKEND_IP + ":15006, identity: " + TestMesh.BACKEND
+                        + ", servicePort: 8080}\n");
         Files.createDirectories(backend.resolve("policies"));
         Files.writeString(backend.resolve("policies").resolve("inbound.yaml"), TestMesh.policy("backend"));
         Files.writeString(
@@ -198,6 +199,14 @@ class TransparentCaptureTest {
 
         assertThat(output).contains("status: 404", "\"reason\":\"route.unknown\"");
         assertThat(appLog()).doesNotContain("/elsewhere");
+    }
+
+    @Test
+    void aPortThatIsNotTheRoutesServicePortIsNoRoute() throws Exception {
+        final String output = get(FRONTEND_NS, "http://backend:9090/other-port");
+
+        assertThat(output).contains("status: 404", "\"reason\":\"route.unknown\"");
+        assertThat(appLog()).doesNotContain("/other-port");
     }
 
     @Test
