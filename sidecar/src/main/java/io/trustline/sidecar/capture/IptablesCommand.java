@@ -171,8 +171,12 @@ public final class IptablesCommand implements Callable<Integer> {
                         "trustline-sidecar iptables: removed " + family.tool() + " -t nat " + String.join(" ", jump));
             }
         }
+        // Every chain is emptied before any is deleted: TRUSTLINE_OUTPUT jumps to TRUSTLINE_IN_REDIRECT, and a chain
+        // that is still a jump target cannot be deleted.
         for (String chain : CaptureRules.CHAINS) {
             quietly(family, "-F", List.of(chain));
+        }
+        for (String chain : CaptureRules.CHAINS) {
             quietly(family, "-X", List.of(chain));
         }
     }

@@ -112,12 +112,7 @@ class TransparentCaptureTest {
         backendApp = start(BACKEND_NS, backend.resolve("app.log"), List.of(), PlainHttpApp.class, "serve", "8080");
         awaitLine(backendApp, "listening on 8080");
         for (String ns : namespaces) {
-            final Process apply =
-                    java(ns, List.of(), Main.class, "iptables", "--apply", "--proxy-gid", String.valueOf(PROXY_GID));
-            final String output = new String(apply.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertThat(apply.waitFor())
-                    .as("iptables --apply in %s: %s", ns, output)
-                    .isZero();
+            sidecarCli(ns, "iptables", "--apply", "--proxy-gid", String.valueOf(PROXY_GID));
         }
         final List<String> asProxy = List.of("setpriv", "--regid", String.valueOf(PROXY_GID), "--clear-groups");
         for (Path pod : List.of(frontend, backend)) {
@@ -226,6 +221,38 @@ class TransparentCaptureTest {
                 "http://" + BACKEND_IP + ":15020/readyz");
 
         assertThat(output).contains("status: 200");
+    }
+
+    /** Last: it takes the frontend pod's rules away. */
+    @Test
+    @Order(Integer.MAX_VALUE)
+    void applyingAgainKeepsOneCopyOfTheRulesAndCleanRemovesThemAll() throws Exception {
+        sidecarCli(FRONTEND_NS, "iptables", "--apply", "--proxy-gid", String.valueOf(PROXY_GID));
+        final String applied = run("ip", "netns", "exec", FRONTEND_NS, "iptables-save", "-t", "nat");
+        assertThat(applied.lines().filter(l -> l.equals("-A PREROUTING -p tcp -j TRUSTLINE_INBOUND")))
+                .hasSize(1);
+        assertThat(applied.lines().filter(l -> l.equals("-A OUTPUT -p tcp -j TRUSTLINE_OUTPUT")))
+                .hasSize(1);
+        // One copy of the six rules in gid-defaults-ipv4.golden, not two.
+        assertThat(applied.lines().filter(l -> l.startsWith("-A TRUSTLINE_OUTPUT")))
+                .hasSize(6);
+
+        sidecarCli(FRONTEND_NS, "iptables", "--clean");
+
+        assertThat(run("ip", "netns", "exec", FRONTEND_NS, "iptables-save", "-t", "nat"))
+                .doesNotContain("TRUSTLINE");
+        assertThat(run("ip", "netns", "exec", FRONTEND_NS, "ip6tables-save", "-t", "nat"))
+                .doesNotContain("TRUSTLINE");
+    }
+
+    /** Runs {@code trustline-sidecar args} in {@code ns} and asserts it succeeds, showing its output if not. */
+    private static void sidecarCli(String ns, String... args) throws Exception {
+        final Process p = java(ns, List.of(), Main.class, args);
+        final String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS))
+                .as("%s finished", List.of(args))
+                .isTrue();
+        assertThat(p.exitValue()).as("%s in %s: %s", List.of(args), ns, output).isZero();
     }
 
     private static String sidecarYaml(Path pod, String service, int appPort) {
