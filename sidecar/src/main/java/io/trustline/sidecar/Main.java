@@ -8,6 +8,7 @@ import io.trustline.ca.BouncyCastle;
 import io.trustline.ca.cli.TrustlineVersion;
 import io.trustline.policy.PolicyLoader;
 import io.trustline.policy.error.PolicyParseException;
+import io.trustline.sidecar.capture.IptablesCommand;
 import io.trustline.sidecar.config.ConfigException;
 import io.trustline.sidecar.config.ConfigLoader;
 import io.trustline.sidecar.config.SidecarConfig;
@@ -22,15 +23,20 @@ import org.slf4j.LoggerFactory;
 import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-/** {@code java -jar trustline-sidecar.jar --config sidecar.yaml}. */
+/**
+ * {@code java -jar trustline-sidecar.jar --config sidecar.yaml}, or {@code ... iptables [--print|--apply|--clean]} for
+ * the pod's capture rules ({@link IptablesCommand}).
+ */
 @Command(
         name = "trustline-sidecar",
         mixinStandardHelpOptions = true,
         versionProvider = TrustlineVersion.class,
-        subcommands = AutoComplete.GenerateCompletion.class,
-        description = "Runs the Trustline sidecar beside one service: mTLS inbound, routed outbound, policy.")
+        description = "Runs the Trustline sidecar beside one service: mTLS inbound, routed outbound, policy.",
+        subcommands = {IptablesCommand.class, AutoComplete.GenerateCompletion.class})
 public final class Main implements Callable<Integer> {
 
     /** Exit code for a config file that cannot be used. */
@@ -38,8 +44,12 @@ public final class Main implements Callable<Integer> {
     /** Exit code when the sidecar cannot start (no identity, port taken). */
     static final int EXIT_START = 3;
 
-    @Option(names = "--config", required = true, description = "Path to sidecar.yaml.")
+    // Not required by picocli, which would then demand it of the iptables subcommand too; checked in call().
+    @Option(names = "--config", description = "Path to sidecar.yaml (required to run the sidecar).")
     Path config;
+
+    @Spec
+    CommandSpec spec;
 
     @Option(
             names = "--check",
@@ -55,6 +65,10 @@ public final class Main implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (config == null) {
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(), "Missing required option: '--config=<config>'");
+        }
         // Logging is initialised here, on one thread: the first log calls arriving from several threads at once
         // (the tasks below) would find SLF4J mid-initialisation and be replayed, with a warning banner on every start.
         LoggerFactory.getILoggerFactory();

@@ -172,6 +172,32 @@ class SidecarEndToEndTest {
     }
 
     @Test
+    void aPortInHostIsIgnoredByARouteWithoutServicePort() throws Exception {
+        final AggregatedHttpResponse res = get("backend:8080", "/echo/any-port");
+
+        assertThat(res.status()).isEqualTo(HttpStatus.OK);
+        assertThat(json(res).get("headers").get("host").asText()).isEqualTo("backend:8080");
+    }
+
+    @Test
+    void captureStyleHostWithTheRoutesServicePortOrNoPortReachesIt() throws Exception {
+        assertThat(get("backend-on-8080:8080", "/echo/service-port").status()).isEqualTo(HttpStatus.OK);
+        assertThat(get("BACKEND-ON-8080", "/echo/no-port").status()).isEqualTo(HttpStatus.OK);
+    }
+
+    @Test
+    void hostWithAnotherPortThanTheRoutesServicePortIsNoRoute() throws Exception {
+        final long before = mesh.httpApp.requests();
+        for (String authority : List.of("backend-on-8080:9090", "backend-on-8080:80", "backend-on-8080:x")) {
+            final AggregatedHttpResponse res = get(authority, "/echo/other-port");
+
+            assertThat(res.status()).as(authority).isEqualTo(HttpStatus.NOT_FOUND);
+            assertThat(json(res).get("reason").asText()).as(authority).isEqualTo("route.unknown");
+        }
+        assertThat(mesh.httpApp.requests()).isEqualTo(before);
+    }
+
+    @Test
     void unknownDestinationIsUnavailableForGrpcCallers() {
         final ManagedChannel ch = grpcChannel("payments");
         try {

@@ -185,7 +185,8 @@ final class SidecarConfigReader {
             final YamlNode identityNode = v.required(r, "identity", keys);
             final SpiffeId identity =
                     identityNode == null ? null : v.spiffeId(identityNode, r.name("identity"), trustDomain, namespace);
-            final RouteConfig route = v.build(r, before, () -> new RouteConfig(address, identity));
+            final Integer servicePort = v.integer(r, "servicePort");
+            final RouteConfig route = v.build(r, before, () -> new RouteConfig(address, identity, servicePort));
             if (route != null) {
                 routes.put(e.key(), route);
             }

@@ -8,6 +8,7 @@ import com.linecorp.armeria.common.HttpResponse;
 import io.trustline.ca.HostPort;
 import io.trustline.ca.SpiffeId;
 import io.trustline.sidecar.identity.MeshTls;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One destination in the outbound route table: the peer's inbound sidecar address and the SPIFFE ID it must
@@ -19,15 +20,23 @@ final class OutboundRoute {
     private final String name;
     private final HostPort address;
     private final SpiffeId identity;
+    private final @Nullable Integer servicePort;
     private final WebClient client;
     private final MeshTls tls;
     private volatile RequestOptions options = RequestOptions.of();
     private volatile ClientTlsSpec optionsSpec;
 
-    OutboundRoute(String name, HostPort address, SpiffeId identity, WebClient client, MeshTls tls) {
+    OutboundRoute(
+            String name,
+            HostPort address,
+            SpiffeId identity,
+            @Nullable Integer servicePort,
+            WebClient client,
+            MeshTls tls) {
         this.name = name;
         this.address = address;
         this.identity = identity;
+        this.servicePort = servicePort;
         this.client = client;
         this.tls = tls;
     }
@@ -43,6 +52,11 @@ final class OutboundRoute {
             optionsSpec = spec;
         }
         return options;
+    }
+
+    /** Whether a {@code Host} naming {@code port} (null: no port) means this route. */
+    boolean acceptsPort(@Nullable String port) {
+        return port == null || servicePort == null || port.equals(servicePort.toString());
     }
 
     String name() {

@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The outbound listener's service: looks the destination up by the name in {@code Host}/{@code :authority} (or in
- * an absolute-form request URI) and forwards over mTLS to that service's inbound sidecar. A name that is not in the
+ * an absolute-form request URI), and by its port when the route declares a {@code servicePort}, and forwards over
+ * mTLS to that service's inbound sidecar. A name that is not in the
  * route table is refused and never forwarded: the sidecar is not an open proxy.
  */
 public final class OutboundService implements HttpService {
@@ -49,7 +50,12 @@ public final class OutboundService implements HttpService {
         routes.forEach((name, route) -> built.put(
                 name.toLowerCase(java.util.Locale.ROOT),
                 new OutboundRoute(
-                        name, route.address(), route.identity(), Upstreams.peerClient(factory, route.address()), tls)));
+                        name,
+                        route.address(),
+                        route.identity(),
+                        route.servicePort(),
+                        Upstreams.peerClient(factory, route.address()),
+                        tls)));
         this.routes = Map.copyOf(built);
     }
 
@@ -100,9 +106,11 @@ public final class OutboundService implements HttpService {
             return null;
         }
         String host = authority;
+        String port = null;
         if (host.charAt(0) != '[') {
             final int colon = host.indexOf(':');
             if (colon >= 0) {
+                port = host.substring(colon + 1);
                 host = host.substring(0, colon);
             }
         }
@@ -110,7 +118,9 @@ public final class OutboundService implements HttpService {
         if (route == null) {
             route = routes.get(host.toLowerCase(java.util.Locale.ROOT));
         }
-        return route;
+        // Captured calls name the service's own port (http://orders:8080/): a route that declares it matches only
+        // that port, so a call meant for another port of the same name is not silently sent to this service.
+        return route != null && route.acceptsPort(port) ? route : null;
     }
 
     /**

@@ -154,6 +154,23 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void routeServicePortIsOptionalAndOutOfRangeIsReportedWhereItIs() throws Exception {
+        assertThat(parse(VALID).outbound().routes().get("inventory").servicePort())
+                .isNull();
+        final String withPort =
+                VALID.replace("identity: spiffe://example.org/ns/shop/sa/inventory}", "identity: %s, servicePort: %s}");
+        assertThat(parse(withPort.formatted("spiffe://example.org/ns/shop/sa/inventory", "8080"))
+                        .outbound()
+                        .routes()
+                        .get("inventory")
+                        .servicePort())
+                .isEqualTo(8080);
+        assertThat(error(withPort.formatted("spiffe://example.org/ns/shop/sa/inventory", "0")))
+                .startsWith("/etc/trustline/sidecar.yaml:12:")
+                .contains("servicePort: 0 (expected: 1-65535)");
+    }
+
+    @Test
     void missingRequiredFieldIsReported() {
         assertThat(error(VALID.replace("  app: 127.0.0.1:8080\n", "")))
                 .startsWith("/etc/trustline/sidecar.yaml:")

@@ -121,7 +121,9 @@ public final class TestMesh implements AutoCloseable {
                 + GRPC_BACKEND + "}\n"
                 + "    impostor: {address: 127.0.0.1:" + backend.inboundPort() + ", identity: " + GRPC_BACKEND
                 + "}\n"
-                + "    nobody-home: {address: 127.0.0.1:1, identity: " + BACKEND + "}\n";
+                + "    nobody-home: {address: 127.0.0.1:1, identity: " + BACKEND + "}\n"
+                + "    backend-on-8080: {address: 127.0.0.1:" + backend.inboundPort() + ", identity: " + BACKEND
+                + ", servicePort: 8080}\n";
         frontend = track(Sidecar.start(
                 config(dir, FRONTEND, 1, "http", "", outbound + sidecarExtra), frontendIdentity, Clock.systemUTC()));
     }
