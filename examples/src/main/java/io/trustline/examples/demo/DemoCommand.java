@@ -95,15 +95,14 @@ public final class DemoCommand implements Callable<Integer> {
             throw e;
         }
         final CountDownLatch stopped = new CountDownLatch(1);
-        final Thread shutdown = new Thread(
-                () -> {
-                    mesh.close();
-                    if (tempDir) {
-                        DemoMesh.deleteRecursively(dir);
-                    }
-                    stopped.countDown();
-                },
-                "demo-shutdown");
+        final Runnable stopMesh = () -> {
+            mesh.close();
+            if (tempDir) {
+                DemoMesh.deleteRecursively(dir);
+            }
+            stopped.countDown();
+        };
+        final Thread shutdown = new Thread(stopMesh, "demo-shutdown");
         Runtime.getRuntime().addShutdownHook(shutdown);
         printTopology(out, mesh, Duration.ofNanos(System.nanoTime() - started));
         printTelemetry(out, telemetry);
@@ -117,7 +116,7 @@ public final class DemoCommand implements Callable<Integer> {
 
         if (exitAfterScenario) {
             Runtime.getRuntime().removeShutdownHook(shutdown);
-            shutdown.run();
+            stopMesh.run();
             return good == steps.size() ? 0 : 1;
         }
         printTryIt(out, mesh);
