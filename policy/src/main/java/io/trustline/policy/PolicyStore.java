@@ -21,7 +21,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -93,7 +92,7 @@ public final class PolicyStore implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final boolean ownScheduler;
     private final List<Listener> listeners;
-    private final AtomicReference<PolicyEngine> engine;
+    private volatile PolicyEngine engine;
     private final AtomicBoolean checkPending = new AtomicBoolean();
     private volatile long lastSignalNanos;
     private @Nullable String lastRejectedVersion;
@@ -117,7 +116,7 @@ public final class PolicyStore implements AutoCloseable {
                     return t;
                 });
         this.listeners = new CopyOnWriteArrayList<>(b.listeners);
-        this.engine = new AtomicReference<>(initial);
+        this.engine = initial;
         logWarnings(initial);
     }
 
@@ -134,12 +133,12 @@ public final class PolicyStore implements AutoCloseable {
 
     /** The engine in force. Read it once per request and use that one for the whole request. */
     public PolicyEngine engine() {
-        return engine.get();
+        return engine;
     }
 
     /** The version in force (a content hash of the policy files). */
     public String version() {
-        return engine.get().version();
+        return engine.version();
     }
 
     public Path directory() {
@@ -186,7 +185,7 @@ public final class PolicyStore implements AutoCloseable {
      * from any thread; attempts are serialised.
      */
     public synchronized ReloadEvent reload() {
-        PolicyEngine current = engine.get();
+        PolicyEngine current = engine;
         PolicyLoader.DirectoryContent content;
         try {
             content = PolicyLoader.read(dir);
@@ -206,7 +205,7 @@ public final class PolicyStore implements AutoCloseable {
             return rejected(current, content.version(), e.errors());
         }
         PolicyEngine next = PolicyEngine.compile(policies, content.version());
-        engine.set(next);
+        engine = next;
         lastRejectedVersion = null;
         lastRejectedErrors = List.of();
         logWarnings(next);

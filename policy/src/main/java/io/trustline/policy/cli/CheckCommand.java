@@ -7,6 +7,7 @@ import io.trustline.policy.error.PolicyParseException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -50,7 +51,7 @@ final class CheckCommand implements Callable<Integer> {
     }
 
     /** Loads a directory, printing every error to {@code err}; null when invalid. */
-    static PolicyEngine load(Path dir, PrintWriter err) {
+    static @Nullable PolicyEngine load(Path dir, PrintWriter err) {
         try {
             return PolicyLoader.load(dir);
         } catch (PolicyParseException e) {
