@@ -1,5 +1,7 @@
 package io.trustline.sidecar;
 
+import static java.util.Objects.requireNonNull;
+
 import com.github.benmanes.caffeine.cache.Ticker;
 import com.linecorp.armeria.client.ClientFactory;
 import com.linecorp.armeria.common.SessionProtocol;
@@ -261,7 +263,7 @@ public final class Sidecar implements AutoCloseable {
     }
 
     private Server outboundServer(SidecarConfig config, HttpService service) {
-        final SidecarConfig.OutboundConfig out = config.outbound();
+        final SidecarConfig.OutboundConfig out = requireNonNull(config.outbound(), "outbound");
         final ServerBuilder sb = Server.builder();
         sb.port(out.listen().toLoopbackSocketAddress(), SessionProtocol.HTTP);
         applyLimits(sb, out.limits(), telemetry.edge(Direction.OUTBOUND));

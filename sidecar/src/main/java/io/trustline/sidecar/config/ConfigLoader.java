@@ -1,5 +1,7 @@
 package io.trustline.sidecar.config;
 
+import static java.util.Objects.requireNonNull;
+
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -26,6 +28,7 @@ import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads {@code sidecar.yaml}. Environment variables may be used anywhere as {@code ${VAR}} or {@code ${VAR:-default}};
@@ -62,7 +65,8 @@ public final class ConfigLoader {
     /** Parses {@code text} as if read from {@code file} (used for error locations and relative paths). */
     public SidecarConfig parse(Path file, String text) throws ConfigException {
         final String substituted = substitute(file, text);
-        final Path baseDir = file.toAbsolutePath().getParent();
+        // An absolute path to a file always has a parent.
+        final Path baseDir = requireNonNull(file.toAbsolutePath().getParent(), "parent of the config file");
         final ObjectMapper mapper = newMapper(baseDir);
         try {
             final SidecarConfig config = mapper.readValue(substituted, SidecarConfig.class);
@@ -135,7 +139,7 @@ public final class ConfigLoader {
     }
 
     /** Finds {@code key:} on {@code line} or the few lines before it; returns {line, column}, 1-based. */
-    private static int[] locateKey(String text, String key, int line) {
+    private static int @Nullable [] locateKey(String text, String key, int line) {
         final String[] lines = text.split("\n", -1);
         final Pattern p = Pattern.compile("(^|[\\s{,])(" + Pattern.quote(key) + ")\\s*:");
         for (int i = Math.min(line, lines.length); i >= Math.max(1, line - 5); i--) {

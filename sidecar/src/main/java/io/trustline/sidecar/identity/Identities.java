@@ -1,5 +1,7 @@
 package io.trustline.sidecar.identity;
 
+import static java.util.Objects.requireNonNull;
+
 import io.trustline.ca.SpiffeId;
 import io.trustline.ca.TrustBundle;
 import io.trustline.ca.client.SvidClient;
@@ -23,7 +25,13 @@ public final class Identities {
         final SpiffeId self = config.spiffeId();
         if (!id.fromCa()) {
             try {
-                return new FileWorkloadIdentity(id.certFile(), id.keyFile(), id.bundleFile(), self, clock);
+                // IdentityConfig has refused a files identity without all three.
+                return new FileWorkloadIdentity(
+                        requireNonNull(id.certFile(), "identity.certFile"),
+                        requireNonNull(id.keyFile(), "identity.keyFile"),
+                        requireNonNull(id.bundleFile(), "identity.bundleFile"),
+                        self,
+                        clock);
             } catch (IllegalArgumentException e) {
                 throw new IllegalStateException(e.getMessage(), e);
             }
@@ -42,10 +50,10 @@ public final class Identities {
             throw new IllegalStateException(id.joinTokenFile() + ": cannot read the join token", e);
         }
         final SvidClient client = SvidClient.builder()
-                .caAddress(id.ca().toString())
+                .caAddress(requireNonNull(id.ca(), "identity.ca").toString())
                 .caBundle(caBundle)
                 .spiffeId(self)
-                .joinTokenFile(id.joinTokenFile())
+                .joinTokenFile(requireNonNull(id.joinTokenFile(), "identity.joinTokenFile"))
                 .ttl(id.certTtl())
                 .clock(clock)
                 .build();

@@ -8,6 +8,7 @@ import com.linecorp.armeria.common.HttpResponse;
 import io.trustline.ca.HostPort;
 import io.trustline.ca.SpiffeId;
 import io.trustline.sidecar.identity.MeshTls;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One destination in the outbound route table: the peer's inbound sidecar address and the SPIFFE ID it must
@@ -22,7 +23,7 @@ final class OutboundRoute {
     private final WebClient client;
     private final MeshTls tls;
     private volatile RequestOptions options = RequestOptions.of();
-    private volatile ClientTlsSpec optionsSpec;
+    private volatile @Nullable ClientTlsSpec optionsSpec;
 
     OutboundRoute(String name, HostPort address, SpiffeId identity, WebClient client, MeshTls tls) {
         this.name = name;
