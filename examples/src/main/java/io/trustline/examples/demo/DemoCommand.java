@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -63,6 +64,7 @@ public final class DemoCommand implements Callable<Integer> {
             names = "--work-dir",
             description =
                     "Where sidecar configs, policies and logs go. Default: a temporary directory, removed on exit.")
+    @Nullable
     Path workDir;
 
     /** Sends the libraries' logs to stderr at WARN so the scenario reads cleanly; called before any logger exists. */
@@ -76,8 +78,9 @@ public final class DemoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         final PrintStream out = System.out;
         final boolean exitAfterScenario = "true".equalsIgnoreCase(once) || "1".equals(once);
-        final boolean tempDir = workDir == null;
-        final Path dir = tempDir ? Files.createTempDirectory("trustline-demo") : workDir;
+        final Path given = workDir;
+        final boolean tempDir = given == null;
+        final Path dir = given == null ? Files.createTempDirectory("trustline-demo") : given;
         final Telemetry telemetry = Telemetry.detect();
 
         out.println("Trustline demo: a shop of three services, each behind its own sidecar, on loopback.");
