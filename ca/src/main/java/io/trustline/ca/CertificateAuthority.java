@@ -46,6 +46,7 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
 import org.bouncycastle.pkcs.PKCSException;
 import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequest;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The CA core: issues X.509-SVIDs from PKCS#10 CSRs (or offline, with a fresh key pair) under a
@@ -340,7 +341,7 @@ public final class CertificateAuthority {
      * @throws IllegalStateException if the CA certificate has expired or the issued certificate
      *     fails validation
      */
-    public X509Certificate sign(VerifiedCsr csr, Duration ttl) {
+    public X509Certificate sign(VerifiedCsr csr, @Nullable Duration ttl) {
         requireNonNull(csr, "csr");
         return issue(csr.id(), csr.publicKey(), ttl, List.of(), clock.instant());
     }
@@ -353,7 +354,7 @@ public final class CertificateAuthority {
      * @param ttl the requested lifetime; {@code null} or zero for the default, and capped as above
      * @throws IllegalArgumentException if {@code current} is for another ID than {@code csr}
      */
-    public X509Certificate renew(VerifiedCsr csr, Duration ttl, X509Certificate current) {
+    public X509Certificate renew(VerifiedCsr csr, @Nullable Duration ttl, X509Certificate current) {
         requireNonNull(csr, "csr");
         requireNonNull(current, "current");
         final Instant currentIssued = current.getNotBefore().toInstant().plus(BACKDATE);
@@ -383,7 +384,8 @@ public final class CertificateAuthority {
      *
      * @throws CsrRejectedException if the CSR is refused
      */
-    public X509Certificate signCsr(byte[] csrDer, SpiffeId authorisedId, Duration ttl) throws CsrRejectedException {
+    public X509Certificate signCsr(byte[] csrDer, SpiffeId authorisedId, @Nullable Duration ttl)
+            throws CsrRejectedException {
         return sign(verifyCsr(csrDer, authorisedId), ttl);
     }
 
@@ -394,7 +396,7 @@ public final class CertificateAuthority {
      * @param ttl the requested lifetime; {@code null} or zero for the default
      * @throws IllegalArgumentException if this CA does not issue {@code id}
      */
-    public X509Svid issueOffline(SpiffeId id, Duration ttl) {
+    public X509Svid issueOffline(SpiffeId id, @Nullable Duration ttl) {
         requireNonNull(id, "id");
         try {
             checkIssuable(id);
@@ -408,12 +410,12 @@ public final class CertificateAuthority {
      * Issues the CA server's own serving SVID ({@link #serverId()}), with the given DNS names as
      * extra SANs so that TLS clients verifying host names can connect too.
      */
-    public X509Svid issueServerSvid(Duration ttl, List<String> dnsNames) {
+    public X509Svid issueServerSvid(@Nullable Duration ttl, List<String> dnsNames) {
         requireNonNull(dnsNames, "dnsNames");
         return issueWithNewKey(serverId(), ttl, dnsNames);
     }
 
-    private X509Svid issueWithNewKey(SpiffeId id, Duration ttl, List<String> dnsNames) {
+    private X509Svid issueWithNewKey(SpiffeId id, @Nullable Duration ttl, List<String> dnsNames) {
         final KeyPair keyPair = KeyType.EC_P256.generate();
         final X509Certificate leaf = issue(
                 id, SubjectPublicKeyInfo.getInstance(keyPair.getPublic().getEncoded()), ttl, dnsNames, clock.instant());
@@ -429,7 +431,11 @@ public final class CertificateAuthority {
     }
 
     private X509Certificate issue(
-            SpiffeId id, SubjectPublicKeyInfo publicKey, Duration ttl, List<String> dnsNames, Instant attestedAt) {
+            SpiffeId id,
+            SubjectPublicKeyInfo publicKey,
+            @Nullable Duration ttl,
+            List<String> dnsNames,
+            Instant attestedAt) {
         final Instant now = clock.instant();
         final Instant notAfter = notAfter(now, ttl);
         final X509Certificate leaf = sign(template(id, publicKey, now, notAfter, dnsNames, attestedAt));
@@ -437,7 +443,7 @@ public final class CertificateAuthority {
         return leaf;
     }
 
-    private Instant notAfter(Instant now, Duration ttl) {
+    private Instant notAfter(Instant now, @Nullable Duration ttl) {
         Duration lifetime = ttl == null || ttl.isZero() ? defaultTtl : ttl;
         if (lifetime.isNegative()) {
             throw new IllegalArgumentException("ttl: " + ttl + " (expected: > 0)");

@@ -37,6 +37,7 @@ import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Builds a {@link CertificateAuthority}: either with a new self-signed root (the default), or
@@ -54,10 +55,10 @@ public final class CertificateAuthorityBuilder {
     private Duration rootTtl = CertificateAuthority.DEFAULT_ROOT_TTL;
     private Duration defaultTtl = CertificateAuthority.DEFAULT_TTL;
     private Duration maxTtl = CertificateAuthority.DEFAULT_MAX_TTL;
-    private List<X509Certificate> signingChain;
-    private PrivateKey signingKey;
-    private TrustBundle bundle;
-    private KeyPair rootKeyPair;
+    private @Nullable List<X509Certificate> signingChain;
+    private @Nullable PrivateKey signingKey;
+    private @Nullable TrustBundle bundle;
+    private @Nullable KeyPair rootKeyPair;
 
     CertificateAuthorityBuilder(String trustDomain) {
         this.trustDomain = SpiffeId.checkTrustDomain(trustDomain);
@@ -139,7 +140,7 @@ public final class CertificateAuthorityBuilder {
         if (defaultTtl.compareTo(maxTtl) > 0) {
             throw new IllegalArgumentException("defaultTtl: " + defaultTtl + " (expected: <= maxTtl " + maxTtl + ")");
         }
-        if (signingChain == null) {
+        if (signingChain == null || signingKey == null) {
             final KeyPair keyPair = rootKeyPair == null ? keyType.generate() : rootKeyPair;
             checkKeyStrength(keyPair.getPrivate());
             final X509Certificate root = selfSignedRoot(keyPair);
@@ -147,10 +148,10 @@ public final class CertificateAuthorityBuilder {
             return new CertificateAuthority(
                     trustDomain, List.of(root), keyPair.getPrivate(), roots, clock, defaultTtl, maxTtl);
         }
-        return bringYourOwn();
+        return bringYourOwn(signingChain, signingKey);
     }
 
-    private CertificateAuthority bringYourOwn() {
+    private CertificateAuthority bringYourOwn(List<X509Certificate> signingChain, PrivateKey signingKey) {
         final X509Certificate signer = signingChain.get(0);
         checkCaCertificate(signer);
         checkKeyStrength(signingKey);

@@ -2,6 +2,8 @@ package io.trustline.ca;
 
 import static java.util.Objects.requireNonNull;
 
+import org.jspecify.annotations.Nullable;
+
 /** Thrown when the CA refuses a certificate signing request. The message never holds key material. */
 public final class CsrRejectedException extends Exception {
 
@@ -31,7 +33,7 @@ public final class CsrRejectedException extends Exception {
     }
 
     /** Creates an exception with a cause. */
-    public CsrRejectedException(Reason reason, String message, Throwable cause) {
+    public CsrRejectedException(Reason reason, String message, @Nullable Throwable cause) {
         super(message, cause);
         this.reason = requireNonNull(reason, "reason");
     }

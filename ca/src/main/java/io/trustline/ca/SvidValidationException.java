@@ -2,6 +2,8 @@ package io.trustline.ca;
 
 import static java.util.Objects.requireNonNull;
 
+import org.jspecify.annotations.Nullable;
+
 /** Thrown when a presented certificate chain is not a valid X.509-SVID for the trust domain. */
 public final class SvidValidationException extends Exception {
 
@@ -40,11 +42,11 @@ public final class SvidValidationException extends Exception {
 
     private final Reason reason;
 
-    SvidValidationException(Reason reason, String message) {
+    SvidValidationException(Reason reason, @Nullable String message) {
         this(reason, message, null);
     }
 
-    SvidValidationException(Reason reason, String message, Throwable cause) {
+    SvidValidationException(Reason reason, @Nullable String message, @Nullable Throwable cause) {
         super(message, cause);
         this.reason = requireNonNull(reason, "reason");
     }

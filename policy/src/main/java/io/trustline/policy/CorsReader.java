@@ -52,29 +52,29 @@ final class CorsReader {
         Set<String> seen = new LinkedHashSet<>();
         for (String o : origins) {
             if (!seen.add(o)) {
-                problems.add(f.node("allowOrigins"), "cors.allowOrigins: '" + o + "' listed twice");
+                problems.add(f.locationOf("allowOrigins"), "cors.allowOrigins: '" + o + "' listed twice");
             }
         }
         List<String> methods = orEmpty(f.optionalList("allowMethods", x -> values.method(x, "cors.allowMethods")));
         List<String> headers = orEmpty(f.optionalList("allowHeaders", x -> header(x, "cors.allowHeaders", true)));
         List<String> expose = orEmpty(f.optionalList("exposeHeaders", x -> header(x, "cors.exposeHeaders", false)));
-        Duration maxAge = ctx.duration(f, "maxAge", null, Duration.ZERO, Duration.ofDays(1));
+        Duration maxAge = ctx.optionalDuration(f, "maxAge", Duration.ZERO, Duration.ofDays(1));
         Boolean credentials = f.optionalBoolean("allowCredentials");
         boolean creds = credentials != null && credentials;
         if (origins.contains(Cors.ANY_ORIGIN)) {
             if (creds) {
                 problems.add(
-                        f.node("allowOrigins"),
+                        f.locationOf("allowOrigins"),
                         "cors.allowOrigins: '*' with allowCredentials: true lets any website make credentialed"
                                 + " calls and read the answers (expected: the origins listed exactly)");
             } else if (origins.size() > 1) {
                 problems.add(
-                        f.node("allowOrigins"),
+                        f.locationOf("allowOrigins"),
                         "cors.allowOrigins: '*' beside other origins (expected: '*' alone, or the origins listed"
                                 + " exactly)");
             } else {
                 problems.warn(
-                        f.node("allowOrigins"),
+                        f.locationOf("allowOrigins"),
                         "cors.allowOrigins: '*' lets any website call this service from a browser and read the"
                                 + " answers (list the origins exactly unless the service is public)");
             }

@@ -42,14 +42,15 @@ final class DeprecationReader {
         f.allowOnly("name", "match", "deprecated", "sunset", "link", "afterSunset", "mode");
         String name = ctx.entryName(f, "deprecations");
         RateLimitMatch match = null;
-        if (f.required("match") != null) {
-            match = match(f.node("match"));
+        YamlNode matchNode = f.required("match");
+        if (matchNode != null) {
+            match = match(matchNode);
         }
         Instant deprecated = f.required("deprecated") != null ? instant(f, "deprecated") : null;
         Instant sunset = f.has("sunset") ? instant(f, "sunset") : null;
         if (deprecated != null && sunset != null && sunset.isBefore(deprecated)) {
             problems.add(
-                    f.node("sunset"),
+                    f.locationOf("sunset"),
                     "deprecations.sunset: " + sunset + " is before deprecated " + deprecated
                             + " (expected: the same time or later)");
         }
@@ -62,12 +63,13 @@ final class DeprecationReader {
                 case "warn" -> refuse = false;
                 default ->
                     problems.add(
-                            f.node("afterSunset"),
+                            f.locationOf("afterSunset"),
                             "deprecations.afterSunset: '" + after + "' (expected: refuse or warn)");
             }
             if (!f.has("sunset")) {
                 problems.add(
-                        f.node("afterSunset"), "deprecations.afterSunset: without a sunset (expected: a sunset date)");
+                        f.locationOf("afterSunset"),
+                        "deprecations.afterSunset: without a sunset (expected: a sunset date)");
             }
         }
         Mode mode = ctx.entryMode(f);
@@ -124,7 +126,7 @@ final class DeprecationReader {
             // reported below
         }
         problems.add(
-                f.node("link"),
+                f.locationOf("link"),
                 "deprecations.link: '" + l + "' (expected: an absolute http or https URL without '>' or ',')");
         return null;
     }
@@ -143,7 +145,7 @@ final class DeprecationReader {
             return OffsetDateTime.parse(s).toInstant();
         } catch (DateTimeParseException e) {
             problems.add(
-                    f.node(key),
+                    f.locationOf(key),
                     f.name(key) + ": '" + s + "' (expected: a date such as 2026-06-30 (midnight UTC) or a time"
                             + " such as 2026-06-30T12:00:00Z)");
             return null;

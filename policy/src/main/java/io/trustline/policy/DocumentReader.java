@@ -51,11 +51,12 @@ final class DocumentReader {
         root.allowOnly("apiVersion", "kind", "metadata", "spec");
         String apiVersion = root.requiredString("apiVersion");
         if (apiVersion != null && !apiVersion.equals(API_VERSION)) {
-            problems.add(root.node("apiVersion"), "apiVersion: '" + apiVersion + "' (expected: " + API_VERSION + ")");
+            problems.add(
+                    root.locationOf("apiVersion"), "apiVersion: '" + apiVersion + "' (expected: " + API_VERSION + ")");
         }
         String kind = root.requiredString("kind");
         if (kind != null && !kind.equals(KIND)) {
-            problems.add(root.node("kind"), "kind: '" + kind + "' (expected: " + KIND + ")");
+            problems.add(root.locationOf("kind"), "kind: '" + kind + "' (expected: " + KIND + ")");
         }
         String name = metadataName(root);
         YamlNode specNode = root.required("spec");
@@ -72,7 +73,7 @@ final class DocumentReader {
         String service = spec.requiredString("service");
         if (service != null && !SERVICE.matcher(service).matches()) {
             problems.add(
-                    spec.node("service"),
+                    spec.locationOf("service"),
                     "spec.service: '" + service
                             + "' (expected: letters, digits, '-', '_' and '.', starting and ending with a letter or digit)");
         }
@@ -83,11 +84,13 @@ final class DocumentReader {
         List<Rule> rules = sectionList(spec, "rules", new RuleReader(ctx)::rule);
         RuleReader.checkUniqueNames(spec, problems);
         List<RateLimit> limits = sectionList(spec, "rateLimits", new RateLimitReader(ctx)::rateLimit);
-        Penalty penalty = spec.has("penalty") ? new PenaltyReader(ctx).penalty(spec.node("penalty")) : null;
-        Cors cors = spec.has("cors") ? new CorsReader(ctx).cors(spec.node("cors")) : null;
-        RequestLimits requestLimits = spec.has("requestLimits")
-                ? new RequestLimitsReader(ctx).requestLimits(spec.node("requestLimits"))
-                : null;
+        YamlNode penaltyNode = spec.node("penalty");
+        Penalty penalty = penaltyNode != null ? new PenaltyReader(ctx).penalty(penaltyNode) : null;
+        YamlNode corsNode = spec.node("cors");
+        Cors cors = corsNode != null ? new CorsReader(ctx).cors(corsNode) : null;
+        YamlNode requestLimitsNode = spec.node("requestLimits");
+        RequestLimits requestLimits =
+                requestLimitsNode != null ? new RequestLimitsReader(ctx).requestLimits(requestLimitsNode) : null;
         List<Deprecation> deprecations = sectionList(spec, "deprecations", new DeprecationReader(ctx)::deprecation);
         if (name == null || service == null) {
             return null;
@@ -121,7 +124,7 @@ final class DocumentReader {
         String name = meta.requiredString("name");
         if (name != null && !NAME.matcher(name).matches()) {
             problems.add(
-                    meta.node("name"),
+                    meta.locationOf("name"),
                     "metadata.name: '" + name
                             + "' (expected: lower-case letters, digits, '-' and '.', starting and ending with a letter or digit)");
         }

@@ -107,7 +107,7 @@ final class JwtReader {
         }
         Duration skew =
                 ctx.duration(f, "clockSkew", JwtProvider.DEFAULT_CLOCK_SKEW, Duration.ZERO, Duration.ofMinutes(10));
-        Duration maxLifetime = ctx.duration(f, "maxTokenLifetime", null, Duration.ofSeconds(1), Duration.ofDays(30));
+        Duration maxLifetime = ctx.optionalDuration(f, "maxTokenLifetime", Duration.ofSeconds(1), Duration.ofDays(30));
         List<TokenSource> fromHeaders = f.optionalList("fromHeaders", this::tokenSource);
         Optional<String> fromQuery = Optional.empty();
         String q = f.optionalString("fromQuery");
@@ -115,7 +115,8 @@ final class JwtReader {
             if (QUERY_PARAM.matcher(q).matches()) {
                 fromQuery = Optional.of(q);
             } else {
-                problems.add(f.node("fromQuery"), "jwt.fromQuery: '" + q + "' (expected: a query parameter name)");
+                problems.add(
+                        f.locationOf("fromQuery"), "jwt.fromQuery: '" + q + "' (expected: a query parameter name)");
             }
         }
         Map<String, String> claimsToHeaders = claimsToHeaders(f);
@@ -124,7 +125,8 @@ final class JwtReader {
         Long maxBytes = f.optionalLong("maxTokenBytes", 256, 65536);
         JwksCache cache = jwksCache(f);
         Mode mode = ctx.entryMode(f);
-        ReplayGuard replay = f.has("replay") ? replay(f.node("replay"), mode) : null;
+        YamlNode replayNode = f.node("replay");
+        ReplayGuard replay = replayNode != null ? replay(replayNode, mode) : null;
         if (issuer == null || audiences == null || problems.count() != before) {
             return null;
         }
@@ -158,12 +160,12 @@ final class JwtReader {
         int before = problems.count();
         f.allowOnly("maxUses", "window", "requireJti", "mode");
         Long maxUses = f.optionalLong("maxUses", 1, 1_000_000);
-        Duration window = ctx.duration(f, "window", null, Duration.ofSeconds(1), Duration.ofDays(1));
+        Duration window = ctx.optionalDuration(f, "window", Duration.ofSeconds(1), Duration.ofDays(1));
         Boolean requireJti = f.optionalBoolean("requireJti");
         Mode mode = ReadContext.mode(f, "mode", issuerMode);
         if (issuerMode == Mode.AUDIT && mode == Mode.ENFORCE && f.has("mode")) {
             problems.add(
-                    f.node("mode"),
+                    f.locationOf("mode"),
                     "jwt.replay.mode: enforce inside an issuer or policy in audit mode (expected: audit, or no mode)");
         }
         if (problems.count() != before) {
@@ -207,7 +209,7 @@ final class JwtReader {
         } catch (URISyntaxException e) {
             // reported below
         }
-        problems.add(f.node("jwksUri"), "jwt.jwksUri: '" + s + "' (expected: an absolute http or https URL)");
+        problems.add(f.locationOf("jwksUri"), "jwt.jwksUri: '" + s + "' (expected: an absolute http or https URL)");
         return null;
     }
 
@@ -234,7 +236,7 @@ final class JwtReader {
         }
         String lower = name.toLowerCase(Locale.ROOT);
         if (!MatchValues.HEADER.matcher(lower).matches()) {
-            problems.add(f.node("name"), "jwt.fromHeaders.name: '" + name + "' (expected: an HTTP header name)");
+            problems.add(f.locationOf("name"), "jwt.fromHeaders.name: '" + name + "' (expected: an HTTP header name)");
             return null;
         }
         return new TokenSource(lower, prefix);
@@ -290,7 +292,7 @@ final class JwtReader {
                 ctx.duration(f, "fetchTimeout", d.fetchTimeout(), Duration.ofMillis(100), Duration.ofMinutes(1));
         if (stale.compareTo(refresh) < 0) {
             problems.add(
-                    f.has("maxStaleness") ? f.node("maxStaleness").location() : f.location(),
+                    f.locationOf("maxStaleness"),
                     "jwt.jwksCache.maxStaleness: " + Durations.format(stale) + " (expected: >= refreshInterval "
                             + Durations.format(refresh) + ")");
         }

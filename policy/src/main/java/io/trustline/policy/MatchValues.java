@@ -1,5 +1,7 @@
 package io.trustline.policy;
 
+import static java.util.Objects.requireNonNull;
+
 import io.trustline.policy.model.IpBlock;
 import io.trustline.policy.model.RegexMatch;
 import io.trustline.policy.model.StringMatch;
@@ -96,8 +98,9 @@ final class MatchValues {
                     n, name + ": '" + m + "' can never match, requests with it are rejected (" + np.detail() + ")");
             return null;
         }
-        if (!np.path().equals(v)) {
-            String fixed = np.path() + (m.kind() == StringMatch.Kind.PREFIX ? "*" : "");
+        String normalised = requireNonNull(np.path(), "path of a valid NormalizedPath");
+        if (!normalised.equals(v)) {
+            String fixed = normalised + (m.kind() == StringMatch.Kind.PREFIX ? "*" : "");
             problems.add(n, name + ": '" + m + "' is not normalised and can never match (expected: '" + fixed + "')");
             return null;
         }

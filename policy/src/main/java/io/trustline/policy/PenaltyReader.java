@@ -42,7 +42,7 @@ final class PenaltyReader {
                 case "sourceIp" -> key = RateLimitKey.SOURCE_IP;
                 default ->
                     problems.add(
-                            f.node("key"),
+                            f.locationOf("key"),
                             "penalty.key: '" + k + "' (expected: principal, requestPrincipal or sourceIp)");
             }
         }
@@ -56,16 +56,17 @@ final class PenaltyReader {
         if (!f.has("window")) {
             f.required("window");
         }
-        Duration window = ctx.duration(f, "window", null, Duration.ofSeconds(1), Duration.ofDays(1));
+        Duration window = ctx.optionalDuration(f, "window", Duration.ofSeconds(1), Duration.ofDays(1));
         if (!f.has("duration")) {
             f.required("duration");
         }
-        Duration duration = ctx.duration(f, "duration", null, Duration.ofSeconds(1), Duration.ofDays(7));
-        Rate rate = f.has("rate") ? ctx.rate(f.node("rate"), "penalty.rate") : null;
+        Duration duration = ctx.optionalDuration(f, "duration", Duration.ofSeconds(1), Duration.ofDays(7));
+        YamlNode rateNode = f.node("rate");
+        Rate rate = rateNode != null ? ctx.rate(rateNode, "penalty.rate") : null;
         Long burst = f.optionalLong("burst", 1, 1_000_000_000);
         if (burst != null && !f.has("rate")) {
             problems.add(
-                    f.node("burst"),
+                    f.locationOf("burst"),
                     "penalty.burst: without rate (expected: a rate, or no burst: boxed callers are refused)");
         }
         Mode mode = ctx.entryMode(f);

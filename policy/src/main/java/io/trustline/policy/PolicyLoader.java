@@ -1,5 +1,7 @@
 package io.trustline.policy;
 
+import static java.util.Objects.requireNonNull;
+
 import io.trustline.policy.engine.PolicyEngine;
 import io.trustline.policy.error.PolicyError;
 import io.trustline.policy.error.PolicyParseException;
@@ -137,7 +139,8 @@ public final class PolicyLoader {
                 errors.add(PolicyError.ofFile(f.displayName(), "not UTF-8 text"));
                 continue;
             }
-            Path base = f.path().toAbsolutePath().getParent();
+            // A policy file always sits in a directory, so its absolute path has a parent.
+            Path base = requireNonNull(f.path().toAbsolutePath().getParent(), "parent of a policy file");
             policies.addAll(PolicyParser.parse(text, base, problems));
             errors.addAll(problems.errors());
         }

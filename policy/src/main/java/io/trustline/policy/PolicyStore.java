@@ -24,7 +24,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
@@ -101,8 +100,11 @@ public final class PolicyStore implements AutoCloseable {
     private final boolean ownScheduler;
     private final List<Listener> listeners;
     private final Lint lint;
-    /** The engine in force with its lint findings, swapped together so that both always describe one version. */
-    private final AtomicReference<InForce> inForce;
+    /**
+     * The engine in force with its lint findings, swapped together (one volatile write) so that both always describe
+     * one version.
+     */
+    private volatile InForce inForce;
 
     private final AtomicBoolean checkPending = new AtomicBoolean();
     private volatile long lastSignalNanos;
@@ -140,7 +142,7 @@ public final class PolicyStore implements AutoCloseable {
                     return t;
                 });
         this.listeners = new CopyOnWriteArrayList<>(b.listeners);
-        this.inForce = new AtomicReference<>(takeIntoUse(initial));
+        this.inForce = takeIntoUse(initial);
     }
 
     /**
@@ -170,17 +172,17 @@ public final class PolicyStore implements AutoCloseable {
 
     /** The engine in force. Read it once per request and use that one for the whole request. */
     public PolicyEngine engine() {
-        return inForce.get().engine();
+        return inForce.engine();
     }
 
     /** The version in force with its lint findings, from one read (an engine and findings of one version). */
     public InForce inForce() {
-        return inForce.get();
+        return inForce;
     }
 
     /** The lint's findings for the version in force, sorted by position. */
     public List<LintWarning> lintWarnings() {
-        return inForce.get().lintWarnings();
+        return inForce.lintWarnings();
     }
 
     /**
@@ -190,7 +192,7 @@ public final class PolicyStore implements AutoCloseable {
      */
     public Supplier<ServicePolicy> forService(String service) {
         requireNonNull(service, "service");
-        return () -> inForce.get().engine().forService(service);
+        return () -> inForce.engine().forService(service);
     }
 
     /** The version in force (a content hash of the policy files). */
@@ -262,7 +264,7 @@ public final class PolicyStore implements AutoCloseable {
             return rejected(current, content.version(), e.errors());
         }
         PolicyEngine next = PolicyEngine.compile(policies, content.version());
-        inForce.set(takeIntoUse(next));
+        inForce = takeIntoUse(next);
         lastRejectedVersion = null;
         lastRejectedErrors = List.of();
         log.atInfo()

@@ -54,10 +54,11 @@ final class RateLimitReader {
             try {
                 key = RateLimitKey.parse(k);
             } catch (IllegalArgumentException e) {
-                problems.add(f.node("key"), "rateLimits." + e.getMessage());
+                problems.add(f.locationOf("key"), "rateLimits." + e.getMessage());
             }
         }
-        Rate rate = f.has("rate") ? ctx.rate(f.node("rate"), "rateLimits.rate") : null;
+        YamlNode rateNode = f.node("rate");
+        Rate rate = rateNode != null ? ctx.rate(rateNode, "rateLimits.rate") : null;
         if (!f.has("rate")) {
             f.required("rate");
         }
@@ -65,14 +66,15 @@ final class RateLimitReader {
         List<RateOverride> overrides = f.optionalList("overrides", this::override);
         if (overrides != null && key != null && key.kind() == RateLimitKey.Kind.GLOBAL) {
             problems.add(
-                    f.node("overrides"),
+                    f.locationOf("overrides"),
                     "rateLimits.overrides: key 'global' has a single bucket (expected: no overrides)");
         }
         if (overrides != null) {
             Set<String> seen = new LinkedHashSet<>();
             for (RateOverride o : overrides) {
                 if (!seen.add(o.value())) {
-                    problems.add(f.node("overrides"), "rateLimits.overrides: value '" + o.value() + "' listed twice");
+                    problems.add(
+                            f.locationOf("overrides"), "rateLimits.overrides: value '" + o.value() + "' listed twice");
                 }
             }
         }
@@ -99,7 +101,8 @@ final class RateLimitReader {
         }
         f.allowOnly("value", "rate", "burst");
         String value = f.requiredString("value");
-        Rate rate = f.has("rate") ? ctx.rate(f.node("rate"), "rateLimits.overrides.rate") : null;
+        YamlNode rateNode = f.node("rate");
+        Rate rate = rateNode != null ? ctx.rate(rateNode, "rateLimits.overrides.rate") : null;
         if (!f.has("rate")) {
             f.required("rate");
         }

@@ -55,7 +55,7 @@ final class ReadContext {
         try {
             return Mode.parse(s);
         } catch (IllegalArgumentException e) {
-            f.problems().add(f.node(key), f.name(key) + ": '" + s + "' (expected: enforce or audit)");
+            f.problems().add(f.locationOf(key), f.name(key) + ": '" + s + "' (expected: enforce or audit)");
             return dflt;
         }
     }
@@ -68,7 +68,7 @@ final class ReadContext {
         Mode m = mode(f, "mode", policyMode);
         if (policyMode == Mode.AUDIT && m == Mode.ENFORCE && f.has("mode")) {
             problems.add(
-                    f.node("mode"),
+                    f.locationOf("mode"),
                     f.name("mode")
                             + ": 'enforce' inside a policy in audit mode (expected: audit or omitted; the whole policy is a dry run)");
             return Mode.AUDIT;
@@ -82,7 +82,7 @@ final class ReadContext {
         String name = f.requiredString("name");
         if (name != null && !ENTRY_NAME.matcher(name).matches()) {
             problems.add(
-                    f.node("name"),
+                    f.locationOf("name"),
                     section + ".name: '" + name
                             + "' (expected: letters, digits, '-', '_' and '.', up to 128 characters)");
         }
@@ -119,24 +119,31 @@ final class ReadContext {
     }
 
     /** A duration in {@code [min, max]}; returns {@code dflt} when absent (or invalid). */
-    Duration duration(Fields f, String key, @Nullable Duration dflt, Duration min, Duration max) {
+    Duration duration(Fields f, String key, Duration dflt, Duration min, Duration max) {
+        Duration d = optionalDuration(f, key, min, max);
+        return d == null ? dflt : d;
+    }
+
+    /** A duration in {@code [min, max]}; null when absent (or invalid). */
+    @Nullable
+    Duration optionalDuration(Fields f, String key, Duration min, Duration max) {
         String s = f.optionalString(key);
         if (s == null) {
-            return dflt;
+            return null;
         }
         try {
             Duration d = Durations.parse(s);
             if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
                 problems.add(
-                        f.node(key),
+                        f.locationOf(key),
                         f.name(key) + ": '" + s + "' (expected: between " + Durations.format(min) + " and "
                                 + Durations.format(max) + ")");
-                return dflt;
+                return null;
             }
             return d;
         } catch (IllegalArgumentException e) {
-            problems.add(f.node(key), f.name(key) + ": " + e.getMessage());
-            return dflt;
+            problems.add(f.locationOf(key), f.name(key) + ": " + e.getMessage());
+            return null;
         }
     }
 

@@ -1,6 +1,7 @@
 package io.trustline.policy;
 
 import static io.trustline.policy.ReadContext.orEmpty;
+import static java.util.Objects.requireNonNull;
 
 import io.trustline.policy.model.Action;
 import io.trustline.policy.model.ClaimCondition;
@@ -82,7 +83,7 @@ final class RuleReader {
             try {
                 action = Action.parse(a);
             } catch (IllegalArgumentException e) {
-                problems.add(f.node("action"), "rules.action: '" + a + "' (expected: allow or deny)");
+                problems.add(f.locationOf("action"), "rules.action: '" + a + "' (expected: allow or deny)");
             }
         }
         Mode mode = ctx.entryMode(f);
@@ -99,7 +100,7 @@ final class RuleReader {
         List<ClaimCondition> when = f.optionalList("when", this::claimCondition);
         if (to.hasRegex() && action == Action.ALLOW) {
             problems.add(
-                    f.node("to"),
+                    f.locationOf("to"),
                     "rules.to: pathRegex, queryRegex and headerRegex are for deny rules (expected: action: deny;"
                             + " allow with exact, prefix or suffix matches)");
         }
@@ -241,7 +242,8 @@ final class RuleReader {
         if (op.equals("in")) {
             claimValues = f.optionalList("in", x -> claimValue(x, "when.in"));
         } else {
-            String v = claimValue(f.node(op), "when." + op);
+            // ops holds only keys that f has.
+            String v = claimValue(requireNonNull(f.node(op), op), "when." + op);
             claimValues = v == null ? null : List.of(v);
         }
         if (claim == null || claimValues == null || claimValues.isEmpty()) {

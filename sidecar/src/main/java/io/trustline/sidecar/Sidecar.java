@@ -1,5 +1,7 @@
 package io.trustline.sidecar;
 
+import static java.util.Objects.requireNonNull;
+
 import com.github.benmanes.caffeine.cache.Ticker;
 import com.linecorp.armeria.client.ClientFactory;
 import com.linecorp.armeria.common.SessionProtocol;
@@ -185,7 +187,8 @@ public final class Sidecar implements AutoCloseable {
     private OutboundPipeline.Stages outboundStages() {
         return new OutboundPipeline.Stages(
                 Stage.of(TelemetryService.newOutboundDecorator(telemetry)), // spans, metrics, access log around all
-                overloadProtection(config.outbound().limits(), "outbound")); // 503 beyond the caps
+                overloadProtection(
+                        requireNonNull(config.outbound(), "outbound").limits(), "outbound")); // 503 beyond the caps
     }
 
     /**
@@ -252,12 +255,15 @@ public final class Sidecar implements AutoCloseable {
                     outbound.start(),
                     "outbound",
                     "outbound.listen",
-                    config.outbound().listen()));
+                    requireNonNull(config.outbound(), "outbound").listen()));
         }
         started.add(named(admin.start(), "admin", "admin.listen", config.admin().listen()));
         if (probe != null) {
             started.add(named(
-                    probe.start(), "probe", "admin.probeListen", config.admin().probeListen()));
+                    probe.start(),
+                    "probe",
+                    "admin.probeListen",
+                    requireNonNull(config.admin().probeListen(), "admin.probeListen")));
         }
         try {
             CompletableFuture.allOf(started.toArray(new CompletableFuture<?>[0]))
@@ -314,7 +320,7 @@ public final class Sidecar implements AutoCloseable {
     }
 
     private Server outboundServer(SidecarConfig config, HttpService service) {
-        final SidecarConfig.OutboundConfig out = config.outbound();
+        final SidecarConfig.OutboundConfig out = requireNonNull(config.outbound(), "outbound");
         final ServerBuilder sb = Server.builder();
         sb.port(out.listen().toLoopbackSocketAddress(), SessionProtocol.HTTP);
         applyLimits(sb, out.limits(), config.shutdown().drainTimeout(), telemetry.edge(Direction.OUTBOUND));

@@ -1,5 +1,7 @@
 package io.trustline.sidecar;
 
+import static java.util.Objects.requireNonNull;
+
 import io.trustline.ca.HostPort;
 import io.trustline.policy.PolicyLoader;
 import io.trustline.policy.engine.PolicyEngine;
@@ -45,9 +47,9 @@ final class StartupCheck {
     static StartupCheck run(SidecarConfig config, Clock clock) {
         final StartupCheck check = new StartupCheck(config, clock);
         check.identity(config.identity());
-        if (config.admin().tokenFile() != null) {
-            check.attempt(() ->
-                    FileReadErrors.readString("admin.tokenFile", config.admin().tokenFile()));
+        final Path tokenFile = config.admin().tokenFile();
+        if (tokenFile != null) {
+            check.attempt(() -> FileReadErrors.readString("admin.tokenFile", tokenFile));
         }
         if (config.policy() != null) {
             check.policies(config.policy().dir());
@@ -66,25 +68,29 @@ final class StartupCheck {
     }
 
     private void identity(IdentityConfig id) {
+        // IdentityConfig has refused a CA identity without its three settings and a files identity without its three.
         if (id.fromCa()) {
-            attempt(() -> PemFiles.bundle("identity.caBundle", id.caBundle()));
+            final Path caBundle = requireNonNull(id.caBundle(), "identity.caBundle");
+            final Path joinTokenFile = requireNonNull(id.joinTokenFile(), "identity.joinTokenFile");
+            attempt(() -> PemFiles.bundle("identity.caBundle", caBundle));
             attempt(() -> {
-                if (FileReadErrors.readString("identity.joinTokenFile", id.joinTokenFile())
+                if (FileReadErrors.readString("identity.joinTokenFile", joinTokenFile)
                         .isBlank()) {
-                    throw new IllegalArgumentException("identity.joinTokenFile: " + id.joinTokenFile() + ": is empty");
+                    throw new IllegalArgumentException("identity.joinTokenFile: " + joinTokenFile + ": is empty");
                 }
             });
-            resolves("identity.ca", id.ca());
+            resolves("identity.ca", requireNonNull(id.ca(), "identity.ca"));
             return;
         }
+        final Path certFile = requireNonNull(id.certFile(), "identity.certFile");
+        final Path keyFile = requireNonNull(id.keyFile(), "identity.keyFile");
+        final Path bundleFile = requireNonNull(id.bundleFile(), "identity.bundleFile");
         final int before = problems.size();
-        attempt(() -> PemFiles.bundle("identity.bundleFile", id.bundleFile()));
-        attempt(() -> PemFiles.keyPair("identity.certFile", id.certFile(), "identity.keyFile", id.keyFile()));
+        attempt(() -> PemFiles.bundle("identity.bundleFile", bundleFile));
+        attempt(() -> PemFiles.keyPair("identity.certFile", certFile, "identity.keyFile", keyFile));
         if (problems.size() == before) {
             // Each file is fine on its own; now as start-up would hold them: chain, validity, identity.
-            attempt(() -> new FileWorkloadIdentity(
-                            id.certFile(), id.keyFile(), id.bundleFile(), config.spiffeId(), clock)
-                    .close());
+            attempt(() -> new FileWorkloadIdentity(certFile, keyFile, bundleFile, config.spiffeId(), clock).close());
         }
     }
 

@@ -6,6 +6,7 @@ import io.trustline.ca.store.CaDirectory;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -41,15 +42,18 @@ final class InitCommand implements Callable<Integer> {
     String keyType;
 
     @Option(names = "--ca-cert", paramLabel = "FILE", description = "PEM: your CA certificate, then its issuers.")
+    @Nullable
     Path caCert;
 
     @Option(names = "--ca-key", paramLabel = "FILE", description = "PEM: the private key of --ca-cert (PKCS#8).")
+    @Nullable
     Path caKey;
 
     @Option(
             names = "--bundle",
             paramLabel = "FILE",
             description = "PEM: the root(s) to trust, when --ca-cert does not end with its root.")
+    @Nullable
     Path bundle;
 
     @Option(

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -31,6 +32,7 @@ final class ServeCommand implements Callable<Integer> {
             names = "--dns-name",
             paramLabel = "NAME",
             description = "DNS name for the server certificate besides its SPIFFE ID (repeatable; default: localhost).")
+    @Nullable
     List<String> dnsNames;
 
     @Option(

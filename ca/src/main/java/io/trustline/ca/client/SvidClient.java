@@ -1,6 +1,7 @@
 package io.trustline.ca.client;
 
 import static java.util.Objects.requireNonNull;
+import static java.util.Objects.requireNonNullElse;
 
 import com.google.protobuf.ByteString;
 import io.grpc.ChannelCredentials;
@@ -44,6 +45,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -84,12 +86,12 @@ public final class SvidClient implements AutoCloseable {
     private final InetSocketAddress caAddress;
     private final TrustBundle caBundle;
     private final SpiffeId spiffeId;
-    private final JoinTokenSource joinToken;
-    private final Duration ttl;
+    private final @Nullable JoinTokenSource joinToken;
+    private final @Nullable Duration ttl;
     private final KeyType keyType;
     private final Clock clock;
     private final RenewalScheduler scheduler;
-    private final ScheduledExecutorService ownedExecutor;
+    private final @Nullable ScheduledExecutorService ownedExecutor;
     private final Duration startupTimeout;
     private final Duration initialBackoff;
     private final Duration maxBackoff;
@@ -99,16 +101,17 @@ public final class SvidClient implements AutoCloseable {
     private final AtomicLong failedRenewals = new AtomicLong();
     private final List<CompletableFuture<X509Svid>> forced = new ArrayList<>();
 
-    private volatile X509Svid current;
+    private volatile @Nullable X509Svid current;
     private volatile boolean closed;
-    private RenewalScheduler.Task pending;
+    private RenewalScheduler.@Nullable Task pending;
     private int failures;
     private boolean started;
 
     SvidClient(SvidClientBuilder builder) {
-        caAddress = builder.caAddress;
-        caBundle = builder.caBundle;
-        spiffeId = builder.spiffeId;
+        // build() has refused a builder without these.
+        caAddress = requireNonNull(builder.caAddress, "caAddress");
+        caBundle = requireNonNull(builder.caBundle, "caBundle");
+        spiffeId = requireNonNull(builder.spiffeId, "spiffeId");
         joinToken = builder.joinToken;
         ttl = builder.ttl;
         keyType = builder.keyType;
@@ -160,7 +163,7 @@ public final class SvidClient implements AutoCloseable {
                     "no SVID from the CA at " + address() + " within " + startupTimeout + " (still unreachable)", e);
         } catch (ExecutionException e) {
             close();
-            final Throwable cause = e.getCause();
+            final Throwable cause = requireNonNullElse(e.getCause(), e);
             throw cause instanceof SvidClientException
                     ? (SvidClientException) cause
                     : new SvidClientException("cannot obtain the first SVID: " + cause.getMessage(), cause);
@@ -217,7 +220,7 @@ public final class SvidClient implements AutoCloseable {
         }
         final X509Svid renewed;
         try {
-            renewed = currentValid ? renewOrReEnrol(svid) : obtain(null);
+            renewed = svid != null && currentValid ? renewOrReEnrol(svid) : obtain(null);
         } catch (RuntimeException e) {
             failedRenewals.incrementAndGet();
             final Duration delay = nextBackoff();
@@ -352,7 +355,7 @@ public final class SvidClient implements AutoCloseable {
         schedule(task, delay);
     }
 
-    private X509Svid obtain(X509Svid renewing) {
+    private X509Svid obtain(@Nullable X509Svid renewing) {
         final KeyPair keyPair = keyType.generate();
         final SignRequest.Builder request = SignRequest.newBuilder()
                 .setCsr(ByteString.copyFrom(Csrs.create(keyPair, spiffeId)))
@@ -421,7 +424,7 @@ public final class SvidClient implements AutoCloseable {
         }
     }
 
-    private ManagedChannel channel(X509Svid clientSvid) {
+    private ManagedChannel channel(@Nullable X509Svid clientSvid) {
         final X509Svid known = current;
         final TrustBundle bundle = known == null ? caBundle : known.bundle();
         final SvidValidator validator = new SvidValidator(bundle, spiffeId.trustDomain(), clock);
@@ -448,7 +451,7 @@ public final class SvidClient implements AutoCloseable {
     }
 
     /** Returns the current SVID, or {@code null} before {@link #start()} succeeded. */
-    public X509Svid current() {
+    public @Nullable X509Svid current() {
         return current;
     }
 

@@ -12,18 +12,32 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Random;
 import java.util.random.RandomGenerator;
+import org.jspecify.annotations.Nullable;
 
 /** Builds an {@link SvidClient}. {@link #caAddress}, {@link #caBundle} and {@link #spiffeId} are required. */
 public final class SvidClientBuilder {
 
+    @Nullable
     InetSocketAddress caAddress;
+
+    @Nullable
     TrustBundle caBundle;
+
+    @Nullable
     SpiffeId spiffeId;
+
+    @Nullable
     JoinTokenSource joinToken;
+
+    @Nullable
     Duration ttl;
+
     KeyType keyType = KeyType.EC_P256;
     Clock clock = Clock.systemUTC();
+
+    @Nullable
     RenewalScheduler scheduler;
+
     Duration startupTimeout = Duration.ofSeconds(30);
     Duration initialBackoff = Duration.ofSeconds(1);
     Duration maxBackoff = Duration.ofSeconds(30);

@@ -22,6 +22,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,8 +53,8 @@ public final class CaServer implements AutoCloseable {
     private final Duration maxRenewalAge;
     private final ThreadPoolExecutor signingExecutor;
     private final Object serverSvidLock = new Object();
-    private volatile X509Svid serverSvid;
-    private Server server;
+    private volatile @Nullable X509Svid serverSvid;
+    private @Nullable Server server;
 
     CaServer(
             CertificateAuthority ca,

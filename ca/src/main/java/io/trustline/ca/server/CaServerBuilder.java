@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Builds a {@link CaServer}, either from a CA directory ({@link #directory}) or from an in-memory
@@ -26,10 +27,12 @@ public final class CaServerBuilder {
     /** How long a workload may renew after its attestation unless configured otherwise. */
     public static final Duration DEFAULT_MAX_RENEWAL_AGE = Duration.ofDays(7);
 
-    private Path directory;
+    private static final String EXACTLY_ONE_SOURCE = "set exactly one of directory(...) and certificateAuthority(...)";
+
+    private @Nullable Path directory;
     private Clock clock = Clock.systemUTC();
-    private CertificateAuthority ca;
-    private JoinTokenStore joinTokens;
+    private @Nullable CertificateAuthority ca;
+    private @Nullable JoinTokenStore joinTokens;
     private IssuanceLog issuanceLog = IssuanceLog.discard();
     private InetSocketAddress listen = HostPort.parse(DEFAULT_LISTEN).toSocketAddress();
     private int signingThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
@@ -141,10 +144,10 @@ public final class CaServerBuilder {
      *     others
      */
     public CaServer build() {
-        if ((directory == null) == (ca == null)) {
-            throw new IllegalStateException("set exactly one of directory(...) and certificateAuthority(...)");
-        }
         if (directory != null) {
+            if (ca != null) {
+                throw new IllegalStateException(EXACTLY_ONE_SOURCE);
+            }
             if (joinTokens != null) {
                 throw new IllegalStateException("joinTokens(...) is for an in-memory CA; a directory has its own");
             }
@@ -164,6 +167,9 @@ public final class CaServerBuilder {
                     serverSvidTtl,
                     dnsNames,
                     maxRenewalAge);
+        }
+        if (ca == null) {
+            throw new IllegalStateException(EXACTLY_ONE_SOURCE);
         }
         return new CaServer(
                 ca,

@@ -29,6 +29,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -84,7 +85,10 @@ final class CaService extends CertificateAuthorityGrpc.CertificateAuthorityImplB
     }
 
     private void respond(
-            SignRequest request, X509Certificate[] peerChain, String peer, StreamObserver<SignResponse> responses) {
+            SignRequest request,
+            X509Certificate @Nullable [] peerChain,
+            String peer,
+            StreamObserver<SignResponse> responses) {
         final SignResponse response;
         try {
             response = sign(request, peerChain, peer);
@@ -115,7 +119,8 @@ final class CaService extends CertificateAuthorityGrpc.CertificateAuthorityImplB
         responses.onCompleted();
     }
 
-    private SignResponse sign(SignRequest request, X509Certificate[] peerChain, String peer) throws StatusException {
+    private SignResponse sign(SignRequest request, X509Certificate @Nullable [] peerChain, String peer)
+            throws StatusException {
         if (request.getCsr().isEmpty()) {
             throw invalidArgument("csr: missing");
         }
@@ -129,6 +134,8 @@ final class CaService extends CertificateAuthorityGrpc.CertificateAuthorityImplB
         final SpiffeId authorised;
         final Authorisation authorisation;
         final String credential;
+        // The certificate being renewed: set exactly when the caller authenticated with its SVID.
+        X509Certificate renewing = null;
         if (!token.isEmpty()) {
             final JoinToken record;
             try {
@@ -146,7 +153,8 @@ final class CaService extends CertificateAuthorityGrpc.CertificateAuthorityImplB
                 throw unauthenticated("client certificate is not a valid SVID: " + e.getMessage());
             }
             authorisation = Authorisation.SVID;
-            credential = peerChain[0].getSerialNumber().toString(16);
+            renewing = peerChain[0];
+            credential = renewing.getSerialNumber().toString(16);
         } else {
             throw unauthenticated("no join token and no client certificate");
         }
@@ -177,14 +185,14 @@ final class CaService extends CertificateAuthorityGrpc.CertificateAuthorityImplB
         final Duration ttl = request.getTtlSeconds() == 0 ? null : Duration.ofSeconds(request.getTtlSeconds());
         final X509Certificate leaf;
         final Instant attestedAt;
-        if (authorisation == Authorisation.SVID) {
-            attestedAt = CertificateAuthority.attestedAt(peerChain[0]);
+        if (renewing != null) {
+            attestedAt = CertificateAuthority.attestedAt(renewing);
             if (!ca.clock().instant().isBefore(attestedAt.plus(maxRenewalAge))) {
                 throw permissionDenied("the SVID of " + authorised + " was attested at " + attestedAt
                         + ", more than the maximum renewal age (" + maxRenewalAge
                         + ") ago: attest again with a new join token");
             }
-            leaf = ca.renew(csr, ttl, peerChain[0]);
+            leaf = ca.renew(csr, ttl, renewing);
         } else {
             attestedAt = ca.clock().instant();
             leaf = ca.sign(csr, ttl);
@@ -233,7 +241,7 @@ final class CaService extends CertificateAuthorityGrpc.CertificateAuthorityImplB
         responses.onCompleted();
     }
 
-    private static SpiffeId requestedId(String value) throws StatusException {
+    private static @Nullable SpiffeId requestedId(String value) throws StatusException {
         if (value.isEmpty()) {
             return null;
         }
@@ -260,19 +268,19 @@ final class CaService extends CertificateAuthorityGrpc.CertificateAuthorityImplB
                 .toList();
     }
 
-    private static String nullToEmpty(String value) {
+    private static String nullToEmpty(@Nullable String value) {
         return value == null ? "" : value;
     }
 
-    private static StatusException unauthenticated(String message) {
+    private static StatusException unauthenticated(@Nullable String message) {
         return Status.UNAUTHENTICATED.withDescription(message).asException();
     }
 
-    private static StatusException permissionDenied(String message) {
+    private static StatusException permissionDenied(@Nullable String message) {
         return Status.PERMISSION_DENIED.withDescription(message).asException();
     }
 
-    private static StatusException invalidArgument(String message) {
+    private static StatusException invalidArgument(@Nullable String message) {
         return Status.INVALID_ARGUMENT.withDescription(message).asException();
     }
 }

@@ -12,6 +12,7 @@ import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
+import org.jspecify.annotations.Nullable;
 
 /** Puts what the transport knows about the caller (client chain, address) into the call's context. */
 final class CallerContext implements ServerInterceptor {
@@ -30,7 +31,7 @@ final class CallerContext implements ServerInterceptor {
         return Contexts.interceptCall(context, call, headers, next);
     }
 
-    private static X509Certificate[] peerChain(SSLSession session) {
+    private static X509Certificate @Nullable [] peerChain(@Nullable SSLSession session) {
         if (session == null) {
             return null;
         }

@@ -23,6 +23,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A CA on disk. The directory (mode 0700) holds:
@@ -121,7 +122,7 @@ public final class CaDirectory {
      * @throws IllegalArgumentException if the certificate, key and roots do not fit together
      */
     public static CaDirectory importExisting(
-            Path dir, Settings settings, Path certificateFile, Path keyFile, Path bundleFile, Clock clock)
+            Path dir, Settings settings, Path certificateFile, Path keyFile, @Nullable Path bundleFile, Clock clock)
             throws IOException {
         requireNonNull(dir, "dir");
         requireNonNull(settings, "settings");

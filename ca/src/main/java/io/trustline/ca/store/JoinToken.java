@@ -2,6 +2,7 @@ package io.trustline.ca.store;
 
 import io.trustline.ca.SpiffeId;
 import java.time.Instant;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What the CA knows about a join token: never the secret, only its hash (kept by the store).
@@ -20,5 +21,5 @@ public record JoinToken(
         Instant createdAt,
         Instant expiresAt,
         boolean reusable,
-        Instant usedAt,
+        @Nullable Instant usedAt,
         boolean revoked) {}

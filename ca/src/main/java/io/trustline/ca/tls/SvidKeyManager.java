@@ -12,6 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedKeyManager;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A key manager that presents whatever SVID a supplier returns at the time of each handshake, so a
@@ -33,7 +34,7 @@ public final class SvidKeyManager extends X509ExtendedKeyManager {
         this.svid = requireNonNull(svid, "svid");
     }
 
-    private String currentAlias(String keyType) {
+    private @Nullable String currentAlias(@Nullable String keyType) {
         final X509Svid current = svid.get();
         if (current == null) {
             return null;
@@ -53,7 +54,7 @@ public final class SvidKeyManager extends X509ExtendedKeyManager {
         return alias;
     }
 
-    private String anyAlias(String[] keyTypes) {
+    private @Nullable String anyAlias(String @Nullable [] keyTypes) {
         if (keyTypes == null) {
             return currentAlias(null);
         }
@@ -67,45 +68,45 @@ public final class SvidKeyManager extends X509ExtendedKeyManager {
     }
 
     @Override
-    public String[] getClientAliases(String keyType, Principal[] issuers) {
+    public String @Nullable [] getClientAliases(String keyType, Principal[] issuers) {
         final String alias = currentAlias(keyType);
         return alias == null ? null : new String[] {alias};
     }
 
     @Override
-    public String chooseClientAlias(String[] keyTypes, Principal[] issuers, Socket socket) {
+    public @Nullable String chooseClientAlias(String[] keyTypes, Principal[] issuers, Socket socket) {
         return anyAlias(keyTypes);
     }
 
     @Override
-    public String chooseEngineClientAlias(String[] keyTypes, Principal[] issuers, SSLEngine engine) {
+    public @Nullable String chooseEngineClientAlias(String[] keyTypes, Principal[] issuers, SSLEngine engine) {
         return anyAlias(keyTypes);
     }
 
     @Override
-    public String[] getServerAliases(String keyType, Principal[] issuers) {
+    public String @Nullable [] getServerAliases(String keyType, Principal[] issuers) {
         final String alias = currentAlias(keyType);
         return alias == null ? null : new String[] {alias};
     }
 
     @Override
-    public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
+    public @Nullable String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
         return currentAlias(keyType);
     }
 
     @Override
-    public String chooseEngineServerAlias(String keyType, Principal[] issuers, SSLEngine engine) {
+    public @Nullable String chooseEngineServerAlias(String keyType, Principal[] issuers, SSLEngine engine) {
         return currentAlias(keyType);
     }
 
     @Override
-    public X509Certificate[] getCertificateChain(String alias) {
+    public X509Certificate @Nullable [] getCertificateChain(@Nullable String alias) {
         final X509Svid chosen = alias == null ? null : byAlias.get(alias);
         return chosen == null ? null : chosen.chain().toArray(new X509Certificate[0]);
     }
 
     @Override
-    public PrivateKey getPrivateKey(String alias) {
+    public @Nullable PrivateKey getPrivateKey(@Nullable String alias) {
         final X509Svid chosen = alias == null ? null : byAlias.get(alias);
         return chosen == null ? null : chosen.privateKey();
     }

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -52,6 +53,7 @@ public final class ComposeInit implements Callable<Integer> {
     Duration tokenTtl;
 
     @Option(names = "--owner", description = "Numeric uid:gid to give the files to (needs root).")
+    @Nullable
     String owner;
 
     @Parameters(arity = "1..*", paramLabel = "SERVICE", description = "frontend orders inventory ...")
@@ -74,8 +76,8 @@ public final class ComposeInit implements Callable<Integer> {
             System.out.println("compose-init: join token ready for " + id);
         }
         if (owner != null) {
-            chown(caDir);
-            chown(identityRoot);
+            chown(caDir, owner);
+            chown(identityRoot, owner);
         }
         return 0;
     }
@@ -88,7 +90,7 @@ public final class ComposeInit implements Callable<Integer> {
         Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
 
-    private void chown(Path root) throws IOException {
+    private static void chown(Path root, String owner) throws IOException {
         final String[] ids = owner.split(":", 2);
         final int uid = Integer.parseInt(ids[0]);
         final int gid = Integer.parseInt(ids.length > 1 ? ids[1] : ids[0]);

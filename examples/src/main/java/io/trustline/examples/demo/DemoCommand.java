@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -67,6 +68,7 @@ public final class DemoCommand implements Callable<Integer> {
             names = "--work-dir",
             description =
                     "Where sidecar configs, policies and logs go. Default: a temporary directory, removed on exit.")
+    @Nullable
     Path workDir;
 
     /** Sends the libraries' logs to stderr at WARN so the scenario reads cleanly; called before any logger exists. */
@@ -80,8 +82,9 @@ public final class DemoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         final PrintStream out = System.out;
         final boolean exitAfterScenario = "true".equalsIgnoreCase(once) || "1".equals(once);
-        final boolean tempDir = workDir == null;
-        final Path dir = tempDir ? Files.createTempDirectory("trustline-demo") : workDir;
+        final Path given = workDir;
+        final boolean tempDir = given == null;
+        final Path dir = given == null ? Files.createTempDirectory("trustline-demo") : given;
         final Telemetry telemetry = Telemetry.detect();
 
         out.println("Trustline demo: a shop of three services, each behind its own sidecar, on loopback.");
@@ -99,15 +102,14 @@ public final class DemoCommand implements Callable<Integer> {
             throw e;
         }
         final CountDownLatch stopped = new CountDownLatch(1);
-        final Thread shutdown = new Thread(
-                () -> {
-                    mesh.close();
-                    if (tempDir) {
-                        DemoMesh.deleteRecursively(dir);
-                    }
-                    stopped.countDown();
-                },
-                "demo-shutdown");
+        final Runnable stopMesh = () -> {
+            mesh.close();
+            if (tempDir) {
+                DemoMesh.deleteRecursively(dir);
+            }
+            stopped.countDown();
+        };
+        final Thread shutdown = new Thread(stopMesh, "demo-shutdown");
         Runtime.getRuntime().addShutdownHook(shutdown);
         printTopology(out, mesh, Duration.ofNanos(System.nanoTime() - started));
         printTelemetry(out, telemetry);
@@ -121,7 +123,7 @@ public final class DemoCommand implements Callable<Integer> {
 
         if (exitAfterScenario) {
             Runtime.getRuntime().removeShutdownHook(shutdown);
-            shutdown.run();
+            stopMesh.run();
             return good == steps.size() ? 0 : 1;
         }
         printTryIt(out, mesh);

@@ -1,5 +1,7 @@
 package io.trustline.examples.demo;
 
+import static java.util.Objects.requireNonNull;
+
 import io.trustline.ca.CertificateAuthority;
 import io.trustline.ca.Durations;
 import io.trustline.ca.KeyType;
@@ -81,10 +83,11 @@ public final class DemoMesh implements AutoCloseable {
     private final Map<String, WorkloadIdentity> identities = new LinkedHashMap<>();
     private final Map<String, X509Svid> firstSvids = new LinkedHashMap<>();
     private final Map<String, Integer> appPorts = new LinkedHashMap<>();
-    private CaServer caServer;
-    private AuthServer auth;
+    // Set by startAll(), before anything reads them.
+    private @Nullable CaServer caServer;
+    private @Nullable AuthServer auth;
     private @Nullable TraceSink traceSink;
-    private String traceEndpoint;
+    private @Nullable String traceEndpoint;
 
     private DemoMesh(Options options) {
         this.options = options;
@@ -185,14 +188,14 @@ public final class DemoMesh implements AutoCloseable {
         Files.writeString(policies.resolve(service + ".yaml"), policy(service));
 
         final SpiffeId id = SpiffeId.of(TRUST_DOMAIN, NAMESPACE, service);
-        final String token = caServer.joinTokens().create(id, Duration.ofMinutes(5), false);
+        final String token = ca().joinTokens().create(id, Duration.ofMinutes(5), false);
         Files.writeString(dir.resolve("join.token"), token + "\n");
 
         final String yaml = "service: " + service + "\n"
                 + "namespace: " + NAMESPACE + "\n"
                 + "trustDomain: " + TRUST_DOMAIN + "\n"
                 + "identity:\n"
-                + "  ca: 127.0.0.1:" + caServer.port() + "\n"
+                + "  ca: 127.0.0.1:" + ca().port() + "\n"
                 + "  caBundle: ../bundle.pem\n"
                 + "  joinTokenFile: join.token\n"
                 + certTtlYaml(certTtl)
@@ -204,7 +207,10 @@ public final class DemoMesh implements AutoCloseable {
                 + outbound
                 + "policy: {dir: policies}\n"
                 + "admin: {listen: 127.0.0.1:0}\n"
-                + Telemetry.sidecarYaml(traceEndpoint, options.telemetry().protocol(), dir);
+                + Telemetry.sidecarYaml(
+                        requireNonNull(traceEndpoint, "traceEndpoint"),
+                        options.telemetry().protocol(),
+                        dir);
         final Path file = dir.resolve("sidecar.yaml");
         Files.writeString(file, yaml);
         final SidecarConfig config = new ConfigLoader().load(file);
@@ -241,12 +247,13 @@ public final class DemoMesh implements AutoCloseable {
      * the lifetime.
      */
     private WorkloadIdentity shortLivedIdentity(SidecarConfig config, Duration certTtl) throws IOException {
+        // The demo writes a CA identity for every sidecar (ca, caBundle and joinTokenFile all set).
+        final SidecarConfig.IdentityConfig id = config.identity();
         final SvidClient client = SvidClient.builder()
-                .caAddress(config.identity().ca().toString())
-                .caBundle(
-                        TrustBundle.parsePem(Files.readString(config.identity().caBundle())))
+                .caAddress(requireNonNull(id.ca(), "identity.ca").toString())
+                .caBundle(TrustBundle.parsePem(Files.readString(requireNonNull(id.caBundle(), "identity.caBundle"))))
                 .spiffeId(config.spiffeId())
-                .joinTokenFile(config.identity().joinTokenFile())
+                .joinTokenFile(requireNonNull(id.joinTokenFile(), "identity.joinTokenFile"))
                 .ttl(certTtl)
                 .clock(clock)
                 .build();
@@ -272,7 +279,7 @@ public final class DemoMesh implements AutoCloseable {
     }
 
     public String authUrl() {
-        return "http://127.0.0.1:" + auth.port();
+        return "http://127.0.0.1:" + auth().port();
     }
 
     public String frontendUrl() {
@@ -280,11 +287,11 @@ public final class DemoMesh implements AutoCloseable {
     }
 
     public CaServer ca() {
-        return caServer;
+        return requireNonNull(caServer, "caServer: the mesh is not started");
     }
 
     public AuthServer auth() {
-        return auth;
+        return requireNonNull(auth, "auth: the mesh is not started");
     }
 
     public Sidecar sidecar(String service) {
@@ -296,12 +303,20 @@ public final class DemoMesh implements AutoCloseable {
     }
 
     public WorkloadIdentity identity(String service) {
-        return identities.get(service);
+        final WorkloadIdentity identity = identities.get(service);
+        if (identity == null) {
+            throw new IllegalArgumentException("no identity for " + service);
+        }
+        return identity;
     }
 
     /** The SVID that {@code service}'s sidecar started with. */
     public X509Svid firstSvid(String service) {
-        return firstSvids.get(service);
+        final X509Svid svid = firstSvids.get(service);
+        if (svid == null) {
+            throw new IllegalArgumentException("no sidecar for " + service);
+        }
+        return svid;
     }
 
     /**
@@ -333,7 +348,11 @@ public final class DemoMesh implements AutoCloseable {
     }
 
     public int appPort(String service) {
-        return appPorts.get(service);
+        final Integer port = appPorts.get(service);
+        if (port == null) {
+            throw new IllegalArgumentException("no app for " + service);
+        }
+        return port;
     }
 
     /** The sidecars' access logs. */

@@ -1,5 +1,7 @@
 package io.trustline.examples.demo;
 
+import static java.util.Objects.requireNonNull;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.linecorp.armeria.client.ClientFactory;
@@ -320,20 +322,22 @@ public final class Scenario {
                 break;
             }
         }
+        // The loop ran at least once.
+        final Step lastStep = requireNonNull(last, "last");
         record(new Step(
                 steps.size() + 1,
-                last.key(),
-                last.title(),
-                last.call() + "  x" + attempts.size(),
-                last.path(),
-                last.status(),
-                last.reason(),
-                last.refusedBy(),
-                last.traceId(),
-                "statuses " + String.join(", ", attempts) + "; last: " + last.detail(),
-                last.expected(),
-                last.asExpected(),
-                last.hops(),
+                lastStep.key(),
+                lastStep.title(),
+                lastStep.call() + "  x" + attempts.size(),
+                lastStep.path(),
+                lastStep.status(),
+                lastStep.reason(),
+                lastStep.refusedBy(),
+                lastStep.traceId(),
+                "statuses " + String.join(", ", attempts) + "; last: " + lastStep.detail(),
+                lastStep.expected(),
+                lastStep.asExpected(),
+                lastStep.hops(),
                 List.of(),
                 ""));
     }
@@ -360,7 +364,7 @@ public final class Scenario {
                 null);
         final boolean renewed = after != null
                 && !after.leaf().getSerialNumber().equals(before.leaf().getSerialNumber());
-        final String detail = (renewed
+        final String detail = (renewed && after != null
                         ? "renewed: serial " + serial(after) + " expires " + after.notAfter()
                         : "no renewal within " + renewalTimeout.toSeconds() + " s")
                 + "; then alice reads an order through orders: " + call.status();

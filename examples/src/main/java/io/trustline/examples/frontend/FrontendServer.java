@@ -30,6 +30,7 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The shop's HTTP frontend. It serves the shop's JSON API and calls {@code orders} with grpc-java, in plaintext, to
@@ -211,7 +212,8 @@ public final class FrontendServer implements AutoCloseable {
         return error(HttpStatus.valueOf(Refusal.httpStatusOf(status.getCode())), description, reason, refusedBy);
     }
 
-    private static HttpResponse error(HttpStatus status, String message, String reason, String refusedBy) {
+    private static HttpResponse error(
+            HttpStatus status, String message, @Nullable String reason, @Nullable String refusedBy) {
         final ObjectNode body = JSON.createObjectNode().put("error", message);
         if (reason != null) {
             body.put("reason", reason);
@@ -235,7 +237,7 @@ public final class FrontendServer implements AutoCloseable {
     /** The channel to orders through the sidecar, opened on first use. */
     private static final class OrdersChannel implements AutoCloseable {
         private final Supplier<InetSocketAddress> outbound;
-        private ManagedChannel channel;
+        private @Nullable ManagedChannel channel;
 
         OrdersChannel(Supplier<InetSocketAddress> outbound) {
             this.outbound = outbound;
@@ -248,14 +250,16 @@ public final class FrontendServer implements AutoCloseable {
         }
 
         private synchronized ManagedChannel channel() {
-            if (channel == null) {
+            ManagedChannel c = channel;
+            if (c == null) {
                 final InetSocketAddress a = outbound.get();
-                channel = NettyChannelBuilder.forAddress(a.getHostString(), a.getPort())
+                c = NettyChannelBuilder.forAddress(a.getHostString(), a.getPort())
                         .usePlaintext()
                         .overrideAuthority("orders")
                         .build();
+                channel = c;
             }
-            return channel;
+            return c;
         }
 
         @Override

@@ -4,6 +4,7 @@ import java.util.Map;
 import java.util.OptionalInt;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 
 /** The inventory's stock levels, in memory, seeded with a few items. */
 public final class Stock {
@@ -34,7 +35,7 @@ public final class Stock {
      *
      * @return the reservation, or {@code null} if the item is unknown or short
      */
-    public Reservation reserve(String sku, int quantity) {
+    public @Nullable Reservation reserve(String sku, int quantity) {
         if (quantity <= 0) {
             throw new IllegalArgumentException("quantity: " + quantity + " (expected: > 0)");
         }

@@ -36,7 +36,7 @@ final class InventoryClient {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Supplier<InetSocketAddress> outbound;
-    private volatile WebClient client;
+    private volatile @Nullable WebClient client;
 
     InventoryClient(Supplier<InetSocketAddress> outbound) {
         this.outbound = outbound;

@@ -1,5 +1,7 @@
 package io.trustline.examples.orders;
 
+import static java.util.Objects.requireNonNull;
+
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.trustline.examples.common.CallContext;
@@ -13,6 +15,7 @@ import java.util.Comparator;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The orders app's gRPC service. The user is whoever the sidecar says ({@code x-user-id}, copied from the verified
@@ -103,7 +106,8 @@ final class OrdersService extends OrdersGrpc.OrdersImplBase {
                             .setUser(user)
                             .setSku(req.getSku())
                             .setQuantity(req.getQuantity())
-                            .setReservation(result.reservation())
+                            // An ok result always carries its reservation.
+                            .setReservation(requireNonNull(result.reservation(), "reservation"))
                             .build();
                     orders.put(order.getId(), order);
                     out.onNext(order);
@@ -111,7 +115,7 @@ final class OrdersService extends OrdersGrpc.OrdersImplBase {
                 });
     }
 
-    private static String user(StreamObserver<Order> out) {
+    private static @Nullable String user(StreamObserver<Order> out) {
         final String user = CallContext.current().user();
         if (user == null || user.isEmpty()) {
             out.onError(Status.UNAUTHENTICATED

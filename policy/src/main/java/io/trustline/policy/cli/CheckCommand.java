@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -153,7 +154,7 @@ final class CheckCommand implements Callable<Integer> {
     }
 
     /** Loads a directory, printing every error to {@code err}; null when invalid. */
-    static PolicyEngine load(Path dir, PrintWriter err) {
+    static @Nullable PolicyEngine load(Path dir, PrintWriter err) {
         try {
             return PolicyLoader.load(dir);
         } catch (PolicyParseException e) {

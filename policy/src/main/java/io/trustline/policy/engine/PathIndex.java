@@ -191,12 +191,16 @@ final class PathIndex {
         @Nullable
         Node child(String path, int start, int end) {
             String[] k = keys;
+            Node[] c = children;
+            if (k == null || c == null) {
+                return null;
+            }
             int mask = k.length - 1;
             int len = end - start;
             int i = hash(path, start, end) & mask;
             while (k[i] != null) {
                 if (k[i].length() == len && path.regionMatches(start, k[i], 0, len)) {
-                    return children[i];
+                    return c[i];
                 }
                 i = (i + 1) & mask;
             }

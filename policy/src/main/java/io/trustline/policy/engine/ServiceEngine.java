@@ -49,7 +49,7 @@ final class ServiceEngine {
 
     Decision decide(AuthzRequest r) {
         Decision enforcedDecision = enforced ? evaluate(deny, allow, r) : noPolicy;
-        if (shadowDeny == null) {
+        if (shadowDeny == null || shadowAllow == null) {
             return enforcedDecision;
         }
         CompiledRule s = shadowDeny.first(r, false);

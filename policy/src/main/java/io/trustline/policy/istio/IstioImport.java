@@ -1,5 +1,7 @@
 package io.trustline.policy.istio;
 
+import static java.util.Objects.requireNonNull;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -188,7 +190,8 @@ public final class IstioImport {
         String name = Values.string(required(metadata, "name"), "metadata.name");
         String namespace = Values.optionalString(metadata, "namespace", "metadata.namespace");
         YamlMap spec = m.get("spec") == null ? new YamlMap(Map.of(), m.location()) : Values.map(m.get("spec"), "spec");
-        out.add(new Resource(file, m, kind, name, namespace == null ? "default" : namespace, spec));
+        out.add(new Resource(
+                file, m, requireNonNull(kind, "kind"), name, namespace == null ? "default" : namespace, spec));
     }
 
     private static YamlNode required(YamlMap m, String key) throws InvalidInput {
@@ -255,7 +258,7 @@ public final class IstioImport {
                     false);
         }
         String service = Values.string(value, "selector.matchLabels." + options.serviceLabel());
-        boolean whole = labels.entries().size() == 1 && !selector.has("matchExpressions");
+        boolean whole = labels != null && labels.entries().size() == 1 && !selector.has("matchExpressions");
         String problem = whole
                 ? null
                 : "the selector picks some workloads of service '" + service
@@ -420,7 +423,7 @@ public final class IstioImport {
             if (servicesWithAllow.contains(service)) {
                 continue;
             }
-            Resource r = firstResource.get(service);
+            Resource r = requireNonNull(firstResource.get(service), service);
             if (unplacedAllow) {
                 report.add(
                         r.file,
@@ -452,7 +455,7 @@ public final class IstioImport {
             doc.put("metadata", Map.of("name", name));
             doc.put("spec", spec);
             documents
-                    .get(service)
+                    .computeIfAbsent(service, s -> new ArrayList<>())
                     .add("# Istio's implicit allow: no ALLOW policy applies to " + service + "\n" + render(doc));
             policies++;
         }

@@ -1,5 +1,7 @@
 package io.trustline.policy.istio;
 
+import static java.util.Objects.requireNonNull;
+
 import io.trustline.policy.istio.Values.InvalidInput;
 import io.trustline.policy.yaml.YamlMap;
 import io.trustline.policy.yaml.YamlNode;
@@ -110,10 +112,15 @@ final class JwtConverter {
             out.put("fromQuery", params.get(0));
         } else if (params.size() > 1) {
             unseenTokens(
-                    r.get("fromParams"), prefix + ".fromParams", "Trustline reads a token from one query parameter");
+                    requireNonNull(r.get("fromParams"), "fromParams"),
+                    prefix + ".fromParams",
+                    "Trustline reads a token from one query parameter");
         }
         if (r.has("fromCookies")) {
-            unseenTokens(r.get("fromCookies"), prefix + ".fromCookies", "Trustline does not read tokens from cookies");
+            unseenTokens(
+                    requireNonNull(r.get("fromCookies"), "fromCookies"),
+                    prefix + ".fromCookies",
+                    "Trustline does not read tokens from cookies");
         }
         Map<String, String> claimsToHeaders = new LinkedHashMap<>();
         for (YamlNode c : Values.items(r.get("outputClaimToHeaders"), prefix + ".outputClaimToHeaders")) {
@@ -146,7 +153,7 @@ final class JwtConverter {
         if (r.has("outputPayloadToHeader")) {
             report.add(
                     file,
-                    r.get("outputPayloadToHeader"),
+                    requireNonNull(r.get("outputPayloadToHeader"), "outputPayloadToHeader"),
                     Finding.Effect.DROPPED,
                     prefix + ".outputPayloadToHeader",
                     "Trustline does not pass the token's payload in a header (claimsToHeaders copies single claims);"

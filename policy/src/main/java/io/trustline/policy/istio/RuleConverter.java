@@ -178,7 +178,7 @@ final class RuleConverter {
                     default -> throw new CannotConvert("not a field of an Istio source");
                 }
             } catch (CannotConvert x) {
-                cannot(d, e.value(), field, x.getMessage());
+                cannot(d, e.value(), field, String.valueOf(x.getMessage()));
             }
         }
     }
@@ -211,7 +211,7 @@ final class RuleConverter {
                     default -> throw new CannotConvert("not a field of an Istio operation");
                 }
             } catch (CannotConvert x) {
-                cannot(d, e.value(), field, x.getMessage());
+                cannot(d, e.value(), field, String.valueOf(x.getMessage()));
             }
         }
     }
@@ -311,7 +311,7 @@ final class RuleConverter {
                     default -> throw new CannotConvert("Trustline has no condition on '" + key + "'");
                 }
             } catch (CannotConvert x) {
-                cannot(d, keyNode, field, x.getMessage());
+                cannot(d, keyNode, field, String.valueOf(x.getMessage()));
             }
         }
         return drafts;
@@ -491,7 +491,7 @@ final class RuleConverter {
             IpBlock.parse(v);
             return v;
         } catch (IllegalArgumentException e) {
-            throw new CannotConvert(e.getMessage());
+            throw new CannotConvert(String.valueOf(e.getMessage()));
         }
     }
 }

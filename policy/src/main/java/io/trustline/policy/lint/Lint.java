@@ -82,7 +82,7 @@ public final class Lint {
                                 + ")"));
             }
             for (Rule r : p.rules()) {
-                rule(out, r, byService.get(p.service()));
+                rule(out, r, byService.getOrDefault(p.service(), List.of()));
             }
         }
         out.sort(null);

@@ -159,7 +159,7 @@ public final class CaseFiles {
             case "allow" -> true;
             case "deny" -> false;
             default -> {
-                problems.add(f.node(key), f.name(key) + ": '" + s + "' (expected: allow or deny)");
+                problems.add(f.locationOf(key), f.name(key) + ": '" + s + "' (expected: allow or deny)");
                 yield null;
             }
         };
@@ -206,10 +206,11 @@ public final class CaseFiles {
         String contentType = f.optionalString("contentType");
         if (grpc != null) {
             if (!GRPC.matcher(grpc).matches()) {
-                problems.add(f.node("grpc"), f.name("grpc") + ": '" + grpc + "' (expected: package.Service/Method)");
+                problems.add(
+                        f.locationOf("grpc"), f.name("grpc") + ": '" + grpc + "' (expected: package.Service/Method)");
             } else if (path != null) {
                 problems.add(
-                        f.node("grpc"),
+                        f.locationOf("grpc"),
                         f.name("grpc") + ": given with path (expected: one of them; grpc sets the path)");
             } else {
                 path = "/" + grpc;
@@ -234,7 +235,9 @@ public final class CaseFiles {
         Fields qf = f.optionalMap("query");
         if (qf != null && path != null) {
             if (path.indexOf('?') >= 0) {
-                problems.add(f.node("query"), f.name("query") + ": given with a query in path (expected: one of them)");
+                problems.add(
+                        f.locationOf("query"),
+                        f.name("query") + ": given with a query in path (expected: one of them)");
             } else {
                 StringBuilder q = new StringBuilder();
                 for (YamlMap.Entry e : qf.map().entries().values()) {
@@ -263,14 +266,14 @@ public final class CaseFiles {
                 time = java.time.OffsetDateTime.parse(t).toInstant();
             } catch (java.time.format.DateTimeParseException e) {
                 problems.add(
-                        f.node("time"),
+                        f.locationOf("time"),
                         f.name("time") + ": '" + t + "' (expected: an RFC 3339 time such as 2026-06-30T12:00:00Z)");
             }
         }
         String sourceIp = f.optionalString("sourceIp");
         if (sourceIp != null && IpBlock.parseAddress(sourceIp) == null) {
             problems.add(
-                    f.node("sourceIp"),
+                    f.locationOf("sourceIp"),
                     f.name("sourceIp") + ": '" + sourceIp + "' (expected: an IPv4 or IPv6 address)");
         }
         if (service == null || path == null || problems.count() != before) {

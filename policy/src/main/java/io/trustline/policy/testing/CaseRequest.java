@@ -65,6 +65,7 @@ public record CaseRequest(
         if (!np.isValid()) {
             return new Prepared(null, np);
         }
+        String normalised = requireNonNull(np.path(), "path of a valid NormalizedPath");
         String rp = requestPrincipal;
         if (rp == null && claims.get("iss") instanceof String iss && claims.get("sub") instanceof String sub) {
             rp = iss + "/" + sub;
@@ -82,8 +83,8 @@ public record CaseRequest(
                 rp,
                 claims,
                 method,
-                np.path(),
-                AuthzRequest.grpcMethodOf(np.path(), ct),
+                normalised,
+                AuthzRequest.grpcMethodOf(normalised, ct),
                 HeaderLookup.of(headers),
                 address(sourceIp),
                 QueryParams.of(np.query()));

@@ -1,5 +1,7 @@
 package io.trustline.policy.testing;
 
+import static java.util.Objects.requireNonNull;
+
 import io.trustline.policy.engine.AuthzRequest;
 import io.trustline.policy.engine.CorsCheck;
 import io.trustline.policy.engine.Decision;
@@ -84,15 +86,19 @@ public final class CaseRunner {
                     c.header("access-control-request-headers"));
             boolean audit = cors.mode() == Mode.AUDIT;
             if (o == CorsCheck.Outcome.PREFLIGHT_ALLOWED) {
-                return new Step(new Outcome(true, o.reason(), cors.policy(), null, null), false);
+                return new Step(
+                        new Outcome(true, requireNonNull(o.reason(), "reason"), cors.policy(), null, null), false);
             }
             if (!o.allowed() && (shadow || !audit)) {
-                return new Step(new Outcome(false, o.reason(), cors.policy(), null, null), audit);
+                // Every refusal, like an answered preflight, has a reason code.
+                return new Step(
+                        new Outcome(false, requireNonNull(o.reason(), "reason"), cors.policy(), null, null), audit);
             }
         }
         Decision d = policy.decide(r);
-        boolean byAudit = shadow && d.audit() != null;
-        Decision used = byAudit ? d.audit() : d;
+        Decision audit = shadow ? d.audit() : null;
+        boolean byAudit = audit != null;
+        Decision used = audit != null ? audit : d;
         if (!used.allowed()) {
             return new Step(Outcome.of(used), byAudit);
         }

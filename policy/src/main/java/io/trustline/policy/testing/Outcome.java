@@ -1,5 +1,7 @@
 package io.trustline.policy.testing;
 
+import static java.util.Objects.requireNonNull;
+
 import io.trustline.policy.engine.Decision;
 import io.trustline.policy.path.NormalizedPath;
 import org.jspecify.annotations.Nullable;
@@ -27,7 +29,7 @@ public record Outcome(
     }
 
     static Outcome rejected(NormalizedPath p) {
-        return new Outcome(false, p.reason(), null, null, null);
+        return new Outcome(false, requireNonNull(p.reason(), "reason of a rejected path"), null, null, null);
     }
 
     @Override

@@ -85,6 +85,12 @@ public final class Fields {
         return map.get(key);
     }
 
+    /** Where {@code key}'s value is, for a problem about it; the map's own location if the key is absent. */
+    public Location locationOf(String key) {
+        YamlNode n = map.get(key);
+        return n == null ? map.location() : n.location();
+    }
+
     /** The node at {@code key}; reports "missing required field" when absent. */
     public @Nullable YamlNode required(String key) {
         YamlNode n = map.get(key);

@@ -32,8 +32,12 @@ public final class Problems {
 
     /** Something valid but probably not meant: reported, never a reason to reject the file. */
     public void warn(YamlNode node, String message) {
-        warnings.add(
-                new PolicyError(file, node.location().line(), node.location().column(), message));
+        warn(node.location(), message);
+    }
+
+    /** Something valid but probably not meant, at {@code location}. */
+    public void warn(Location location, String message) {
+        warnings.add(new PolicyError(file, location.line(), location.column(), message));
     }
 
     /** The warnings added since the first {@code from} warnings, for the policy being read. */

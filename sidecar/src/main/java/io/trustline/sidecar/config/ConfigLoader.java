@@ -1,5 +1,7 @@
 package io.trustline.sidecar.config;
 
+import static java.util.Objects.requireNonNull;
+
 import io.trustline.policy.error.PolicyError;
 import io.trustline.policy.yaml.Location;
 import io.trustline.policy.yaml.Problems;
@@ -61,7 +63,8 @@ public final class ConfigLoader {
         } else if (docs.isEmpty() && problems.count() == 0) {
             problems.add(new Location(1, 1), "the config file is empty");
         } else if (!docs.isEmpty()) {
-            final Path baseDir = file.toAbsolutePath().getParent();
+            // An absolute path to a file always has a parent.
+            final Path baseDir = requireNonNull(file.toAbsolutePath().getParent(), "parent of the config file");
             config = new SidecarConfigReader(new ConfigValues(problems, baseDir)).read(docs.get(0));
         }
         if (problems.count() > 0 || unset.count() > 0 || config == null) {

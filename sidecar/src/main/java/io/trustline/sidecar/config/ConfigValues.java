@@ -1,5 +1,7 @@
 package io.trustline.sidecar.config;
 
+import static java.util.Objects.requireNonNull;
+
 import io.trustline.ca.HostPort;
 import io.trustline.ca.SpiffeId;
 import io.trustline.policy.yaml.Fields;
@@ -121,7 +123,7 @@ final class ConfigValues {
         try {
             return HostPort.parse(s.text());
         } catch (IllegalArgumentException e) {
-            problems.add(n, name + ": " + withoutLabel(e.getMessage(), "address: "));
+            problems.add(n, name + ": " + withoutLabel(String.valueOf(e.getMessage()), "address: "));
             return null;
         }
     }
@@ -147,7 +149,7 @@ final class ConfigValues {
         try {
             return Durations.parse(s.text());
         } catch (IllegalArgumentException e) {
-            problems.add(n, f.name(key) + ": " + withoutLabel(e.getMessage(), "duration: "));
+            problems.add(n, f.name(key) + ": " + withoutLabel(String.valueOf(e.getMessage()), "duration: "));
             return null;
         }
     }
@@ -176,7 +178,9 @@ final class ConfigValues {
             return null;
         }
         if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
-            problems.add(n, f.name(key) + ": " + v + " (expected: at most " + Integer.MAX_VALUE + ")");
+            // A number was read, so the key is there.
+            problems.add(
+                    requireNonNull(n, key), f.name(key) + ": " + v + " (expected: at most " + Integer.MAX_VALUE + ")");
             return null;
         }
         return v.intValue();
@@ -227,7 +231,7 @@ final class ConfigValues {
             final String hint = bareName && trustDomain != null && namespace != null
                     ? "; did you mean 'spiffe://" + trustDomain + "/ns/" + namespace + "/sa/" + s + "'?"
                     : "";
-            problems.add(n, name + ": " + withoutLabel(e.getMessage(), "spiffe id: ") + hint);
+            problems.add(n, name + ": " + withoutLabel(String.valueOf(e.getMessage()), "spiffe id: ") + hint);
             return null;
         }
     }
@@ -258,10 +262,10 @@ final class ConfigValues {
 
     private static <E> String example(Function<String, E> parse) {
         try {
-            parse.apply("");
+            final E ignored = parse.apply("");
             return "the documented values";
         } catch (IllegalArgumentException e) {
-            final String m = e.getMessage();
+            final String m = String.valueOf(e.getMessage());
             final int at = m.indexOf("(expected: ");
             return at < 0 ? "the documented values" : m.substring(at + 11, m.length() - 1);
         }
@@ -333,8 +337,9 @@ final class ConfigValues {
         final String prefix = prefixOf(f);
         final int colon = message.indexOf(": ");
         final String field = colon > 0 ? message.substring(0, colon) : "";
-        if (!field.isEmpty() && f.has(field)) {
-            problems.add(f.node(field), f.name(field) + message.substring(colon));
+        final YamlNode fieldNode = field.isEmpty() ? null : f.node(field);
+        if (fieldNode != null) {
+            problems.add(fieldNode, f.name(field) + message.substring(colon));
         } else if (!field.isEmpty() && (field.equals(prefix) || prefix.isEmpty() || field.startsWith(prefix + '.'))) {
             final String rest = prefix.isEmpty() || field.equals(prefix) ? field : field.substring(prefix.length() + 1);
             problems.add(locate(f.map(), field.equals(prefix) ? "" : rest), message);
@@ -347,8 +352,9 @@ final class ConfigValues {
     private static Location locate(YamlMap map, String dotted) {
         YamlNode at = map;
         for (String part : dotted.isEmpty() ? new String[0] : dotted.split("\\.")) {
-            if (at instanceof YamlMap m && m.has(part)) {
-                at = m.get(part);
+            final YamlNode next = at instanceof YamlMap m ? m.get(part) : null;
+            if (next != null) {
+                at = next;
             } else {
                 break;
             }

@@ -29,6 +29,9 @@ public record HygieneConfig(
             "x-peer-identity",
             "x-client-spiffe-id");
 
+    // null picks each default, as an absent YAML key does; NullAway cannot see that the compact
+    // constructor replaces it, so the record's accessors never return null.
+    @SuppressWarnings("NullAway")
     public static final HygieneConfig DEFAULT = new HygieneConfig(null, null, null);
 
     public HygieneConfig {

@@ -12,6 +12,9 @@ public record JwtConfig(Integer replayStoreSize) {
     /** The default size of the replay guard's store. */
     public static final int DEFAULT_REPLAY_STORE_SIZE = 50_000;
 
+    // null picks each default, as an absent YAML key does; NullAway cannot see that the compact
+    // constructor replaces it, so the record's accessors never return null.
+    @SuppressWarnings("NullAway")
     static final JwtConfig DEFAULT = new JwtConfig(null);
 
     public JwtConfig {

@@ -12,7 +12,8 @@ import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
-/** Reads the {@code telemetry} and {@code accessLog} sections of {@code sidecar.yaml}, as {@link SidecarConfigReader}. */
+/** Reads the {@code telemetry} and {@code accessLog} sections of {@code sidecar.yaml}, as {@link SidecarConfigReader} (whose
+ * comment explains the NullAway suppressions). */
 final class ObservabilityConfigReader {
 
     private static final Map<String, String> PROTOCOL_HINTS = Map.of(
@@ -26,6 +27,7 @@ final class ObservabilityConfigReader {
     }
 
     @Nullable
+    @SuppressWarnings("NullAway") // see the class comment: v.build calls the constructor only without problems
     TelemetryConfig telemetry(Fields parent) {
         final int before = v.problems().count();
         final Fields f = v.section(parent, "telemetry", TelemetryConfig.class);
@@ -37,6 +39,7 @@ final class ObservabilityConfigReader {
         return v.build(f, before, () -> new TelemetryConfig(tracing, metrics));
     }
 
+    @SuppressWarnings("NullAway") // see the class comment: v.build calls the constructor only without problems
     private @Nullable TracingConfig tracing(Fields parent) {
         final int before = v.problems().count();
         final Fields f = v.section(parent, "tracing", TracingConfig.class);
@@ -51,6 +54,7 @@ final class ObservabilityConfigReader {
         return v.build(f, before, () -> new TracingConfig(enabled, endpoint, protocol, maxQueueSize, properties));
     }
 
+    @SuppressWarnings("NullAway") // see the class comment: v.build calls the constructor only without problems
     private @Nullable MetricsConfig metrics(Fields parent) {
         final int before = v.problems().count();
         final Fields f = v.section(parent, "metrics", MetricsConfig.class);
@@ -62,6 +66,7 @@ final class ObservabilityConfigReader {
     }
 
     @Nullable
+    @SuppressWarnings("NullAway") // see the class comment: v.build calls the constructor only without problems
     AccessLogConfig accessLog(Fields parent) {
         final int before = v.problems().count();
         final Fields f = v.section(parent, "accessLog", AccessLogConfig.class);
@@ -83,6 +88,7 @@ final class ObservabilityConfigReader {
                         sink, file, headers, query, sensitiveHeaders, sensitiveQueryParams, queueSize, securityEvents));
     }
 
+    @SuppressWarnings("NullAway") // see the class comment: v.build calls the constructor only without problems
     private @Nullable SecurityEventsConfig securityEvents(Fields parent) {
         final int before = v.problems().count();
         final Fields f = v.section(parent, "securityEvents", SecurityEventsConfig.class);

@@ -16,6 +16,8 @@ public record ShutdownConfig(Duration drainTimeout) {
     /** Default {@code drainTimeout}, as Istio's {@code terminationDrainDuration}. */
     public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(DEFAULT_DRAIN_TIMEOUT_SECONDS);
 
+    // null picks the default, as an absent YAML key does; NullAway cannot see that the compact constructor replaces it.
+    @SuppressWarnings("NullAway")
     static final ShutdownConfig DEFAULT = new ShutdownConfig(null);
 
     public ShutdownConfig {

@@ -238,6 +238,9 @@ public record SidecarConfig(
         public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
 
         // After the defaults it is built from.
+        // null picks each default, as an absent YAML key does; NullAway cannot see that the compact
+        // constructor replaces it, so the record's accessors never return null.
+        @SuppressWarnings("NullAway")
         public static final Limits DEFAULT =
                 new Limits(null, null, null, null, null, null, null, null, null, null, null);
 
@@ -333,6 +336,9 @@ public record SidecarConfig(
             @Nullable HostPort probeListen) {
 
         public static final HostPort DEFAULT_LISTEN = HostPort.of("127.0.0.1", 15000);
+        // null picks each default, as an absent YAML key does; NullAway cannot see that the compact
+        // constructor replaces it, so the record's accessors never return null.
+        @SuppressWarnings("NullAway")
         static final AdminConfig DEFAULT = new AdminConfig(null, null, null, null);
 
         public AdminConfig {
@@ -356,6 +362,9 @@ public record SidecarConfig(
     /** Traces (OpenTelemetry, OTLP) and metrics (Prometheus text on the admin port). */
     public record TelemetryConfig(TracingConfig tracing, MetricsConfig metrics) {
 
+        // null picks each default, as an absent YAML key does; NullAway cannot see that the compact
+        // constructor replaces it, so the record's accessors never return null.
+        @SuppressWarnings("NullAway")
         static final TelemetryConfig DEFAULT = new TelemetryConfig(null, null);
 
         public TelemetryConfig {
@@ -414,6 +423,9 @@ public record SidecarConfig(
             Integer maxQueueSize,
             Map<String, String> properties) {
 
+        // null picks each default, as an absent YAML key does; NullAway cannot see that the compact
+        // constructor replaces it, so the record's accessors never return null.
+        @SuppressWarnings("NullAway")
         static final TracingConfig DEFAULT = new TracingConfig(null, null, null, null, null);
 
         public TracingConfig {
@@ -448,6 +460,9 @@ public record SidecarConfig(
      */
     public record MetricsConfig(Boolean peerIdentityTag) {
 
+        // null picks each default, as an absent YAML key does; NullAway cannot see that the compact
+        // constructor replaces it, so the record's accessors never return null.
+        @SuppressWarnings("NullAway")
         static final MetricsConfig DEFAULT = new MetricsConfig(null);
 
         public MetricsConfig {
@@ -492,6 +507,9 @@ public record SidecarConfig(
             Integer queueSize,
             SecurityEventsConfig securityEvents) {
 
+        // null picks each default, as an absent YAML key does; NullAway cannot see that the compact
+        // constructor replaces it, so the record's accessors never return null.
+        @SuppressWarnings("NullAway")
         static final AccessLogConfig DEFAULT = new AccessLogConfig(null, null, null, null, null, null, null, null);
 
         public AccessLogConfig {
@@ -541,6 +559,9 @@ public record SidecarConfig(
      */
     public record SecurityEventsConfig(Integer threshold, Duration window, Integer maxCallers) {
 
+        // null picks each default, as an absent YAML key does; NullAway cannot see that the compact
+        // constructor replaces it, so the record's accessors never return null.
+        @SuppressWarnings("NullAway")
         static final SecurityEventsConfig DEFAULT = new SecurityEventsConfig(null, null, null);
 
         public SecurityEventsConfig {

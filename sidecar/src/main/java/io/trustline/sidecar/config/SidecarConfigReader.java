@@ -25,6 +25,11 @@ import org.jspecify.annotations.Nullable;
  * Reads the tree of one {@code sidecar.yaml} into a {@link SidecarConfig}, section by section, reporting every
  * problem through {@link ConfigValues} and going on, so that one run lists every mistake of the file. Each section
  * accepts exactly the components of its record; the records keep their own cross-field checks.
+ *
+ * <p>The builders pass values that may be null into the config records: {@code v.build} calls a record's constructor
+ * only when its section had no problem, so a required value is never null there, and an optional one left null picks
+ * the record's default (its compact constructor replaces it). NullAway cannot see either, hence the suppressions on
+ * the methods that build records.
  */
 final class SidecarConfigReader {
 
@@ -47,6 +52,7 @@ final class SidecarConfigReader {
     }
 
     @Nullable
+    @SuppressWarnings("NullAway") // see the class comment: v.build calls the constructor only without problems
     SidecarConfig read(YamlNode root) {
         final int before = v.problems().count();
         final Fields f = v.section(root, "", SidecarConfig.class);
@@ -101,6 +107,7 @@ final class SidecarConfigReader {
         }
     }
 
+    @SuppressWarnings("NullAway") // see the class comment: v.build calls the constructor only without problems
     private @Nullable IdentityConfig identity(YamlNode node) {
         final int before = v.problems().count();
         final Fields f = v.section(node, "identity", IdentityConfig.class);
@@ -120,6 +127,7 @@ final class SidecarConfigReader {
                 () -> new IdentityConfig(ca, caBundle, joinTokenFile, certTtl, certFile, keyFile, bundleFile));
     }
 
+    @SuppressWarnings("NullAway") // see the class comment: v.build calls the constructor only without problems
     private @Nullable InboundConfig inbound(YamlNode node) {
         final int before = v.problems().count();
         final Fields f = v.section(node, "inbound", InboundConfig.class);
@@ -150,6 +158,7 @@ final class SidecarConfigReader {
         return v.choice(f, "mtls", MtlsMode::parse, MTLS_HINTS);
     }
 
+    @SuppressWarnings("NullAway") // see the class comment: v.build calls the constructor only without problems
     private @Nullable OutboundConfig outbound(Fields parent, @Nullable String trustDomain, @Nullable String namespace) {
         final int before = v.problems().count();
         final Fields f = v.section(parent, "outbound", OutboundConfig.class);
@@ -162,6 +171,7 @@ final class SidecarConfigReader {
         return v.build(f, before, () -> new OutboundConfig(listen, routes, limits));
     }
 
+    @SuppressWarnings("NullAway") // see the class comment: v.build calls the constructor only without problems
     private @Nullable Map<String, RouteConfig> routes(
             Fields parent, @Nullable String trustDomain, @Nullable String namespace) {
         final YamlNode n = parent.node("routes");
@@ -194,6 +204,7 @@ final class SidecarConfigReader {
         return routes;
     }
 
+    @SuppressWarnings("NullAway") // see the class comment: v.build calls the constructor only without problems
     private @Nullable Limits limits(Fields parent) {
         final int before = v.problems().count();
         final Fields f = v.section(parent, "limits", Limits.class);
@@ -228,6 +239,7 @@ final class SidecarConfigReader {
                         slowClients));
     }
 
+    @SuppressWarnings("NullAway") // see the class comment: v.build calls the constructor only without problems
     private @Nullable SlowClientLimits slowClients(Fields parent) {
         final int before = v.problems().count();
         final Fields f = v.section(parent, "slowClients", SlowClientLimits.class);
@@ -242,6 +254,7 @@ final class SidecarConfigReader {
                 f, before, () -> new SlowClientLimits(handshakeTimeout, headersTimeout, bodyWindow, minBodyRate));
     }
 
+    @SuppressWarnings("NullAway") // see the class comment: v.build calls the constructor only without problems
     private @Nullable HygieneConfig hygiene(Fields parent) {
         final int before = v.problems().count();
         final Fields f = v.section(parent, "hygiene", HygieneConfig.class);
@@ -274,6 +287,7 @@ final class SidecarConfigReader {
         return dir == null ? null : v.build(f, before, () -> new PolicyConfig(dir));
     }
 
+    @SuppressWarnings("NullAway") // see the class comment: v.build calls the constructor only without problems
     private @Nullable AdminConfig admin(Fields parent) {
         final int before = v.problems().count();
         final Fields f = v.section(parent, "admin", AdminConfig.class);
@@ -287,6 +301,7 @@ final class SidecarConfigReader {
         return v.build(f, before, () -> new AdminConfig(listen, tokenFile, allowNonLoopback, probeListen));
     }
 
+    @SuppressWarnings("NullAway") // see the class comment: v.build calls the constructor only without problems
     private @Nullable JwtConfig jwt(Fields parent) {
         final int before = v.problems().count();
         final Fields f = v.section(parent, "jwt", JwtConfig.class);
@@ -297,6 +312,7 @@ final class SidecarConfigReader {
         return v.build(f, before, () -> new JwtConfig(replayStoreSize));
     }
 
+    @SuppressWarnings("NullAway") // see the class comment: v.build calls the constructor only without problems
     private @Nullable ShutdownConfig shutdown(Fields parent) {
         final int before = v.problems().count();
         final Fields f = v.section(parent, "shutdown", ShutdownConfig.class);

@@ -25,6 +25,9 @@ public record SlowClientLimits(
     public static final Duration DEFAULT_BODY_WINDOW = Duration.ofSeconds(10);
     public static final int DEFAULT_MIN_BODY_RATE = 256;
 
+    // null picks each default, as an absent YAML key does; NullAway cannot see that the compact
+    // constructor replaces it, so the record's accessors never return null.
+    @SuppressWarnings("NullAway")
     public static final SlowClientLimits DEFAULT = new SlowClientLimits(null, null, null, null);
 
     public SlowClientLimits {

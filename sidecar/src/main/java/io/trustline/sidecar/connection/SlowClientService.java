@@ -48,7 +48,7 @@ public final class SlowClientService extends SimpleDecoratingHttpService {
                 : null;
         final SlowClientGuard guard =
                 channel != null ? channel.attr(SlowClientGuard.KEY).get() : null;
-        if (guard != null) {
+        if (guard != null && channel != null) {
             final boolean multiplexed = ctx.sessionProtocol().isMultiplex();
             final EventLoop loop = channel.eventLoop();
             if (loop.inEventLoop()) {

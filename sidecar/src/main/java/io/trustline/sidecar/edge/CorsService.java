@@ -103,13 +103,15 @@ public final class CorsService extends SimpleDecoratingHttpService {
         if (outcome == CorsCheck.Outcome.ALLOWED) {
             return unwrap().serve(ctx, req).mapHeaders(h -> withCorsHeaders(h, cors, origin));
         }
-        final EdgeCheck check = new EdgeCheck(outcome.reason(), cors.policy(), cors.mode());
+        // Every outcome left here is a refusal, and each has a reason code.
+        final String reason = requireNonNull(outcome.reason(), "reason of a CORS refusal");
+        final EdgeCheck check = new EdgeCheck(reason, cors.policy(), cors.mode());
         EdgeCheck.record(ctx, check);
         refusals.count(check);
         if (check.audited()) {
             return unwrap().serve(ctx, req);
         }
-        return Refusals.respond(ctx, headers, Refusal.of(RefusalKind.FORBIDDEN, outcome.reason()));
+        return Refusals.respond(ctx, headers, Refusal.of(RefusalKind.FORBIDDEN, reason));
     }
 
     private static ResponseHeaders preflightAnswer(CorsCheck cors, String origin) {

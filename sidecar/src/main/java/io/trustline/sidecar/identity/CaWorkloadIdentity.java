@@ -1,5 +1,7 @@
 package io.trustline.sidecar.identity;
 
+import static java.util.Objects.requireNonNull;
+
 import io.trustline.ca.X509Svid;
 import io.trustline.ca.client.SvidClient;
 import java.util.concurrent.CompletableFuture;
@@ -17,7 +19,8 @@ public final class CaWorkloadIdentity implements WorkloadIdentity {
 
     @Override
     public X509Svid current() {
-        return client.current();
+        // Null only before the client's first SVID, and the sidecar starts the client before wrapping it.
+        return requireNonNull(client.current(), "SvidClient has no SVID: not started");
     }
 
     @Override

@@ -13,6 +13,7 @@ import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
 import org.bouncycastle.crypto.params.Ed448PublicKeyParameters;
 import org.bouncycastle.math.ec.rfc8032.Ed25519;
 import org.bouncycastle.math.ec.rfc8032.Ed448;
+import org.jspecify.annotations.Nullable;
 
 /**
  * EdDSA (Ed25519, Ed448) verification with Bouncy Castle's RFC 8032 implementation. Nimbus's own Ed25519 verifier
@@ -26,8 +27,9 @@ final class EdDsaVerifier implements JWSVerifier {
     private static final byte[] NO_CONTEXT = new byte[0];
 
     private final JCAContext jca = new JCAContext();
-    private final Ed25519PublicKeyParameters ed25519;
-    private final Ed448PublicKeyParameters ed448;
+    // Exactly one is set, by the key's curve.
+    private final @Nullable Ed25519PublicKeyParameters ed25519;
+    private final @Nullable Ed448PublicKeyParameters ed448;
 
     /**
      * @throws JOSEException for a curve other than Ed25519/Ed448 (X25519 keys are for key agreement) or a point that
@@ -62,7 +64,8 @@ final class EdDsaVerifier implements JWSVerifier {
                         && ed25519.verify(
                                 Ed25519.Algorithm.Ed25519, null, signingInput, 0, signingInput.length, sig, 0);
             }
-            return sig.length == Ed448.SIGNATURE_SIZE
+            return ed448 != null
+                    && sig.length == Ed448.SIGNATURE_SIZE
                     && ed448.verify(Ed448.Algorithm.Ed448, NO_CONTEXT, signingInput, 0, signingInput.length, sig, 0);
         } catch (RuntimeException e) {
             // A malformed signature is a failed verification, never an error.

@@ -276,12 +276,12 @@ public final class JwtAuthenticator implements AutoCloseable {
                         "token in " + where(token) + ", where issuer " + iss + " does not send tokens");
             }
             final IssuerVerifier.Accepted accepted = verifier.verify(jwt, claims, value.length());
-            if (hash != null && accepted.expiresAtMillis() > now) {
+            if (hash != null && cache != null && accepted.expiresAtMillis() > now) {
                 cache.put(hash, new CachedToken(verifier, accepted));
             }
             return new Verification.Verified(accepted.token(), accepted.headers(), verifier.provider(), false);
         } catch (IssuerVerifier.UnknownKey e) {
-            if (mayRefetch) {
+            if (mayRefetch && verifier != null) {
                 final CompletableFuture<Void> refetch = verifier.keys().refetch(e.seen());
                 if (refetch != null) {
                     return new Verification.Pending(refetch);
@@ -457,7 +457,8 @@ public final class JwtAuthenticator implements AutoCloseable {
         }
 
         Counter failed(JwtReason reason, Mode mode) {
-            return (mode == Mode.AUDIT ? audited : enforced).get(reason);
+            // Both maps hold a counter for every reason.
+            return requireNonNull((mode == Mode.AUDIT ? audited : enforced).get(reason), "counter");
         }
     }
 

@@ -25,7 +25,8 @@ class JwtRejection extends Exception {
     }
 
     String detail() {
-        return getMessage();
+        // The constructor refuses a null detail, which is the message.
+        return requireNonNull(getMessage(), "detail");
     }
 
     /** A rejection raised from inside Nimbus's claims check (which may only throw {@link BadJWTException}). */

@@ -72,7 +72,7 @@ final class TokenReplayGuard {
                 .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis()))
                 .expireAfter(Expiry.<String, Uses>creating(
                         (k, v) -> java.time.Duration.ofMillis(Math.max(0, v.untilMillis() - clock.millis()))))
-                .evictionListener((String k, Uses v, RemovalCause cause) -> {
+                .evictionListener((@Nullable String k, @Nullable Uses v, RemovalCause cause) -> {
                     // Synchronous, also when a compute finds the entry expired: the count stays exact.
                     entries.decrementAndGet();
                     if (cause == RemovalCause.SIZE) {

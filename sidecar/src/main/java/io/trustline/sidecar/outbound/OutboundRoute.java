@@ -24,7 +24,7 @@ final class OutboundRoute {
     private final WebClient client;
     private final MeshTls tls;
     private volatile RequestOptions options = RequestOptions.of();
-    private volatile ClientTlsSpec optionsSpec;
+    private volatile @Nullable ClientTlsSpec optionsSpec;
 
     OutboundRoute(
             String name,

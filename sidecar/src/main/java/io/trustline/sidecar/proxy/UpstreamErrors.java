@@ -72,7 +72,7 @@ public final class UpstreamErrors {
      * connect, an I/O error that is not TLS's own (reset, closed channel), or Netty's report that the connection closed
      * while the handshake was in progress (a package-private type, hence matched by name) or timed out.
      */
-    static boolean transportFailed(Throwable t) {
+    static boolean transportFailed(@Nullable Throwable t) {
         for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
             if (c instanceof ConnectException
                     || c instanceof ConnectTimeoutException
@@ -86,7 +86,7 @@ public final class UpstreamErrors {
         return false;
     }
 
-    private static boolean has(Throwable t, Class<? extends Throwable> type) {
+    private static boolean has(@Nullable Throwable t, Class<? extends Throwable> type) {
         for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
             if (type.isInstance(c)) {
                 return true;

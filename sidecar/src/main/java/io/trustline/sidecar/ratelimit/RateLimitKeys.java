@@ -1,5 +1,7 @@
 package io.trustline.sidecar.ratelimit;
 
+import static java.util.Objects.requireNonNull;
+
 import com.linecorp.armeria.server.ServiceRequestContext;
 import io.netty.util.NetUtil;
 import io.trustline.policy.model.ClaimCondition;
@@ -47,7 +49,8 @@ final class RateLimitKeys {
                 if (token == null) {
                     return null;
                 }
-                final Object v = ClaimCondition.lookup(token.claims(), key.claim());
+                // A claim key always names its claim (RateLimitKey refuses one without).
+                final Object v = ClaimCondition.lookup(token.claims(), requireNonNull(key.claim(), "claim"));
                 // Only a scalar names one caller; an array or object claim does not count the request.
                 return v instanceof String || v instanceof Number || v instanceof Boolean
                         ? bounded(v.toString())

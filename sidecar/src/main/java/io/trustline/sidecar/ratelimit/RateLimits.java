@@ -109,7 +109,7 @@ public final class RateLimits {
             return null;
         }
         final long now = ticker.read();
-        if (boxHere) {
+        if (boxHere && box != null) {
             final String caller = callerOf(box.key(), ctx);
             if (caller != null) {
                 final Refusal r = box.check(caller, now);
@@ -190,8 +190,8 @@ public final class RateLimits {
             }
         }
 
-        if (refusing != null) {
-            for (int i = 0; i < nTaken; i++) {
+        if (refusing != null && refusingBucket != null) {
+            for (int i = 0; taken != null && i < nTaken; i++) {
                 taken[i].refund();
             }
             final HttpHeadersBuilder h = HttpHeaders.builder();

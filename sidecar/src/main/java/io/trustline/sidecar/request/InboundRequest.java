@@ -1,5 +1,7 @@
 package io.trustline.sidecar.request;
 
+import static java.util.Objects.requireNonNull;
+
 import com.linecorp.armeria.server.ServiceRequestContext;
 import io.netty.util.AttributeKey;
 import io.trustline.policy.path.NormalizedPath;
@@ -49,7 +51,7 @@ public record InboundRequest(NormalizedPath path) {
     public static String pathForLog(ServiceRequestContext ctx) {
         final InboundRequest view = ctx.attr(ATTR);
         if (view != null) {
-            return view.path().path();
+            return view.normalizedPath();
         }
         return withoutQuery(ctx.rawPath());
     }
@@ -62,7 +64,8 @@ public record InboundRequest(NormalizedPath path) {
 
     /** The normalised path, without the query. */
     public String normalizedPath() {
-        return path.path();
+        // Valid, as the constructor checked: a valid NormalizedPath has its path.
+        return requireNonNull(path.path(), "path");
     }
 
     /** The raw query after {@code ?}, or null. */

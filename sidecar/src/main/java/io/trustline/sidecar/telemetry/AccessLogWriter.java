@@ -1,5 +1,7 @@
 package io.trustline.sidecar.telemetry;
 
+import static java.util.Objects.requireNonNull;
+
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.trustline.sidecar.config.SidecarConfig.AccessLogConfig;
@@ -59,7 +61,7 @@ final class AccessLogWriter implements AutoCloseable {
         switch (config.sink()) {
             case FILE:
                 try {
-                    final Path file = config.file();
+                    final Path file = requireNonNull(config.file(), "accessLog.file");
                     if (file.getParent() != null) {
                         Files.createDirectories(file.getParent());
                     }

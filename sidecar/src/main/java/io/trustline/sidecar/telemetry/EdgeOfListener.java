@@ -1,5 +1,7 @@
 package io.trustline.sidecar.telemetry;
 
+import static java.util.Objects.requireNonNull;
+
 import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.common.RequestId;
 import com.linecorp.armeria.common.util.SystemInfo;
@@ -64,7 +66,7 @@ public final class EdgeOfListener implements ConnectionEvents, EarlyRefusalListe
     @Override
     public void slowClientClosed(
             String listener, SlowClientReason reason, @Nullable InetSocketAddress remote, long ageNanos) {
-        closes.get(reason).increment();
+        requireNonNull(closes.get(reason), "counter").increment();
         final String clientIp = remote != null && remote.getAddress() != null
                 ? remote.getAddress().getHostAddress()
                 : null;

@@ -1,5 +1,7 @@
 package io.trustline.sidecar.telemetry;
 
+import static java.util.Objects.requireNonNull;
+
 import com.linecorp.armeria.server.Server;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -106,7 +108,8 @@ public final class SidecarMetrics {
                             .tag(MetricNames.REASON, reason.code())
                             .register(meters));
         }
-        tls.onPeerRejected(reason -> counters.get(reason).increment());
+        tls.onPeerRejected(
+                reason -> requireNonNull(counters.get(reason), "counter").increment());
     }
 
     /**

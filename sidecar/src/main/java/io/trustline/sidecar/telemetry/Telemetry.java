@@ -1,5 +1,7 @@
 package io.trustline.sidecar.telemetry;
 
+import static java.util.Objects.requireNonNull;
+
 import com.github.benmanes.caffeine.cache.Ticker;
 import com.linecorp.armeria.common.HttpHeaderNames;
 import com.linecorp.armeria.common.HttpHeaders;
@@ -255,7 +257,9 @@ public final class Telemetry implements AutoCloseable {
             reason = refusal.reason();
         } else if (authz != null && authz.auditDenied()) {
             decision = AUDIT_DENY;
-            reason = authz.audit().reason().code();
+            reason = requireNonNull(authz.audit(), "audit of an audit denial")
+                    .reason()
+                    .code();
         } else {
             final String auditReason = PipelineOutcomes.auditReason(ctx);
             decision = auditReason != null ? AUDIT_DENY : ALLOW;
@@ -379,12 +383,12 @@ public final class Telemetry implements AutoCloseable {
                     grpcStatus,
                     decision,
                     reason,
-                    edgeDecided ? edge.policy() : decided != null ? decided.policy() : null,
-                    edgeDecided ? edgeRule(edge, deprecation) : decided != null ? decided.rule() : null,
+                    edgeDecided && edge != null ? edge.policy() : decided != null ? decided.policy() : null,
+                    edgeDecided && edge != null ? edgeRule(edge, deprecation) : decided != null ? decided.rule() : null,
                     auditWouldDeny,
                     auditWouldDeny ? reason : null,
-                    edgeAudit ? edge.policy() : audit != null ? audit.policy() : null,
-                    edgeAudit ? edgeRule(edge, deprecation) : audit != null ? audit.rule() : null,
+                    edgeAudit && edge != null ? edge.policy() : audit != null ? audit.policy() : null,
+                    edgeAudit && edge != null ? edgeRule(edge, deprecation) : audit != null ? audit.rule() : null,
                     rateLimit,
                     jwtFailure != null ? jwtFailure.issuer() : null,
                     jwtFailure != null ? jwtFailure.detail() : null,

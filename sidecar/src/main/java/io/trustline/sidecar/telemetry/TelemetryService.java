@@ -17,6 +17,7 @@ import io.opentelemetry.context.propagation.TextMapSetter;
 import io.opentelemetry.extension.trace.propagation.B3Propagator;
 import io.trustline.sidecar.proxy.HeaderEdits;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The outermost stage of both listeners: it wraps the whole chain, so every call, a refused one included, becomes a
@@ -96,7 +97,7 @@ public final class TelemetryService extends SimpleDecoratingHttpService {
      * A caller that sent B3 headers gets them replaced in the same style, so an app instrumented with B3 only sees
      * our span as its parent, not the caller's.
      */
-    private static TextMapPropagator b3(RequestHeaders headers) {
+    private static @Nullable TextMapPropagator b3(RequestHeaders headers) {
         if (headers.contains("b3")) {
             return B3_SINGLE;
         }
