@@ -1,5 +1,7 @@
 package io.trustline.sidecar.edge;
 
+import static java.util.Objects.requireNonNull;
+
 import com.linecorp.armeria.common.HttpHeaderNames;
 import com.linecorp.armeria.common.HttpRequest;
 import com.linecorp.armeria.common.HttpResponse;
@@ -13,6 +15,7 @@ import com.linecorp.armeria.server.SimpleDecoratingHttpService;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.trustline.policy.engine.CorsCheck;
 import io.trustline.policy.engine.PolicyEngine;
+import io.trustline.sidecar.refusal.ReasonCode;
 import io.trustline.sidecar.refusal.Refusal;
 import io.trustline.sidecar.refusal.RefusalKind;
 import io.trustline.sidecar.refusal.Refusals;
@@ -98,13 +101,14 @@ public final class CorsService extends SimpleDecoratingHttpService {
         if (outcome == CorsCheck.Outcome.ALLOWED) {
             return unwrap().serve(ctx, req).mapHeaders(h -> withCorsHeaders(h, cors, origin));
         }
-        final EdgeCheck check = new EdgeCheck(outcome.reason(), cors.policy(), cors.mode());
+        final ReasonCode reason = requireNonNull(ReasonCode.of(outcome), "a refusing CORS outcome has a reason code");
+        final EdgeCheck check = new EdgeCheck(reason, cors.policy(), cors.mode());
         EdgeCheck.record(ctx, check);
         refusals.count(check);
         if (check.audited()) {
             return unwrap().serve(ctx, req);
         }
-        return Refusals.respond(ctx, headers, Refusal.of(RefusalKind.FORBIDDEN, outcome.reason()));
+        return Refusals.respond(ctx, headers, Refusal.of(RefusalKind.FORBIDDEN, reason));
     }
 
     private static ResponseHeaders preflightAnswer(CorsCheck cors, String origin) {

@@ -56,7 +56,7 @@ public final class EdgeOfListener implements ConnectionEvents, EarlyRefusalListe
                     Counter.builder(MetricNames.SLOW_CLIENT_CLOSES)
                             .description("Connections closed because the client was too slow")
                             .tag(MetricNames.LISTENER, direction.tag())
-                            .tag(MetricNames.REASON, reason.code())
+                            .tag(MetricNames.REASON, reason.code().code())
                             .register(meters));
         }
     }
@@ -68,10 +68,18 @@ public final class EdgeOfListener implements ConnectionEvents, EarlyRefusalListe
         final String clientIp = remote != null && remote.getAddress() != null
                 ? remote.getAddress().getHostAddress()
                 : null;
-        logger.info("slow client closed listener={} reason={} client={}", listener, reason.code(), clientIp);
+        logger.info(
+                "slow client closed listener={} reason={} client={}",
+                listener,
+                reason.code().code(),
+                clientIp);
         if (accessLog != null) {
             accessLog.offer(new AccessLogLine.ConnectionEvent(
-                    SystemInfo.currentTimeMicros(), direction.tag(), clientIp, reason.code(), ageNanos));
+                    SystemInfo.currentTimeMicros(),
+                    direction.tag(),
+                    clientIp,
+                    reason.code().code(),
+                    ageNanos));
         }
     }
 
@@ -92,7 +100,7 @@ public final class EdgeOfListener implements ConnectionEvents, EarlyRefusalListe
                 status,
                 null,
                 Telemetry.ERROR,
-                refusal.reason(),
+                refusal.reason().code(),
                 0);
         if (accessLog == null) {
             return;
@@ -115,7 +123,7 @@ public final class EdgeOfListener implements ConnectionEvents, EarlyRefusalListe
                 status,
                 null,
                 Telemetry.ERROR,
-                refusal.reason(),
+                refusal.reason().code(),
                 null,
                 null,
                 false,

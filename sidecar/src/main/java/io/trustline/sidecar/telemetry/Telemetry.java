@@ -26,11 +26,11 @@ import io.opentelemetry.semconv.incubating.TlsIncubatingAttributes;
 import io.trustline.ca.HostPort;
 import io.trustline.ca.SpiffeId;
 import io.trustline.policy.engine.Decision;
-import io.trustline.policy.engine.DeprecatedRoute;
 import io.trustline.sidecar.config.SidecarConfig;
 import io.trustline.sidecar.config.SidecarConfig.AccessLogSink;
 import io.trustline.sidecar.config.SidecarConfig.RouteConfig;
 import io.trustline.sidecar.identity.PeerIdentity;
+import io.trustline.sidecar.refusal.ReasonCode;
 import io.trustline.sidecar.refusal.Refusal;
 import io.trustline.sidecar.refusal.RefusalKind;
 import io.trustline.sidecar.refusal.Refusals;
@@ -249,21 +249,21 @@ public final class Telemetry implements AutoCloseable {
         final String deprecation = PipelineOutcomes.deprecation(ctx);
         final int status = log.responseHeaders().status().code();
         final String decision;
-        final String reason;
+        final ReasonCode code;
         if (refusal != null) {
             decision = isDenial(refusal.kind()) ? DENY : ERROR;
-            reason = refusal.reason();
+            code = refusal.reason();
         } else if (authz != null && authz.auditDenied()) {
             decision = AUDIT_DENY;
-            reason = authz.audit().reason().code();
+            code = ReasonCode.of(authz.audit().reason());
         } else {
-            final String auditReason = PipelineOutcomes.auditReason(ctx);
+            final ReasonCode auditReason = PipelineOutcomes.auditReason(ctx);
             decision = auditReason != null ? AUDIT_DENY : ALLOW;
-            final String answered = PipelineOutcomes.answeredBySidecar(ctx);
-            reason = auditReason != null
+            code = auditReason != null
                     ? auditReason
-                    : authz != null ? authz.reason().code() : answered != null ? answered : NONE;
+                    : authz != null ? ReasonCode.of(authz.reason()) : PipelineOutcomes.answeredBySidecar(ctx);
         }
+        final String reason = code != null ? code.code() : NONE;
         final SpiffeId peerId = peer(direction, ctx);
         final String peer = peerId != null ? peerId.toString() : null;
         final long durationNanos = log.totalDurationNanos();
@@ -398,7 +398,7 @@ public final class Telemetry implements AutoCloseable {
 
     /** After a sunset the deprecation's name stands where a rule's would. */
     private static @Nullable String edgeRule(EdgeCheck edge, @Nullable String deprecation) {
-        return DeprecatedRoute.SUNSET.equals(edge.reason()) ? deprecation : null;
+        return edge.reason() == ReasonCode.DEPRECATION_SUNSET ? deprecation : null;
     }
 
     /** Refusals that are a security decision (the caller may not), as opposed to a failure on the way. */

@@ -17,6 +17,7 @@ import io.trustline.policy.engine.PolicyEngine;
 import io.trustline.policy.path.PathNormalizer;
 import io.trustline.sidecar.proxy.HeaderEdits;
 import io.trustline.sidecar.proxy.ProxyHeaders;
+import io.trustline.sidecar.refusal.ReasonCode;
 import io.trustline.sidecar.refusal.Refusals;
 import io.trustline.sidecar.request.InboundRequest;
 import io.trustline.sidecar.request.JwtFailure;
@@ -115,7 +116,7 @@ class JwtAuthenticationServiceTest {
         assertThat(reached).isFalse();
         assertThat(ctx.attr(JwtFailure.ATTR).reason()).isEqualTo(JwtReason.BAD_SIGNATURE);
         assertThat(ctx.attr(JwtFailure.ATTR).detail()).contains("rsa-s");
-        assertThat(ctx.attr(Refusals.REFUSAL).reason()).isEqualTo("jwt.bad_signature");
+        assertThat(ctx.attr(Refusals.REFUSAL).reason()).isEqualTo(ReasonCode.JWT_BAD_SIGNATURE);
         assertThat(ctx.attr(VerifiedToken.ATTR)).isNull();
     }
 
