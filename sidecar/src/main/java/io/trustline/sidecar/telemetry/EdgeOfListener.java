@@ -105,38 +105,17 @@ public final class EdgeOfListener implements ConnectionEvents, EarlyRefusalListe
         if (accessLog == null) {
             return;
         }
-        accessLog.offer(new AccessLogLine.Call(
-                SystemInfo.currentTimeMicros(),
-                null,
-                null,
-                requestId.text(),
-                direction,
-                null,
-                null,
-                UNKNOWN,
-                headers != null ? headers.method().name() : UNKNOWN,
-                headers != null ? InboundRequest.withoutQuery(headers.path()) : "",
-                null,
-                UNKNOWN,
-                null,
-                null,
-                status,
-                null,
-                Telemetry.ERROR,
-                refusal.reason().code(),
-                null,
-                null,
-                false,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                0,
-                0,
-                0,
-                null));
+        accessLog.offer(AccessLogLine.Call.builder()
+                .epochMicros(SystemInfo.currentTimeMicros())
+                .requestId(requestId.text())
+                .direction(direction)
+                .clientIp(UNKNOWN)
+                .method(headers != null ? headers.method().name() : UNKNOWN)
+                .path(headers != null ? InboundRequest.withoutQuery(headers.path()) : "")
+                .protocol(UNKNOWN)
+                .status(status)
+                .decision(Telemetry.ERROR)
+                .reason(refusal.reason().code())
+                .build());
     }
 }

@@ -360,39 +360,40 @@ public final class Telemetry implements AutoCloseable {
             // A refusal by an edge check names its policy (and, after a sunset, the deprecation) like a rule does.
             final boolean edgeDecided = edge != null && refusal != null && !edge.audited();
             final boolean edgeAudit = edge != null && edge.audited() && auditWouldDeny && audit == null;
-            accessLog.offer(new AccessLogLine.Call(
-                    log.requestStartTimeMicros(),
-                    sc != null ? sc.getTraceId() : null,
-                    sc != null ? sc.getSpanId() : null,
-                    ctx.id().text(),
-                    direction,
-                    peer,
-                    principal,
-                    clientIp,
-                    headers.method().name(),
-                    path,
-                    redaction.query(ctx.query()),
-                    log.sessionProtocol().uriText(),
-                    tlsVersion,
-                    route,
-                    status,
-                    grpcStatus,
-                    decision,
-                    reason,
-                    edgeDecided ? edge.policy() : decided != null ? decided.policy() : null,
-                    edgeDecided ? edgeRule(edge, deprecation) : decided != null ? decided.rule() : null,
-                    auditWouldDeny,
-                    auditWouldDeny ? reason : null,
-                    edgeAudit ? edge.policy() : audit != null ? audit.policy() : null,
-                    edgeAudit ? edgeRule(edge, deprecation) : audit != null ? audit.rule() : null,
-                    rateLimit,
-                    jwtFailure != null ? jwtFailure.issuer() : null,
-                    jwtFailure != null ? jwtFailure.detail() : null,
-                    deprecation,
-                    log.requestLength(),
-                    log.responseLength(),
-                    durationNanos,
-                    redaction.headers(headers)));
+            accessLog.offer(AccessLogLine.Call.builder()
+                    .epochMicros(log.requestStartTimeMicros())
+                    .traceId(sc != null ? sc.getTraceId() : null)
+                    .spanId(sc != null ? sc.getSpanId() : null)
+                    .requestId(ctx.id().text())
+                    .direction(direction)
+                    .peer(peer)
+                    .principal(principal)
+                    .clientIp(clientIp)
+                    .method(headers.method().name())
+                    .path(path)
+                    .query(redaction.query(ctx.query()))
+                    .protocol(log.sessionProtocol().uriText())
+                    .tlsVersion(tlsVersion)
+                    .route(route)
+                    .status(status)
+                    .grpcStatus(grpcStatus)
+                    .decision(decision)
+                    .reason(reason)
+                    .policy(edgeDecided ? edge.policy() : decided != null ? decided.policy() : null)
+                    .rule(edgeDecided ? edgeRule(edge, deprecation) : decided != null ? decided.rule() : null)
+                    .auditWouldDeny(auditWouldDeny)
+                    .auditReason(auditWouldDeny ? reason : null)
+                    .auditPolicy(edgeAudit ? edge.policy() : audit != null ? audit.policy() : null)
+                    .auditRule(edgeAudit ? edgeRule(edge, deprecation) : audit != null ? audit.rule() : null)
+                    .rateLimit(rateLimit)
+                    .jwtIssuer(jwtFailure != null ? jwtFailure.issuer() : null)
+                    .jwtFailure(jwtFailure != null ? jwtFailure.detail() : null)
+                    .deprecation(deprecation)
+                    .bytesIn(log.requestLength())
+                    .bytesOut(log.responseLength())
+                    .durationNanos(durationNanos)
+                    .headers(redaction.headers(headers))
+                    .build());
         }
     }
 
