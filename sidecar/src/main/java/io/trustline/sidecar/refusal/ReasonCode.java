@@ -153,27 +153,27 @@ public enum ReasonCode {
     /** A request body slower than {@code slowClients.minBodyRate}. */
     CONNECTION_BODY_TOO_SLOW("connection.body_too_slow"),
 
-    /** A client certificate refused in the handshake: none presented. */
+    /** Inbound handshake: no client certificate. */
     SVID_EMPTY_CHAIN(SvidValidationException.Reason.EMPTY_CHAIN.code()),
-    /** ... the leaf is a CA certificate. */
+    /** Inbound handshake: the leaf is a CA certificate. */
     SVID_NOT_A_LEAF(SvidValidationException.Reason.NOT_A_LEAF.code()),
-    /** ... the leaf's key usage lacks digitalSignature. */
+    /** Inbound handshake: the leaf's key usage lacks digitalSignature. */
     SVID_KEY_USAGE(SvidValidationException.Reason.KEY_USAGE.code()),
-    /** ... the leaf's extended key usage does not allow clientAuth. */
+    /** Inbound handshake: the leaf's extended key usage does not allow clientAuth. */
     SVID_EXTENDED_KEY_USAGE(SvidValidationException.Reason.EXTENDED_KEY_USAGE.code()),
-    /** ... the SPIFFE ID is reserved for Trustline itself. */
+    /** Inbound handshake: the SPIFFE ID is reserved for Trustline itself. */
     SVID_RESERVED_ID(SvidValidationException.Reason.RESERVED_ID.code()),
-    /** ... not exactly one URI SAN. */
+    /** Inbound handshake: not exactly one URI SAN. */
     SVID_URI_SAN_COUNT(SvidValidationException.Reason.URI_SAN_COUNT.code()),
-    /** ... the URI SAN is not a valid workload SPIFFE ID. */
+    /** Inbound handshake: the URI SAN is not a valid workload SPIFFE ID. */
     SVID_INVALID_SPIFFE_ID(SvidValidationException.Reason.INVALID_SPIFFE_ID.code()),
-    /** ... another trust domain. */
+    /** Inbound handshake: the SPIFFE ID is in another trust domain. */
     SVID_WRONG_TRUST_DOMAIN(SvidValidationException.Reason.WRONG_TRUST_DOMAIN.code()),
-    /** ... expired. */
+    /** Inbound handshake: the leaf has expired. */
     SVID_EXPIRED(SvidValidationException.Reason.EXPIRED.code()),
-    /** ... not valid yet. */
+    /** Inbound handshake: the leaf is not valid yet. */
     SVID_NOT_YET_VALID(SvidValidationException.Reason.NOT_YET_VALID.code()),
-    /** ... no path to a root of the trust bundle. */
+    /** Inbound handshake: no path to a root of the trust bundle. */
     SVID_UNTRUSTED(SvidValidationException.Reason.UNTRUSTED.code());
 
     private final String code;
