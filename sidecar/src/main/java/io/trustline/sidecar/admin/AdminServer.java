@@ -34,6 +34,7 @@ import io.trustline.sidecar.config.Durations;
 import io.trustline.sidecar.config.SidecarConfig;
 import io.trustline.sidecar.identity.MeshTls;
 import io.trustline.sidecar.identity.WorkloadIdentity;
+import io.trustline.sidecar.refusal.ReasonCode;
 import io.trustline.sidecar.refusal.Refusal;
 import io.trustline.sidecar.refusal.RefusalKind;
 import io.trustline.sidecar.refusal.Refusals;
@@ -317,14 +318,14 @@ public final class AdminServer implements AutoCloseable {
                             return Refusals.respond(
                                     ctx,
                                     req.headers(),
-                                    Refusal.of(RefusalKind.FORBIDDEN, "admin.token_not_configured"));
+                                    Refusal.of(RefusalKind.FORBIDDEN, ReasonCode.ADMIN_TOKEN_NOT_CONFIGURED));
                         case MISSING:
                             return Refusals.respond(
                                     ctx,
                                     req.headers(),
                                     Refusal.of(
                                             RefusalKind.UNAUTHENTICATED,
-                                            "admin.token_required",
+                                            ReasonCode.ADMIN_TOKEN_REQUIRED,
                                             HttpHeaders.of(
                                                     HttpHeaderNames.WWW_AUTHENTICATE,
                                                     "Bearer realm=\"trustline-admin\"")));
@@ -338,7 +339,7 @@ public final class AdminServer implements AutoCloseable {
                                     req.headers(),
                                     Refusal.of(
                                             RefusalKind.UNAUTHENTICATED,
-                                            "admin.token_invalid",
+                                            ReasonCode.ADMIN_TOKEN_INVALID,
                                             HttpHeaders.of(
                                                     HttpHeaderNames.WWW_AUTHENTICATE,
                                                     "Bearer realm=\"trustline-admin\", error=\"invalid_token\"")));

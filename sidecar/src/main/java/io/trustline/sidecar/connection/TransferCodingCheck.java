@@ -13,6 +13,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
 import io.netty.handler.codec.http2.Http2ConnectionHandler;
 import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
+import io.trustline.sidecar.refusal.ReasonCode;
 import io.trustline.sidecar.refusal.Refusal;
 import io.trustline.sidecar.refusal.RefusalException;
 import io.trustline.sidecar.refusal.RefusalKind;
@@ -36,7 +37,7 @@ public final class TransferCodingCheck extends ChannelInboundHandlerAdapter {
 
     /** The refusal for a transfer coding other than exactly {@code chunked}. */
     public static final Refusal UNSUPPORTED =
-            Refusal.of(RefusalKind.NOT_IMPLEMENTED, "request.unsupported_transfer_coding");
+            Refusal.of(RefusalKind.NOT_IMPLEMENTED, ReasonCode.REQUEST_UNSUPPORTED_TRANSFER_CODING);
 
     private static final TransferCodingCheck INSTANCE = new TransferCodingCheck();
 

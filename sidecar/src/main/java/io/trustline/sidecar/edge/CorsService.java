@@ -15,6 +15,7 @@ import com.linecorp.armeria.server.SimpleDecoratingHttpService;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.trustline.policy.engine.CorsCheck;
 import io.trustline.policy.engine.ServicePolicy;
+import io.trustline.sidecar.refusal.ReasonCode;
 import io.trustline.sidecar.refusal.Refusal;
 import io.trustline.sidecar.refusal.RefusalKind;
 import io.trustline.sidecar.refusal.Refusals;
@@ -103,8 +104,7 @@ public final class CorsService extends SimpleDecoratingHttpService {
         if (outcome == CorsCheck.Outcome.ALLOWED) {
             return unwrap().serve(ctx, req).mapHeaders(h -> withCorsHeaders(h, cors, origin));
         }
-        // Every outcome left here is a refusal, and each has a reason code.
-        final String reason = requireNonNull(outcome.reason(), "reason of a CORS refusal");
+        final ReasonCode reason = requireNonNull(ReasonCode.of(outcome), "a refusing CORS outcome has a reason code");
         final EdgeCheck check = new EdgeCheck(reason, cors.policy(), cors.mode());
         EdgeCheck.record(ctx, check);
         refusals.count(check);

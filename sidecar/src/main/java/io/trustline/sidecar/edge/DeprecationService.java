@@ -24,6 +24,7 @@ import io.trustline.policy.engine.Deprecations;
 import io.trustline.policy.engine.ServicePolicy;
 import io.trustline.sidecar.identity.PeerIdentity;
 import io.trustline.sidecar.metrics.MetricNames;
+import io.trustline.sidecar.refusal.ReasonCode;
 import io.trustline.sidecar.refusal.Refusal;
 import io.trustline.sidecar.refusal.RefusalKind;
 import io.trustline.sidecar.refusal.Refusals;
@@ -116,14 +117,14 @@ public final class DeprecationService extends SimpleDecoratingHttpService {
         final String caller = peer != null ? peer.id().toString() : NONE;
         shared.record(route, caller, now);
         if (route.refuses(now)) {
-            final EdgeCheck check = new EdgeCheck(DeprecatedRoute.SUNSET, route.policy(), route.mode());
+            final EdgeCheck check = new EdgeCheck(ReasonCode.DEPRECATION_SUNSET, route.policy(), route.mode());
             EdgeCheck.record(ctx, check);
             shared.refusals.count(check);
             if (!check.audited()) {
                 final HttpHeadersBuilder extra = HttpHeaders.builder();
                 addHeaders(extra, route);
                 return Refusals.respond(
-                        ctx, headers, Refusal.of(RefusalKind.GONE, DeprecatedRoute.SUNSET, extra.build()));
+                        ctx, headers, Refusal.of(RefusalKind.GONE, ReasonCode.DEPRECATION_SUNSET, extra.build()));
             }
         }
         return unwrap().serve(ctx, req).mapHeaders(h -> {

@@ -2,13 +2,11 @@ package io.trustline.sidecar.edge;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.trustline.policy.engine.CorsCheck;
-import io.trustline.policy.engine.DeprecatedRoute;
-import io.trustline.policy.engine.RequestLimitsCheck;
 import io.trustline.policy.model.Mode;
 import io.trustline.sidecar.metrics.MetricNames;
+import io.trustline.sidecar.refusal.ReasonCode;
 import io.trustline.sidecar.request.EdgeCheck;
-import java.util.HashMap;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 
@@ -18,29 +16,29 @@ import java.util.Map;
  */
 final class EdgeRefusals {
 
-    static final List<String> REASONS = List.of(
-            RequestLimitsCheck.TOO_MANY_QUERY_PARAMS,
-            RequestLimitsCheck.QUERY_TOO_LONG,
-            RequestLimitsCheck.TOO_MANY_HEADERS,
-            CorsCheck.Outcome.ORIGIN_NOT_ALLOWED.reason(),
-            CorsCheck.Outcome.METHOD_NOT_ALLOWED.reason(),
-            CorsCheck.Outcome.PREFLIGHT_HEADERS_NOT_ALLOWED.reason(),
-            DeprecatedRoute.SUNSET);
+    static final List<ReasonCode> REASONS = List.of(
+            ReasonCode.REQUEST_TOO_MANY_QUERY_PARAMS,
+            ReasonCode.REQUEST_QUERY_TOO_LONG,
+            ReasonCode.REQUEST_TOO_MANY_HEADERS,
+            ReasonCode.CORS_ORIGIN_NOT_ALLOWED,
+            ReasonCode.CORS_METHOD_NOT_ALLOWED,
+            ReasonCode.CORS_HEADERS_NOT_ALLOWED,
+            ReasonCode.DEPRECATION_SUNSET);
 
-    private final Map<String, Counter> enforced = new HashMap<>();
-    private final Map<String, Counter> audited = new HashMap<>();
+    private final Map<ReasonCode, Counter> enforced = new EnumMap<>(ReasonCode.class);
+    private final Map<ReasonCode, Counter> audited = new EnumMap<>(ReasonCode.class);
 
     EdgeRefusals(MeterRegistry meters) {
-        for (String r : REASONS) {
+        for (ReasonCode r : REASONS) {
             enforced.put(r, counter(meters, r, Mode.ENFORCE));
             audited.put(r, counter(meters, r, Mode.AUDIT));
         }
     }
 
-    private static Counter counter(MeterRegistry meters, String reason, Mode mode) {
+    private static Counter counter(MeterRegistry meters, ReasonCode reason, Mode mode) {
         return Counter.builder(MetricNames.EDGE_REFUSALS)
                 .description("Requests refused by request limits, CORS or a sunset (mode=audit: would have been)")
-                .tag(MetricNames.REASON, reason)
+                .tag(MetricNames.REASON, reason.code())
                 .tag(MetricNames.MODE, mode.yamlName())
                 .register(meters);
     }

@@ -12,6 +12,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.util.AsciiString;
 import io.trustline.policy.engine.RequestLimitsCheck;
 import io.trustline.policy.engine.ServicePolicy;
+import io.trustline.sidecar.refusal.ReasonCode;
 import io.trustline.sidecar.refusal.Refusal;
 import io.trustline.sidecar.refusal.RefusalKind;
 import io.trustline.sidecar.refusal.Refusals;
@@ -40,11 +41,11 @@ public final class RequestLimitsService extends SimpleDecoratingHttpService {
     };
 
     private static final Refusal QUERY_TOO_LONG =
-            Refusal.of(RefusalKind.BAD_REQUEST, RequestLimitsCheck.QUERY_TOO_LONG);
+            Refusal.of(RefusalKind.BAD_REQUEST, ReasonCode.REQUEST_QUERY_TOO_LONG);
     private static final Refusal TOO_MANY_QUERY_PARAMS =
-            Refusal.of(RefusalKind.BAD_REQUEST, RequestLimitsCheck.TOO_MANY_QUERY_PARAMS);
+            Refusal.of(RefusalKind.BAD_REQUEST, ReasonCode.REQUEST_TOO_MANY_QUERY_PARAMS);
     private static final Refusal TOO_MANY_HEADERS =
-            Refusal.of(RefusalKind.HEADERS_TOO_LARGE, RequestLimitsCheck.TOO_MANY_HEADERS);
+            Refusal.of(RefusalKind.HEADERS_TOO_LARGE, ReasonCode.REQUEST_TOO_MANY_HEADERS);
 
     /**
      * Checks the {@code requestLimits} of the service's policy in force ({@code policy}, a {@code
@@ -75,10 +76,11 @@ public final class RequestLimitsService extends SimpleDecoratingHttpService {
         }
         final RequestHeaders headers = req.headers();
         final String query = InboundRequest.of(ctx).query();
-        final String reason = limits.check(query, headerCount(headers));
-        if (reason == null) {
+        final String exceeded = limits.check(query, headerCount(headers));
+        if (exceeded == null) {
             return unwrap().serve(ctx, req);
         }
+        final ReasonCode reason = ReasonCode.ofRequestLimit(exceeded);
         final EdgeCheck check = new EdgeCheck(reason, limits.policy(), limits.mode());
         EdgeCheck.record(ctx, check);
         refusals.count(check);
@@ -98,10 +100,10 @@ public final class RequestLimitsService extends SimpleDecoratingHttpService {
         return n;
     }
 
-    private static Refusal refusal(String reason) {
+    private static Refusal refusal(ReasonCode reason) {
         return switch (reason) {
-            case RequestLimitsCheck.QUERY_TOO_LONG -> QUERY_TOO_LONG;
-            case RequestLimitsCheck.TOO_MANY_QUERY_PARAMS -> TOO_MANY_QUERY_PARAMS;
+            case REQUEST_QUERY_TOO_LONG -> QUERY_TOO_LONG;
+            case REQUEST_TOO_MANY_QUERY_PARAMS -> TOO_MANY_QUERY_PARAMS;
             default -> TOO_MANY_HEADERS;
         };
     }

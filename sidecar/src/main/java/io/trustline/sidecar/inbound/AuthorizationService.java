@@ -15,6 +15,7 @@ import io.trustline.policy.engine.HeaderLookup;
 import io.trustline.policy.engine.QueryParams;
 import io.trustline.policy.engine.ServicePolicy;
 import io.trustline.sidecar.identity.PeerIdentity;
+import io.trustline.sidecar.refusal.ReasonCode;
 import io.trustline.sidecar.refusal.Refusal;
 import io.trustline.sidecar.refusal.RefusalKind;
 import io.trustline.sidecar.refusal.Refusals;
@@ -73,10 +74,7 @@ public final class AuthorizationService extends SimpleDecoratingHttpService {
         final Decision decision = policy.decide(authz);
         ctx.setAttr(StageOutcomes.AUTHZ_DECISION, decision);
         if (!decision.allowed()) {
-            return Refusals.respond(
-                    ctx,
-                    headers,
-                    Refusal.of(RefusalKind.FORBIDDEN, decision.reason().code()));
+            return Refusals.respond(ctx, headers, Refusal.of(RefusalKind.FORBIDDEN, ReasonCode.of(decision.reason())));
         }
         return unwrap().serve(ctx, req);
     }

@@ -12,6 +12,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.trustline.sidecar.identity.MeshTls;
 import io.trustline.sidecar.identity.PeerIdentity;
 import io.trustline.sidecar.metrics.MetricNames;
+import io.trustline.sidecar.refusal.ReasonCode;
 import io.trustline.sidecar.refusal.Refusal;
 import io.trustline.sidecar.refusal.RefusalKind;
 import io.trustline.sidecar.refusal.Refusals;
@@ -30,7 +31,7 @@ public final class PeerIdentityService extends SimpleDecoratingHttpService {
 
     private static final Logger logger = LoggerFactory.getLogger(PeerIdentityService.class);
 
-    static final Refusal NO_PEER = Refusal.of(RefusalKind.UNAUTHENTICATED, "peer.unauthenticated");
+    static final Refusal NO_PEER = Refusal.of(RefusalKind.UNAUTHENTICATED, ReasonCode.PEER_UNAUTHENTICATED);
 
     /** Identifies peers with {@code tls}; plaintext requests are counted in {@code meters}. */
     public static Function<? super HttpService, PeerIdentityService> newDecorator(MeshTls tls, MeterRegistry meters) {

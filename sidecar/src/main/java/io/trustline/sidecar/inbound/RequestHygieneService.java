@@ -16,6 +16,7 @@ import io.trustline.policy.path.PathParameters;
 import io.trustline.sidecar.config.HygieneConfig;
 import io.trustline.sidecar.config.HygieneConfig.UnderscoreHeaders;
 import io.trustline.sidecar.metrics.MetricNames;
+import io.trustline.sidecar.refusal.ReasonCode;
 import io.trustline.sidecar.refusal.Refusal;
 import io.trustline.sidecar.refusal.RefusalKind;
 import io.trustline.sidecar.refusal.Refusals;
@@ -47,9 +48,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class RequestHygieneService extends SimpleDecoratingHttpService {
 
-    static final Refusal BODY_TOO_LARGE = Refusal.of(RefusalKind.BODY_TOO_LARGE, "request.body_too_large");
-    static final Refusal INVALID_PATH = Refusal.of(RefusalKind.BAD_REQUEST, NormalizedPath.INVALID_PATH);
-    static final Refusal INVALID_HEADER = Refusal.of(RefusalKind.BAD_REQUEST, "request.invalid_header");
+    static final Refusal BODY_TOO_LARGE = Refusal.of(RefusalKind.BODY_TOO_LARGE, ReasonCode.REQUEST_BODY_TOO_LARGE);
+    static final Refusal INVALID_PATH = Refusal.of(RefusalKind.BAD_REQUEST, ReasonCode.REQUEST_INVALID_PATH);
+    static final Refusal INVALID_HEADER = Refusal.of(RefusalKind.BAD_REQUEST, ReasonCode.REQUEST_INVALID_HEADER);
 
     private static final Logger logger = LoggerFactory.getLogger(RequestHygieneService.class);
 

@@ -439,8 +439,8 @@ public final class JwtAuthenticator implements AutoCloseable {
             cached = counter(meters, "cached", Mode.ENFORCE);
             none = counter(meters, "none", Mode.ENFORCE);
             for (JwtReason r : JwtReason.values()) {
-                enforced.put(r, counter(meters, r.code(), Mode.ENFORCE));
-                audited.put(r, counter(meters, r.code(), Mode.AUDIT));
+                enforced.put(r, counter(meters, r.code().code(), Mode.ENFORCE));
+                audited.put(r, counter(meters, r.code().code(), Mode.AUDIT));
             }
         }
 

@@ -12,6 +12,7 @@ import io.trustline.sidecar.identity.MeshTls;
 import io.trustline.sidecar.proxy.ProxyHeaders;
 import io.trustline.sidecar.proxy.UpstreamErrors;
 import io.trustline.sidecar.proxy.Upstreams;
+import io.trustline.sidecar.refusal.ReasonCode;
 import io.trustline.sidecar.refusal.Refusal;
 import io.trustline.sidecar.refusal.RefusalKind;
 import io.trustline.sidecar.refusal.Refusals;
@@ -33,7 +34,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class OutboundService implements HttpService {
 
-    static final Refusal UNKNOWN_ROUTE = Refusal.of(RefusalKind.NO_ROUTE, "route.unknown");
+    static final Refusal UNKNOWN_ROUTE = Refusal.of(RefusalKind.NO_ROUTE, ReasonCode.ROUTE_UNKNOWN);
 
     /**
      * The first segment of a transformed absolute-form target. Random per process, so an origin-form path cannot

@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.trustline.sidecar.metrics.MetricNames;
+import io.trustline.sidecar.refusal.ReasonCode;
 import io.trustline.sidecar.refusal.Refusal;
 import io.trustline.sidecar.refusal.RefusalKind;
 import io.trustline.sidecar.refusal.Refusals;
@@ -33,8 +34,8 @@ import org.jspecify.annotations.Nullable;
  */
 public final class ConcurrencyLimitingService extends SimpleDecoratingHttpService {
 
-    static final Refusal AT_LIMIT = Refusal.of(RefusalKind.OVERLOADED, "overload.concurrency_limit");
-    static final Refusal PENDING_TIMEOUT = Refusal.of(RefusalKind.OVERLOADED, "overload.pending_timeout");
+    static final Refusal AT_LIMIT = Refusal.of(RefusalKind.OVERLOADED, ReasonCode.OVERLOAD_CONCURRENCY_LIMIT);
+    static final Refusal PENDING_TIMEOUT = Refusal.of(RefusalKind.OVERLOADED, ReasonCode.OVERLOAD_PENDING_TIMEOUT);
 
     /**
      * A decorator that limits the listener {@code listener} ({@code inbound} or {@code outbound}, a metric tag) to
@@ -68,7 +69,7 @@ public final class ConcurrencyLimitingService extends SimpleDecoratingHttpServic
         return Counter.builder(MetricNames.OVERLOAD_REFUSALS)
                 .description("Requests refused by a listener's overload protection")
                 .tag(MetricNames.LISTENER, listener)
-                .tag(MetricNames.REASON, refusal.reason())
+                .tag(MetricNames.REASON, refusal.reason().code())
                 .register(meters);
     }
 

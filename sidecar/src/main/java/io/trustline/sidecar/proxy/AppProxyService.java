@@ -8,6 +8,7 @@ import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import io.trustline.sidecar.identity.PeerIdentity;
 import io.trustline.sidecar.refusal.Refusals;
+import io.trustline.sidecar.request.HeaderEdits;
 import io.trustline.sidecar.request.InboundRequest;
 import java.net.InetSocketAddress;
 

@@ -7,6 +7,7 @@ import com.linecorp.armeria.common.ResponseHeaders;
 import com.linecorp.armeria.common.ResponseHeadersBuilder;
 import io.netty.util.AsciiString;
 import io.trustline.sidecar.identity.PeerIdentity;
+import io.trustline.sidecar.request.HeaderEdits;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 

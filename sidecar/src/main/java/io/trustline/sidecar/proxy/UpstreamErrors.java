@@ -8,6 +8,7 @@ import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.ssl.SslClosedEngineException;
 import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import io.trustline.sidecar.identity.PeerIdentityMismatchException;
+import io.trustline.sidecar.refusal.ReasonCode;
 import io.trustline.sidecar.refusal.Refusal;
 import io.trustline.sidecar.refusal.RefusalKind;
 import io.trustline.sidecar.refusal.Refusals;
@@ -28,11 +29,13 @@ import org.jspecify.annotations.Nullable;
  */
 public final class UpstreamErrors {
 
-    static final Refusal CONNECT_FAILED = Refusal.of(RefusalKind.UPSTREAM_UNAVAILABLE, "upstream.connect_failed");
-    static final Refusal TLS_FAILED = Refusal.of(RefusalKind.UPSTREAM_UNAVAILABLE, "upstream.tls_failed");
-    static final Refusal IDENTITY_MISMATCH = Refusal.of(RefusalKind.UPSTREAM_IDENTITY, "upstream.identity_mismatch");
-    static final Refusal RESET = Refusal.of(RefusalKind.UPSTREAM_UNAVAILABLE, "upstream.reset");
-    static final Refusal TIMEOUT = Refusal.of(RefusalKind.UPSTREAM_TIMEOUT, "upstream.timeout");
+    static final Refusal CONNECT_FAILED =
+            Refusal.of(RefusalKind.UPSTREAM_UNAVAILABLE, ReasonCode.UPSTREAM_CONNECT_FAILED);
+    static final Refusal TLS_FAILED = Refusal.of(RefusalKind.UPSTREAM_UNAVAILABLE, ReasonCode.UPSTREAM_TLS_FAILED);
+    static final Refusal IDENTITY_MISMATCH =
+            Refusal.of(RefusalKind.UPSTREAM_IDENTITY, ReasonCode.UPSTREAM_IDENTITY_MISMATCH);
+    static final Refusal RESET = Refusal.of(RefusalKind.UPSTREAM_UNAVAILABLE, ReasonCode.UPSTREAM_RESET);
+    static final Refusal TIMEOUT = Refusal.of(RefusalKind.UPSTREAM_TIMEOUT, ReasonCode.UPSTREAM_TIMEOUT);
     private static final String NETTY_CLOSED_DURING_HANDSHAKE = "io.netty.handler.ssl.StacklessSSLHandshakeException";
 
     /** The refusal for a request whose upstream call failed with {@code cause}. */

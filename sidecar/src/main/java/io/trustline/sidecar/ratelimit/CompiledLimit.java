@@ -41,7 +41,7 @@ final class CompiledLimit {
             overrides.putIfAbsent(RateLimitKeys.bounded(value), BucketSpec.of(o.rate(), o.burst()));
         }
         buckets = new KeyedBuckets(BucketSpec.of(limit.rate(), limit.burst()), overrides, maxKeys, ticker, executor);
-        outcome = new RateLimitOutcome(name, enforced);
+        outcome = new RateLimitOutcome(name, RateLimitOutcome.Kind.LIMIT, enforced);
         refusals = Counter.builder(MetricNames.RATELIMIT_REFUSALS)
                 .description("Requests refused by a rate limit (mode=audit: would have been)")
                 .tag(MetricNames.LIMIT, name)

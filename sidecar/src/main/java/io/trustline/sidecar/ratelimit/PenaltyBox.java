@@ -32,8 +32,6 @@ final class PenaltyBox {
 
     private static final Logger logger = LoggerFactory.getLogger(PenaltyBox.class);
 
-    static final String REASON = "ratelimit.penalty_box";
-
     /** What {@link #check} returns when an audit-mode box would have refused: the request goes on. */
     static final Refusal AUDITED = refusal(HttpHeaders.of());
 
@@ -83,7 +81,7 @@ final class PenaltyBox {
                 .tag(MetricNames.LIMIT, name)
                 .tag(MetricNames.MODE, mode)
                 .register(meters);
-        outcome = new RateLimitOutcome(name, !audit);
+        outcome = new RateLimitOutcome(name, RateLimitOutcome.Kind.PENALTY_BOX, !audit);
     }
 
     Penalty penalty() {
@@ -134,7 +132,7 @@ final class PenaltyBox {
     }
 
     private static Refusal refusal(HttpHeaders headers) {
-        return Refusal.of(RefusalKind.RATE_LIMITED, REASON, headers);
+        return Refusal.of(RefusalKind.RATE_LIMITED, RateLimitOutcome.Kind.PENALTY_BOX.reason(), headers);
     }
 
     /** Counts one failure by {@code caller}; boxes it when it reaches the threshold within the window. */

@@ -50,9 +50,6 @@ public final class RateLimits {
 
     private static final Logger logger = LoggerFactory.getLogger(RateLimits.class);
 
-    /** The reason code of every refusal by a limit. */
-    public static final String REASON = "ratelimit.exceeded";
-
     /** Remaining tokens announced in this request's response headers so far (the smallest wins across stages). */
     private static final AttributeKey<Long> ANNOUNCED = AttributeKey.valueOf(RateLimits.class, "ANNOUNCED");
 
@@ -196,7 +193,8 @@ public final class RateLimits {
             }
             final HttpHeadersBuilder h = HttpHeaders.builder();
             RateLimitHeaders.addRefused(h, refusingBucket.spec(), refusingDebt);
-            return refuse(ctx, refusing.outcome, Refusal.of(RefusalKind.RATE_LIMITED, REASON, h.build()));
+            return refuse(
+                    ctx, refusing.outcome, Refusal.of(RefusalKind.RATE_LIMITED, refusing.outcome.reason(), h.build()));
         }
         if (audited != null) {
             markAudit(ctx, audited.outcome);

@@ -10,7 +10,7 @@ import com.linecorp.armeria.common.HttpHeaders;
  * ({@code WWW-Authenticate}, {@code RateLimit-*}, {@code Retry-After}). What decided and why (rule, peer, user) is
  * never in here: it goes to the access log and the span only.
  */
-public record Refusal(RefusalKind kind, String reason, HttpHeaders headers) {
+public record Refusal(RefusalKind kind, ReasonCode reason, HttpHeaders headers) {
 
     public Refusal {
         requireNonNull(kind, "kind");
@@ -18,11 +18,11 @@ public record Refusal(RefusalKind kind, String reason, HttpHeaders headers) {
         requireNonNull(headers, "headers");
     }
 
-    public static Refusal of(RefusalKind kind, String reason) {
+    public static Refusal of(RefusalKind kind, ReasonCode reason) {
         return new Refusal(kind, reason, HttpHeaders.of());
     }
 
-    public static Refusal of(RefusalKind kind, String reason, HttpHeaders headers) {
+    public static Refusal of(RefusalKind kind, ReasonCode reason, HttpHeaders headers) {
         return new Refusal(kind, reason, headers);
     }
 }

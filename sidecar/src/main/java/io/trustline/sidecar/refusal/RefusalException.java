@@ -9,7 +9,7 @@ public final class RefusalException extends RuntimeException {
     private final Refusal refusal;
 
     public RefusalException(Refusal refusal) {
-        super(refusal.reason(), null, false, false);
+        super(refusal.reason().code(), null, false, false);
         this.refusal = refusal;
     }
 

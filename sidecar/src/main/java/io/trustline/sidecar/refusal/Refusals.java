@@ -39,9 +39,10 @@ public final class Refusals {
 
     public static final AsciiString REQUEST_ID_HEADER = AsciiString.cached("x-request-id");
 
-    private static final Refusal REQUEST_TIMEOUT = Refusal.of(RefusalKind.UPSTREAM_TIMEOUT, "request.timeout");
-    private static final Refusal BODY_TOO_LARGE = Refusal.of(RefusalKind.BODY_TOO_LARGE, "request.body_too_large");
-    private static final Refusal INTERNAL = Refusal.of(RefusalKind.INTERNAL, "internal.error");
+    private static final Refusal REQUEST_TIMEOUT = Refusal.of(RefusalKind.UPSTREAM_TIMEOUT, ReasonCode.REQUEST_TIMEOUT);
+    private static final Refusal BODY_TOO_LARGE =
+            Refusal.of(RefusalKind.BODY_TOO_LARGE, ReasonCode.REQUEST_BODY_TOO_LARGE);
+    private static final Refusal INTERNAL = Refusal.of(RefusalKind.INTERNAL, ReasonCode.INTERNAL_ERROR);
 
     /** Records {@code refusal} on {@code ctx} and returns the response for it. */
     public static HttpResponse respond(RequestContext ctx, @Nullable RequestHeaders request, Refusal refusal) {
@@ -95,18 +96,18 @@ public final class Refusals {
             case 413:
                 return BODY_TOO_LARGE;
             case 431:
-                return Refusal.of(RefusalKind.HEADERS_TOO_LARGE, "request.headers_too_large");
+                return Refusal.of(RefusalKind.HEADERS_TOO_LARGE, ReasonCode.REQUEST_HEADERS_TOO_LARGE);
             case 408:
                 return REQUEST_TIMEOUT;
             case 503:
-                return Refusal.of(RefusalKind.OVERLOADED, "server.unavailable");
+                return Refusal.of(RefusalKind.OVERLOADED, ReasonCode.SERVER_UNAVAILABLE);
             case 504:
-                return Refusal.of(RefusalKind.UPSTREAM_TIMEOUT, "upstream.timeout");
+                return Refusal.of(RefusalKind.UPSTREAM_TIMEOUT, ReasonCode.UPSTREAM_TIMEOUT);
             default:
                 if (status.code() >= 500) {
                     return INTERNAL;
                 }
-                return Refusal.of(RefusalKind.BAD_REQUEST, "request.malformed");
+                return Refusal.of(RefusalKind.BAD_REQUEST, ReasonCode.REQUEST_MALFORMED);
         }
     }
 
@@ -127,9 +128,9 @@ public final class Refusals {
                 .add(GRPC_STATUS, refusal.kind().grpcStatus().codeText())
                 .add(
                         GRPC_MESSAGE,
-                        percentEncode(
-                                refusal.kind().error() + ": " + refusal.reason() + " (request_id " + requestId + ')'))
-                .add(REASON_HEADER, refusal.reason())
+                        percentEncode(refusal.kind().error() + ": "
+                                + refusal.reason().code() + " (request_id " + requestId + ')'))
+                .add(REASON_HEADER, refusal.reason().code())
                 .add(REQUEST_ID_HEADER, requestId);
         refusal.headers().forEach((java.util.function.BiConsumer<AsciiString, String>) (name, value) -> {
             // WWW-Authenticate is an HTTP challenge; gRPC callers learn the same from grpc-status.
@@ -154,7 +155,7 @@ public final class Refusals {
         sb.append("{\"error\":");
         appendJsonString(sb, refusal.kind().error());
         sb.append(",\"reason\":");
-        appendJsonString(sb, refusal.reason());
+        appendJsonString(sb, refusal.reason().code());
         sb.append(",\"request_id\":");
         appendJsonString(sb, requestId);
         return sb.append('}').toString();

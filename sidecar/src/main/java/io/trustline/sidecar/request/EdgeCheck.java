@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import com.linecorp.armeria.common.RequestContext;
 import io.netty.util.AttributeKey;
 import io.trustline.policy.model.Mode;
+import io.trustline.sidecar.refusal.ReasonCode;
 
 /**
  * What an edge stage (request limits, CORS, deprecation) refused, or would have refused in audit mode, for the span,
@@ -14,7 +15,7 @@ import io.trustline.policy.model.Mode;
  * @param policy the policy whose section decided
  * @param mode {@link Mode#AUDIT} when the request went on anyway
  */
-public record EdgeCheck(String reason, String policy, Mode mode) {
+public record EdgeCheck(ReasonCode reason, String policy, Mode mode) {
 
     /** The failed edge check of the current request, if any. */
     public static final AttributeKey<EdgeCheck> ATTR = AttributeKey.valueOf(EdgeCheck.class, "EDGE_CHECK");

@@ -2,6 +2,7 @@ package io.trustline.sidecar.request;
 
 import com.linecorp.armeria.common.HttpHeaderNames;
 import com.linecorp.armeria.common.RequestHeaders;
+import io.trustline.sidecar.refusal.ReasonCode;
 import io.trustline.sidecar.refusal.Refusal;
 import io.trustline.sidecar.refusal.RefusalKind;
 import java.util.List;
@@ -15,7 +16,7 @@ import org.jspecify.annotations.Nullable;
 public final class HostHeaders {
 
     /** The refusal of every Host problem; the detail goes to the log. */
-    public static final Refusal INVALID_HOST = Refusal.of(RefusalKind.BAD_REQUEST, "request.invalid_host");
+    public static final Refusal INVALID_HOST = Refusal.of(RefusalKind.BAD_REQUEST, ReasonCode.REQUEST_INVALID_HOST);
 
     /**
      * The name the listeners give Armeria as their default host name. Armeria fills it in when a request names no

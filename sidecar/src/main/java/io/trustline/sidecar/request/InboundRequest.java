@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import io.netty.util.AttributeKey;
 import io.trustline.policy.path.NormalizedPath;
+import io.trustline.sidecar.refusal.ReasonCode;
 import io.trustline.sidecar.refusal.Refusal;
 import io.trustline.sidecar.refusal.RefusalException;
 import io.trustline.sidecar.refusal.RefusalKind;
@@ -20,7 +21,7 @@ import org.jspecify.annotations.Nullable;
 public record InboundRequest(NormalizedPath path) {
 
     /** The refusal when a stage runs without the view (a stage ordered before hygiene, or hygiene skipped). */
-    public static final Refusal MISSING = Refusal.of(RefusalKind.INTERNAL, "internal.request_view_missing");
+    public static final Refusal MISSING = Refusal.of(RefusalKind.INTERNAL, ReasonCode.INTERNAL_REQUEST_VIEW_MISSING);
 
     private static final AttributeKey<InboundRequest> ATTR = AttributeKey.valueOf(InboundRequest.class, "VIEW");
 

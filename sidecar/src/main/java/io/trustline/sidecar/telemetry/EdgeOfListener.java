@@ -58,7 +58,7 @@ public final class EdgeOfListener implements ConnectionEvents, EarlyRefusalListe
                     Counter.builder(MetricNames.SLOW_CLIENT_CLOSES)
                             .description("Connections closed because the client was too slow")
                             .tag(MetricNames.LISTENER, direction.tag())
-                            .tag(MetricNames.REASON, reason.code())
+                            .tag(MetricNames.REASON, reason.code().code())
                             .register(meters));
         }
     }
@@ -70,10 +70,18 @@ public final class EdgeOfListener implements ConnectionEvents, EarlyRefusalListe
         final String clientIp = remote != null && remote.getAddress() != null
                 ? remote.getAddress().getHostAddress()
                 : null;
-        logger.info("slow client closed listener={} reason={} client={}", listener, reason.code(), clientIp);
+        logger.info(
+                "slow client closed listener={} reason={} client={}",
+                listener,
+                reason.code().code(),
+                clientIp);
         if (accessLog != null) {
             accessLog.offer(new AccessLogLine.ConnectionEvent(
-                    SystemInfo.currentTimeMicros(), direction.tag(), clientIp, reason.code(), ageNanos));
+                    SystemInfo.currentTimeMicros(),
+                    direction.tag(),
+                    clientIp,
+                    reason.code().code(),
+                    ageNanos));
         }
     }
 
@@ -94,43 +102,22 @@ public final class EdgeOfListener implements ConnectionEvents, EarlyRefusalListe
                 status,
                 null,
                 Telemetry.ERROR,
-                refusal.reason(),
+                refusal.reason().code(),
                 0);
         if (accessLog == null) {
             return;
         }
-        accessLog.offer(new AccessLogLine.Call(
-                SystemInfo.currentTimeMicros(),
-                null,
-                null,
-                requestId.text(),
-                direction,
-                null,
-                null,
-                UNKNOWN,
-                headers != null ? headers.method().name() : UNKNOWN,
-                headers != null ? InboundRequest.withoutQuery(headers.path()) : "",
-                null,
-                UNKNOWN,
-                null,
-                null,
-                status,
-                null,
-                Telemetry.ERROR,
-                refusal.reason(),
-                null,
-                null,
-                false,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                0,
-                0,
-                0,
-                null));
+        accessLog.offer(AccessLogLine.Call.builder()
+                .epochMicros(SystemInfo.currentTimeMicros())
+                .requestId(requestId.text())
+                .direction(direction)
+                .clientIp(UNKNOWN)
+                .method(headers != null ? headers.method().name() : UNKNOWN)
+                .path(headers != null ? InboundRequest.withoutQuery(headers.path()) : "")
+                .protocol(UNKNOWN)
+                .status(status)
+                .decision(Telemetry.ERROR)
+                .reason(refusal.reason().code())
+                .build());
     }
 }

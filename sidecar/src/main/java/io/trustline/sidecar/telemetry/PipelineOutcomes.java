@@ -3,6 +3,7 @@ package io.trustline.sidecar.telemetry;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import io.trustline.policy.engine.CorsCheck;
 import io.trustline.policy.engine.DeprecatedRoute;
+import io.trustline.sidecar.refusal.ReasonCode;
 import io.trustline.sidecar.request.EdgeCheck;
 import io.trustline.sidecar.request.JwtFailure;
 import io.trustline.sidecar.request.RateLimitOutcome;
@@ -16,9 +17,6 @@ import org.jspecify.annotations.Nullable;
  * {@link JwtFailure#ATTR}, which says what failed without any part of the token.
  */
 final class PipelineOutcomes {
-
-    /** The reason code of an audit-mode penalty box; any other limit is {@code ratelimit.exceeded}. */
-    private static final String PENALTY_PREFIX = "penalty:";
 
     /** The rate limit that refused the call, or would have in audit mode; null when none fired. */
     static @Nullable String rateLimit(ServiceRequestContext ctx) {
@@ -43,9 +41,9 @@ final class PipelineOutcomes {
     }
 
     /** {@code cors.preflight} when the sidecar answered the call itself (an allowed CORS preflight), else null. */
-    static @Nullable String answeredBySidecar(ServiceRequestContext ctx) {
+    static @Nullable ReasonCode answeredBySidecar(ServiceRequestContext ctx) {
         final CorsCheck.Outcome cors = ctx.attr(StageOutcomes.CORS_OUTCOME);
-        return cors == CorsCheck.Outcome.PREFLIGHT_ALLOWED ? cors.reason() : null;
+        return cors == CorsCheck.Outcome.PREFLIGHT_ALLOWED ? ReasonCode.CORS_PREFLIGHT : null;
     }
 
     /**
@@ -53,9 +51,9 @@ final class PipelineOutcomes {
      * would have refused a call that went through: request limits, CORS, a JWT requirement (or the replay guard), a
      * rate limit or a sunset, the earliest in the pipeline first; null when none would have.
      */
-    static @Nullable String auditReason(ServiceRequestContext ctx) {
+    static @Nullable ReasonCode auditReason(ServiceRequestContext ctx) {
         final EdgeCheck edge = ctx.attr(EdgeCheck.ATTR);
-        if (edge != null && edge.audited() && !edge.reason().equals(DeprecatedRoute.SUNSET)) {
+        if (edge != null && edge.audited() && edge.reason() != ReasonCode.DEPRECATION_SUNSET) {
             return edge.reason();
         }
         final JwtFailure jwt = ctx.attr(JwtFailure.ATTR);
@@ -69,7 +67,7 @@ final class PipelineOutcomes {
         if (outcome == null || outcome.refused()) {
             return null;
         }
-        return outcome.limit().startsWith(PENALTY_PREFIX) ? "ratelimit.penalty_box" : "ratelimit.exceeded";
+        return outcome.reason();
     }
 
     private PipelineOutcomes() {}

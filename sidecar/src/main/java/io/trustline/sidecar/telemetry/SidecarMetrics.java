@@ -22,6 +22,7 @@ import io.trustline.policy.PolicyStore.Outcome;
 import io.trustline.sidecar.identity.MeshTls;
 import io.trustline.sidecar.identity.WorkloadIdentity;
 import io.trustline.sidecar.metrics.MetricNames;
+import io.trustline.sidecar.refusal.ReasonCode;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -105,7 +106,7 @@ public final class SidecarMetrics {
                     Counter.builder(MetricNames.TLS_HANDSHAKE_FAILURES)
                             .description("Client certificates refused in the TLS handshake, by reason")
                             .tag(MetricNames.LISTENER, listener)
-                            .tag(MetricNames.REASON, reason.code())
+                            .tag(MetricNames.REASON, ReasonCode.of(reason).code())
                             .register(meters));
         }
         tls.onPeerRejected(

@@ -28,11 +28,11 @@ import io.opentelemetry.semconv.incubating.TlsIncubatingAttributes;
 import io.trustline.ca.HostPort;
 import io.trustline.ca.SpiffeId;
 import io.trustline.policy.engine.Decision;
-import io.trustline.policy.engine.DeprecatedRoute;
 import io.trustline.sidecar.config.SidecarConfig;
 import io.trustline.sidecar.config.SidecarConfig.AccessLogSink;
 import io.trustline.sidecar.config.SidecarConfig.RouteConfig;
 import io.trustline.sidecar.identity.PeerIdentity;
+import io.trustline.sidecar.refusal.ReasonCode;
 import io.trustline.sidecar.refusal.Refusal;
 import io.trustline.sidecar.refusal.RefusalKind;
 import io.trustline.sidecar.refusal.Refusals;
@@ -251,23 +251,22 @@ public final class Telemetry implements AutoCloseable {
         final String deprecation = PipelineOutcomes.deprecation(ctx);
         final int status = log.responseHeaders().status().code();
         final String decision;
-        final String reason;
+        final ReasonCode code;
         if (refusal != null) {
             decision = isDenial(refusal.kind()) ? DENY : ERROR;
-            reason = refusal.reason();
+            code = refusal.reason();
         } else if (authz != null && authz.auditDenied()) {
             decision = AUDIT_DENY;
-            reason = requireNonNull(authz.audit(), "audit of an audit denial")
-                    .reason()
-                    .code();
+            code = ReasonCode.of(
+                    requireNonNull(authz.audit(), "audit of an audit denial").reason());
         } else {
-            final String auditReason = PipelineOutcomes.auditReason(ctx);
+            final ReasonCode auditReason = PipelineOutcomes.auditReason(ctx);
             decision = auditReason != null ? AUDIT_DENY : ALLOW;
-            final String answered = PipelineOutcomes.answeredBySidecar(ctx);
-            reason = auditReason != null
+            code = auditReason != null
                     ? auditReason
-                    : authz != null ? authz.reason().code() : answered != null ? answered : NONE;
+                    : authz != null ? ReasonCode.of(authz.reason()) : PipelineOutcomes.answeredBySidecar(ctx);
         }
+        final String reason = code != null ? code.code() : NONE;
         final SpiffeId peerId = peer(direction, ctx);
         final String peer = peerId != null ? peerId.toString() : null;
         final long durationNanos = log.totalDurationNanos();
@@ -364,45 +363,52 @@ public final class Telemetry implements AutoCloseable {
             // A refusal by an edge check names its policy (and, after a sunset, the deprecation) like a rule does.
             final boolean edgeDecided = edge != null && refusal != null && !edge.audited();
             final boolean edgeAudit = edge != null && edge.audited() && auditWouldDeny && audit == null;
-            accessLog.offer(new AccessLogLine.Call(
-                    log.requestStartTimeMicros(),
-                    sc != null ? sc.getTraceId() : null,
-                    sc != null ? sc.getSpanId() : null,
-                    ctx.id().text(),
-                    direction,
-                    peer,
-                    principal,
-                    clientIp,
-                    headers.method().name(),
-                    path,
-                    redaction.query(ctx.query()),
-                    log.sessionProtocol().uriText(),
-                    tlsVersion,
-                    route,
-                    status,
-                    grpcStatus,
-                    decision,
-                    reason,
-                    edgeDecided && edge != null ? edge.policy() : decided != null ? decided.policy() : null,
-                    edgeDecided && edge != null ? edgeRule(edge, deprecation) : decided != null ? decided.rule() : null,
-                    auditWouldDeny,
-                    auditWouldDeny ? reason : null,
-                    edgeAudit && edge != null ? edge.policy() : audit != null ? audit.policy() : null,
-                    edgeAudit && edge != null ? edgeRule(edge, deprecation) : audit != null ? audit.rule() : null,
-                    rateLimit,
-                    jwtFailure != null ? jwtFailure.issuer() : null,
-                    jwtFailure != null ? jwtFailure.detail() : null,
-                    deprecation,
-                    log.requestLength(),
-                    log.responseLength(),
-                    durationNanos,
-                    redaction.headers(headers)));
+            accessLog.offer(AccessLogLine.Call.builder()
+                    .epochMicros(log.requestStartTimeMicros())
+                    .traceId(sc != null ? sc.getTraceId() : null)
+                    .spanId(sc != null ? sc.getSpanId() : null)
+                    .requestId(ctx.id().text())
+                    .direction(direction)
+                    .peer(peer)
+                    .principal(principal)
+                    .clientIp(clientIp)
+                    .method(headers.method().name())
+                    .path(path)
+                    .query(redaction.query(ctx.query()))
+                    .protocol(log.sessionProtocol().uriText())
+                    .tlsVersion(tlsVersion)
+                    .route(route)
+                    .status(status)
+                    .grpcStatus(grpcStatus)
+                    .decision(decision)
+                    .reason(reason)
+                    .policy(edgeDecided && edge != null ? edge.policy() : decided != null ? decided.policy() : null)
+                    .rule(
+                            edgeDecided && edge != null
+                                    ? edgeRule(edge, deprecation)
+                                    : decided != null ? decided.rule() : null)
+                    .auditWouldDeny(auditWouldDeny)
+                    .auditReason(auditWouldDeny ? reason : null)
+                    .auditPolicy(edgeAudit && edge != null ? edge.policy() : audit != null ? audit.policy() : null)
+                    .auditRule(
+                            edgeAudit && edge != null
+                                    ? edgeRule(edge, deprecation)
+                                    : audit != null ? audit.rule() : null)
+                    .rateLimit(rateLimit)
+                    .jwtIssuer(jwtFailure != null ? jwtFailure.issuer() : null)
+                    .jwtFailure(jwtFailure != null ? jwtFailure.detail() : null)
+                    .deprecation(deprecation)
+                    .bytesIn(log.requestLength())
+                    .bytesOut(log.responseLength())
+                    .durationNanos(durationNanos)
+                    .headers(redaction.headers(headers))
+                    .build());
         }
     }
 
     /** After a sunset the deprecation's name stands where a rule's would. */
     private static @Nullable String edgeRule(EdgeCheck edge, @Nullable String deprecation) {
-        return DeprecatedRoute.SUNSET.equals(edge.reason()) ? deprecation : null;
+        return edge.reason() == ReasonCode.DEPRECATION_SUNSET ? deprecation : null;
     }
 
     /** Refusals that are a security decision (the caller may not), as opposed to a failure on the way. */

@@ -15,7 +15,7 @@ import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.context.propagation.TextMapSetter;
 import io.opentelemetry.extension.trace.propagation.B3Propagator;
-import io.trustline.sidecar.proxy.HeaderEdits;
+import io.trustline.sidecar.request.HeaderEdits;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 

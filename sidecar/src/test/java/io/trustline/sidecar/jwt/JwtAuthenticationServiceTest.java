@@ -15,9 +15,10 @@ import io.trustline.ca.testing.MutableClock;
 import io.trustline.policy.PolicyParser;
 import io.trustline.policy.engine.PolicyEngine;
 import io.trustline.policy.path.PathNormalizer;
-import io.trustline.sidecar.proxy.HeaderEdits;
 import io.trustline.sidecar.proxy.ProxyHeaders;
+import io.trustline.sidecar.refusal.ReasonCode;
 import io.trustline.sidecar.refusal.Refusals;
+import io.trustline.sidecar.request.HeaderEdits;
 import io.trustline.sidecar.request.InboundRequest;
 import io.trustline.sidecar.request.JwtFailure;
 import io.trustline.sidecar.request.JwtReason;
@@ -116,7 +117,7 @@ class JwtAuthenticationServiceTest {
         assertThat(reached).isFalse();
         assertThat(ctx.attr(JwtFailure.ATTR).reason()).isEqualTo(JwtReason.BAD_SIGNATURE);
         assertThat(ctx.attr(JwtFailure.ATTR).detail()).contains("rsa-s");
-        assertThat(ctx.attr(Refusals.REFUSAL).reason()).isEqualTo("jwt.bad_signature");
+        assertThat(ctx.attr(Refusals.REFUSAL).reason()).isEqualTo(ReasonCode.JWT_BAD_SIGNATURE);
         assertThat(ctx.attr(VerifiedToken.ATTR)).isNull();
     }
 

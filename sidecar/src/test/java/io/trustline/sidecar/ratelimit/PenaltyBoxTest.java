@@ -10,6 +10,7 @@ import io.trustline.policy.model.Penalty.Failure;
 import io.trustline.policy.model.Rate;
 import io.trustline.policy.model.RateLimitKey;
 import io.trustline.sidecar.metrics.MetricNames;
+import io.trustline.sidecar.refusal.ReasonCode;
 import io.trustline.sidecar.refusal.Refusal;
 import io.trustline.sidecar.refusal.RefusalKind;
 import io.trustline.sidecar.request.RateLimitOutcome;
@@ -66,7 +67,7 @@ class PenaltyBoxTest {
         fail(box, Failure.AUTHN, 1);
         final Refusal r = box.check(CALLER, ticker.read());
         assertThat(r.kind()).isEqualTo(RefusalKind.RATE_LIMITED);
-        assertThat(r.reason()).isEqualTo("ratelimit.penalty_box");
+        assertThat(r.reason()).isEqualTo(ReasonCode.RATELIMIT_PENALTY_BOX);
         assertThat(r.headers().get(RateLimitHeaders.RETRY_AFTER)).isEqualTo("600");
         assertThat(box.check("spiffe://example.org/ns/shop/sa/other", ticker.read()))
                 .isNull();
@@ -107,7 +108,7 @@ class PenaltyBoxTest {
         assertThat(box.check(CALLER, ticker.read())).isNull();
         assertThat(box.check(CALLER, ticker.read())).isNull();
         final Refusal r = box.check(CALLER, ticker.read());
-        assertThat(r.reason()).isEqualTo("ratelimit.penalty_box");
+        assertThat(r.reason()).isEqualTo(ReasonCode.RATELIMIT_PENALTY_BOX);
         assertThat(r.headers().get(RateLimitHeaders.LIMIT)).isEqualTo("2");
         assertThat(r.headers().get(RateLimitHeaders.RETRY_AFTER)).isEqualTo("60");
         ticker.advance(Duration.ofMinutes(1));
@@ -130,7 +131,8 @@ class PenaltyBoxTest {
         final PenaltyBox box = box(EnumSet.allOf(Failure.class), Optional.empty(), 0, Mode.AUDIT);
         fail(box, Failure.AUTHZ, 3);
         assertThat(box.check(CALLER, ticker.read())).isSameAs(PenaltyBox.AUDITED);
-        assertThat(box.outcome).isEqualTo(new RateLimitOutcome("penalty:principal", false));
+        assertThat(box.outcome)
+                .isEqualTo(new RateLimitOutcome("penalty:principal", RateLimitOutcome.Kind.PENALTY_BOX, false));
         assertThat(entered("audit")).isEqualTo(1);
         assertThat(meters.find(MetricNames.RATELIMIT_REFUSALS)
                         .tag(MetricNames.LIMIT, "penalty:principal")

@@ -21,6 +21,7 @@ import io.trustline.policy.engine.PolicyEngine;
 import io.trustline.sidecar.identity.PeerIdentity;
 import io.trustline.sidecar.inbound.RequestHygieneService;
 import io.trustline.sidecar.ratelimit.RateLimitService.Phase;
+import io.trustline.sidecar.refusal.ReasonCode;
 import io.trustline.sidecar.refusal.Refusal;
 import io.trustline.sidecar.refusal.RefusalErrorHandler;
 import io.trustline.sidecar.refusal.RefusalException;
@@ -110,15 +111,16 @@ class RateLimitServiceTest {
                             new VerifiedToken("https://auth", user, "https://auth/" + user, Map.of(), Instant.MAX));
                 }
                 if (req.headers().contains("x-test-authn")) {
-                    return Refusals.respond(ctx, req.headers(), Refusal.of(RefusalKind.UNAUTHENTICATED, "jwt.invalid"));
+                    return Refusals.respond(
+                            ctx, req.headers(), Refusal.of(RefusalKind.UNAUTHENTICATED, ReasonCode.JWT_BAD_SIGNATURE));
                 }
                 if (req.headers().contains("x-test-authn-async")) {
                     // A stage that fails its response instead of answering: the error handler renders the refusal.
-                    throw new RefusalException(Refusal.of(RefusalKind.UNAUTHENTICATED, "jwt.invalid"));
+                    throw new RefusalException(Refusal.of(RefusalKind.UNAUTHENTICATED, ReasonCode.JWT_BAD_SIGNATURE));
                 }
                 if (req.headers().contains("x-test-authz")) {
                     return Refusals.respond(
-                            ctx, req.headers(), Refusal.of(RefusalKind.FORBIDDEN, "authz.no_allow_match"));
+                            ctx, req.headers(), Refusal.of(RefusalKind.FORBIDDEN, ReasonCode.AUTHZ_NO_ALLOW_MATCH));
                 }
                 return unwrap().serve(ctx, req);
             }

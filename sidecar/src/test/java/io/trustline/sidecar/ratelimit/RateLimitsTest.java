@@ -14,6 +14,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.trustline.policy.engine.PolicyEngine;
 import io.trustline.sidecar.metrics.MetricNames;
 import io.trustline.sidecar.ratelimit.RateLimitService.Phase;
+import io.trustline.sidecar.refusal.ReasonCode;
 import io.trustline.sidecar.refusal.Refusal;
 import io.trustline.sidecar.refusal.RefusalKind;
 import io.trustline.sidecar.request.RateLimitOutcome;
@@ -87,12 +88,12 @@ class RateLimitsTest {
         for (int i = 0; i < 3; i++) {
             final Result r = send(limits, get("/api/x"));
             assertThat(r.refusal().kind()).isEqualTo(RefusalKind.RATE_LIMITED);
-            assertThat(r.refusal().reason()).isEqualTo("ratelimit.exceeded");
+            assertThat(r.refusal().reason()).isEqualTo(ReasonCode.RATELIMIT_EXCEEDED);
             assertThat(r.header(RateLimitHeaders.LIMIT)).isEqualTo("5");
             assertThat(r.header(RateLimitHeaders.REMAINING)).isEqualTo("0");
             assertThat(r.header(RateLimitHeaders.RESET)).isEqualTo("10");
             assertThat(r.header(RateLimitHeaders.RETRY_AFTER)).isEqualTo("2");
-            assertThat(r.outcome()).isEqualTo(new RateLimitOutcome("per-caller", true));
+            assertThat(r.outcome()).isEqualTo(new RateLimitOutcome("per-caller", RateLimitOutcome.Kind.LIMIT, true));
         }
         assertThat(refusals("per-caller", "enforce")).isEqualTo(3);
 
@@ -147,7 +148,7 @@ class RateLimitsTest {
                 + "    - {name: per-minute, key: principal, rate: 1/m, burst: 1}\n");
         assertThat(send(limits, get("/a")).allowed()).isTrue();
         final Result r = send(limits, get("/a"));
-        assertThat(r.outcome()).isEqualTo(new RateLimitOutcome("per-hour", true));
+        assertThat(r.outcome()).isEqualTo(new RateLimitOutcome("per-hour", RateLimitOutcome.Kind.LIMIT, true));
         assertThat(r.header(RateLimitHeaders.RETRY_AFTER)).isEqualTo("3600");
         assertThat(r.header(RateLimitHeaders.LIMIT)).isEqualTo("1");
         // Every refusing limit is counted; the response names one.
@@ -167,7 +168,7 @@ class RateLimitsTest {
         for (int i = 0; i < 3; i++) {
             final Result r = send(limits, get("/a"));
             assertThat(r.allowed()).isTrue();
-            assertThat(r.outcome()).isEqualTo(new RateLimitOutcome("trial", false));
+            assertThat(r.outcome()).isEqualTo(new RateLimitOutcome("trial", RateLimitOutcome.Kind.LIMIT, false));
         }
         assertThat(refusals("trial", "audit")).isEqualTo(3);
     }
@@ -277,13 +278,15 @@ class RateLimitsTest {
         final RateLimits limits =
                 limits("  rateLimits:\n" + kept + "    - {name: changed, key: global, rate: 1/m, burst: 1}\n");
         send(limits, get("/a"));
-        assertThat(send(limits, get("/a")).outcome()).isEqualTo(new RateLimitOutcome("changed", true));
+        assertThat(send(limits, get("/a")).outcome())
+                .isEqualTo(new RateLimitOutcome("changed", RateLimitOutcome.Kind.LIMIT, true));
         // A new version of the policy: the unchanged limit moved down a line, the other one got a new burst.
         policy.set(engine(
                 "  # reloaded\n  rateLimits:\n" + kept + "    - {name: changed, key: global, rate: 1/m, burst: 5}\n"));
         final Result after = send(limits, get("/a"));
         assertThat(after.allowed()).isTrue(); // "changed" starts full
-        assertThat(send(limits, get("/a")).outcome()).isEqualTo(new RateLimitOutcome("kept", true));
+        assertThat(send(limits, get("/a")).outcome())
+                .isEqualTo(new RateLimitOutcome("kept", RateLimitOutcome.Kind.LIMIT, true));
         // Removing every limit lets everything through.
         policy.set(engine(""));
         assertThat(send(limits, get("/a")).allowed()).isTrue();
@@ -299,7 +302,7 @@ class RateLimitsTest {
         final Result ok = send(limits, get("/a").user("alice", Map.of()));
         assertThat(ok.header(RateLimitHeaders.LIMIT)).isEqualTo("1"); // the user's bucket is closer to refusing
         final Result refused = send(limits, get("/a").user("alice", Map.of()));
-        assertThat(refused.outcome()).isEqualTo(new RateLimitOutcome("per-user", true));
+        assertThat(refused.outcome()).isEqualTo(new RateLimitOutcome("per-user", RateLimitOutcome.Kind.LIMIT, true));
         assertThat(refused.headers().contains(RateLimitHeaders.LIMIT)).isFalse(); // only the refusal's own
         assertThat(refused.refusal().headers().get(RateLimitHeaders.LIMIT)).isEqualTo("1");
         // The peer stage's token was taken before the user stage refused: the stages are separate budgets.

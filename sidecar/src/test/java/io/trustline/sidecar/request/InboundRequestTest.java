@@ -7,6 +7,7 @@ import com.linecorp.armeria.common.HttpMethod;
 import com.linecorp.armeria.common.HttpRequest;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import io.trustline.policy.path.PathNormalizer;
+import io.trustline.sidecar.refusal.ReasonCode;
 import io.trustline.sidecar.refusal.RefusalException;
 import io.trustline.sidecar.refusal.RefusalKind;
 import org.junit.jupiter.api.Test;
@@ -18,7 +19,7 @@ class InboundRequestTest {
         final ServiceRequestContext ctx = ServiceRequestContext.of(HttpRequest.of(HttpMethod.GET, "/api/secret"));
         assertThatThrownBy(() -> InboundRequest.of(ctx)).isInstanceOfSatisfying(RefusalException.class, e -> {
             assertThat(e.refusal().kind()).isEqualTo(RefusalKind.INTERNAL);
-            assertThat(e.refusal().reason()).isEqualTo("internal.request_view_missing");
+            assertThat(e.refusal().reason()).isEqualTo(ReasonCode.INTERNAL_REQUEST_VIEW_MISSING);
         });
     }
 

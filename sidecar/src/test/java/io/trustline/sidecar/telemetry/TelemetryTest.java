@@ -16,6 +16,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.trustline.policy.model.Mode;
 import io.trustline.sidecar.config.ConfigLoader;
 import io.trustline.sidecar.metrics.MetricNames;
+import io.trustline.sidecar.refusal.ReasonCode;
 import io.trustline.sidecar.refusal.Refusal;
 import io.trustline.sidecar.refusal.RefusalKind;
 import io.trustline.sidecar.refusal.Refusals;
@@ -93,7 +94,7 @@ class TelemetryTest {
                 JwtFailure.ATTR,
                 new JwtFailure(
                         JwtReason.BAD_SIGNATURE, "https://auth.example.org", "signature check failed", Mode.ENFORCE));
-        ctx.setAttr(Refusals.REFUSAL, Refusal.of(RefusalKind.UNAUTHENTICATED, "jwt.bad_signature"));
+        ctx.setAttr(Refusals.REFUSAL, Refusal.of(RefusalKind.UNAUTHENTICATED, ReasonCode.JWT_BAD_SIGNATURE));
         final JsonNode line = complete(ctx, HttpStatus.UNAUTHORIZED);
         assertThat(line.get("decision").asText()).isEqualTo("deny");
         assertThat(line.get("reason").asText()).isEqualTo("jwt.bad_signature");
@@ -120,7 +121,7 @@ class TelemetryTest {
     @Test
     void aFailureOnTheWayIsAnErrorNotADenial() throws Exception {
         final ServiceRequestContext ctx = request();
-        ctx.setAttr(Refusals.REFUSAL, Refusal.of(RefusalKind.UPSTREAM_UNAVAILABLE, "upstream.connect_failed"));
+        ctx.setAttr(Refusals.REFUSAL, Refusal.of(RefusalKind.UPSTREAM_UNAVAILABLE, ReasonCode.UPSTREAM_CONNECT_FAILED));
         final JsonNode line = complete(ctx, HttpStatus.SERVICE_UNAVAILABLE);
         assertThat(line.get("decision").asText()).isEqualTo("error");
         assertThat(line.get("status").asInt()).isEqualTo(503);

@@ -1,3 +1,5 @@
+package io.trustline.structure;
+
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -20,6 +22,10 @@ import java.util.stream.Stream;
  * another module's {@code internal} packages, and the main source files longer than {@value #MAX_LINES}
  * lines. Exits 1 when it finds any, 2 when a module is not built. Run through {@code
  * bench/check-structure.sh} after a build.
+ *
+ * <p>The sidecar's {@code PackageCyclesTest} compiles this file as a test source and calls {@link
+ * #classEdges}, {@link #packageGraph}, {@link #cycles} and {@link #describe}, so the build and this
+ * script find cycles with the same code. It therefore needs nothing but the JDK.
  */
 public final class CheckStructure {
 
@@ -47,7 +53,7 @@ public final class CheckStructure {
                 continue;
             }
             List<String[]> edges = classEdges(classes);
-            found |= printCycles(name, edges.stream().filter(e -> e[2] == null).toList());
+            found |= printCycles(name, packageGraph(edges));
             found |= printInternalUses(name, edges.stream().filter(e -> e[2] != null).toList());
         }
         found |= printLongFiles(root, modules);
@@ -58,7 +64,7 @@ public final class CheckStructure {
      * Class-to-class dependencies of one output directory on Trustline classes, as jdeps reports them: {from, to,
      * null} inside the directory, {from, to, where} on another module's class.
      */
-    private static List<String[]> classEdges(Path classes) {
+    public static List<String[]> classEdges(Path classes) {
         ToolProvider jdeps = ToolProvider.findFirst("jdeps")
                 .orElseThrow(() -> new IllegalStateException("no jdeps: run with a JDK, not a JRE"));
         StringWriter out = new StringWriter();
@@ -85,44 +91,70 @@ public final class CheckStructure {
         return edges;
     }
 
-    private static boolean printCycles(String module, List<String[]> classEdges) {
-        Map<String, Set<String>> graph = new TreeMap<>();
-        Map<String, Set<String>> examples = new HashMap<>();
+    private static boolean printCycles(String module, Map<String, Map<String, Set<String>>> graph) {
+        List<String> lines = describe(graph, cycles(graph));
+        if (lines.isEmpty()) {
+            System.out.println(module + ": no package cycles");
+            return false;
+        }
+        lines.forEach(l -> System.out.println(l.startsWith(" ") ? l : module + ": " + l));
+        return true;
+    }
+
+    /**
+     * Package to package to the class dependencies behind the edge ({@code "From -> To"}), for the edges
+     * inside one output directory (those of {@link #classEdges} without a {@code where}).
+     */
+    public static Map<String, Map<String, Set<String>>> packageGraph(List<String[]> classEdges) {
+        Map<String, Map<String, Set<String>>> graph = new TreeMap<>();
         for (String[] e : classEdges) {
+            if (e[2] != null) {
+                continue;
+            }
             String from = packageOf(e[0]);
             String to = packageOf(e[1]);
-            graph.computeIfAbsent(from, k -> new TreeSet<>());
-            graph.computeIfAbsent(to, k -> new TreeSet<>());
+            graph.computeIfAbsent(from, k -> new TreeMap<>());
+            graph.computeIfAbsent(to, k -> new TreeMap<>());
             if (!from.equals(to)) {
-                graph.get(from).add(to);
-                examples.computeIfAbsent(from + " -> " + to, k -> new TreeSet<>())
+                graph.get(from)
+                        .computeIfAbsent(to, k -> new TreeSet<>())
                         .add(simpleName(e[0]) + " -> " + simpleName(e[1]));
             }
         }
+        return graph;
+    }
+
+    /** The strongly connected components with more than one package (Tarjan): each holds at least one cycle. */
+    public static List<Set<String>> cycles(Map<String, Map<String, Set<String>>> graph) {
         List<Set<String>> cycles = new ArrayList<>();
         for (Set<String> component : new Tarjan(graph).components()) {
             if (component.size() > 1) {
                 cycles.add(component);
             }
         }
-        if (cycles.isEmpty()) {
-            System.out.println(module + ": no package cycles");
-            return false;
-        }
+        return cycles;
+    }
+
+    /**
+     * Each cycle as a line {@code package cycle among [a, b]}, then one indented line per edge inside it with
+     * the class dependencies that close it ({@code "  a -> b: From -> To"}); empty when there is no cycle.
+     */
+    public static List<String> describe(Map<String, Map<String, Set<String>>> graph, List<Set<String>> cycles) {
+        List<String> lines = new ArrayList<>();
         for (Set<String> cycle : cycles) {
-            System.out.println(module + ": package cycle among " + cycle);
+            lines.add("package cycle among " + cycle);
             for (String from : cycle) {
-                for (String to : graph.get(from)) {
+                graph.get(from).forEach((to, classEdges) -> {
                     if (cycle.contains(to)) {
-                        List<String> ex = new ArrayList<>(examples.get(from + " -> " + to));
+                        List<String> ex = new ArrayList<>(classEdges);
                         String more = ex.size() > EXAMPLES_PER_EDGE ? ", ... (" + ex.size() + " in all)" : "";
-                        System.out.println("  " + from + " -> " + to + ": "
+                        lines.add("  " + from + " -> " + to + ": "
                                 + String.join(", ", ex.subList(0, Math.min(EXAMPLES_PER_EDGE, ex.size()))) + more);
                     }
-                }
+                });
             }
         }
-        return true;
+        return lines;
     }
 
     /** A module's {@code internal} packages are not an API: another module must not depend on them. */
@@ -178,14 +210,14 @@ public final class CheckStructure {
     /** Tarjan's strongly connected components: every package cycle is inside one component. */
     private static final class Tarjan {
 
-        private final Map<String, Set<String>> graph;
+        private final Map<String, Map<String, Set<String>>> graph;
         private final Map<String, Integer> index = new HashMap<>();
         private final Map<String, Integer> low = new HashMap<>();
         private final Deque<String> stack = new ArrayDeque<>();
         private final Set<String> onStack = new TreeSet<>();
         private final List<Set<String>> components = new ArrayList<>();
 
-        Tarjan(Map<String, Set<String>> graph) {
+        Tarjan(Map<String, Map<String, Set<String>>> graph) {
             this.graph = graph;
         }
 
@@ -203,7 +235,7 @@ public final class CheckStructure {
             low.put(v, index.get(v));
             stack.push(v);
             onStack.add(v);
-            for (String w : graph.get(v)) {
+            for (String w : graph.get(v).keySet()) {
                 if (!index.containsKey(w)) {
                     visit(w);
                     low.put(v, Math.min(low.get(v), low.get(w)));

@@ -1,4 +1,4 @@
-package io.trustline.sidecar.proxy;
+package io.trustline.sidecar.request;
 
 import com.linecorp.armeria.common.RequestHeadersBuilder;
 import io.netty.util.AttributeKey;
@@ -7,8 +7,9 @@ import java.util.List;
 
 /**
  * Header changes that pipeline stages ask the proxy to make on the request to the app (e.g. verified JWT claims
- * copied into headers). Stages record them here instead of rebuilding the headers themselves, so the request
- * headers are copied once per request, by the proxy.
+ * copied into headers, the {@code traceparent} telemetry hands the app). Stages record them here instead of
+ * rebuilding the headers themselves, so the request headers are copied once per request, by the proxy. It lives in
+ * the request context rather than in {@code proxy} so that the stages that record edits do not depend on the proxy.
  */
 public final class HeaderEdits {
 
@@ -32,7 +33,8 @@ public final class HeaderEdits {
         return this;
     }
 
-    void applyTo(RequestHeadersBuilder b) {
+    /** Makes the recorded changes on the headers for the app; only the proxy calls this, once per request. */
+    public void applyTo(RequestHeadersBuilder b) {
         removals.forEach(b::remove);
         for (int i = 0; i < names.size(); i++) {
             b.set(names.get(i), values.get(i));
