@@ -315,13 +315,6 @@ public record SidecarConfig(
         }
     }
 
-    /** Where policy files live; reloaded when they change. */
-    public record PolicyConfig(Path dir) {
-        public PolicyConfig {
-            requireNonNull(dir, "dir");
-        }
-    }
-
     /**
      * The admin port: health, readiness, metrics; loopback unless explicitly allowed. {@code probeListen} opens a
      * second, read-only listener with only {@code /healthz}, {@code /readyz} and {@code /metrics}, which may face the

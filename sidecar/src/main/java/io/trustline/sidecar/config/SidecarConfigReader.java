@@ -14,7 +14,6 @@ import io.trustline.sidecar.config.SidecarConfig.InboundConfig;
 import io.trustline.sidecar.config.SidecarConfig.Limits;
 import io.trustline.sidecar.config.SidecarConfig.MtlsMode;
 import io.trustline.sidecar.config.SidecarConfig.OutboundConfig;
-import io.trustline.sidecar.config.SidecarConfig.PolicyConfig;
 import io.trustline.sidecar.config.SidecarConfig.RouteConfig;
 import java.util.LinkedHashMap;
 import java.util.List;
