@@ -188,25 +188,6 @@ public record SidecarConfig(
     }
 
     /**
-     * One destination the app may call: the address of its inbound sidecar and the identity it must present.
-     *
-     * @param servicePort the port apps name when they call the service directly (captured traffic, e.g. 8080 in
-     *     {@code http://orders:8080/}): a {@code Host} with another port is no route. A {@code Host} without a port
-     *     always matches. Default none: the port in {@code Host} is ignored
-     */
-    public record RouteConfig(
-            HostPort address, SpiffeId identity, @Nullable Integer servicePort) {
-
-        public RouteConfig {
-            requireNonNull(address, "address");
-            requireNonNull(identity, "identity");
-            if (servicePort != null && (servicePort < 1 || servicePort > 65535)) {
-                throw new IllegalArgumentException("servicePort: " + servicePort + " (expected: 1-65535)");
-            }
-        }
-    }
-
-    /**
      * Limits and timeouts of one listener. Zero means "no limit" for sizes and "none" for timeouts; long streams
      * are bounded by idle timeouts and the callers' deadlines, never by a fixed request timeout by default.
      * Overload protection, independent of policy: at most {@code maxConcurrentRequests} requests (streams

@@ -14,8 +14,6 @@ import io.trustline.sidecar.config.SidecarConfig.InboundConfig;
 import io.trustline.sidecar.config.SidecarConfig.Limits;
 import io.trustline.sidecar.config.SidecarConfig.MtlsMode;
 import io.trustline.sidecar.config.SidecarConfig.OutboundConfig;
-import io.trustline.sidecar.config.SidecarConfig.RouteConfig;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
@@ -165,42 +163,9 @@ final class SidecarConfigReader {
             return null;
         }
         final HostPort listen = v.address(f, "listen", "127.0.0.1");
-        final Map<String, RouteConfig> routes = routes(f, trustDomain, namespace);
+        final Map<String, RouteConfig> routes = new RouteConfigReader(v).routes(f, trustDomain, namespace);
         final Limits limits = limits(f);
         return v.build(f, before, () -> new OutboundConfig(listen, routes, limits));
-    }
-
-    @SuppressWarnings("NullAway") // see the class comment: v.build calls the constructor only without problems
-    private @Nullable Map<String, RouteConfig> routes(
-            Fields parent, @Nullable String trustDomain, @Nullable String namespace) {
-        final YamlNode n = parent.node("routes");
-        if (n == null) {
-            return null;
-        }
-        final Fields f = Fields.of(n, parent.name("routes"), v.problems());
-        if (f == null) {
-            return null;
-        }
-        final Map<String, RouteConfig> routes = new LinkedHashMap<>();
-        final List<String> keys = ConfigValues.keys(RouteConfig.class);
-        for (YamlMap.Entry e : f.map().entries().values()) {
-            final int before = v.problems().count();
-            final Fields r = v.section(e.value(), f.name(e.key()), RouteConfig.class);
-            if (r == null) {
-                continue;
-            }
-            final YamlNode addressNode = v.required(r, "address", keys);
-            final HostPort address = addressNode == null ? null : v.address(addressNode, r.name("address"), "10.0.0.7");
-            final YamlNode identityNode = v.required(r, "identity", keys);
-            final SpiffeId identity =
-                    identityNode == null ? null : v.spiffeId(identityNode, r.name("identity"), trustDomain, namespace);
-            final Integer servicePort = v.integer(r, "servicePort");
-            final RouteConfig route = v.build(r, before, () -> new RouteConfig(address, identity, servicePort));
-            if (route != null) {
-                routes.put(e.key(), route);
-            }
-        }
-        return routes;
     }
 
     @SuppressWarnings("NullAway") // see the class comment: v.build calls the constructor only without problems

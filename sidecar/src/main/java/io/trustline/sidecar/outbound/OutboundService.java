@@ -7,7 +7,7 @@ import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServiceRequestContext;
-import io.trustline.sidecar.config.SidecarConfig.RouteConfig;
+import io.trustline.sidecar.config.RouteConfig;
 import io.trustline.sidecar.identity.MeshTls;
 import io.trustline.sidecar.proxy.ProxyHeaders;
 import io.trustline.sidecar.proxy.UpstreamErrors;

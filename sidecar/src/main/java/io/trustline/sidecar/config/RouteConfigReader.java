@@ -1,0 +1,54 @@
+package io.trustline.sidecar.config;
+
+import io.trustline.ca.HostPort;
+import io.trustline.ca.SpiffeId;
+import io.trustline.policy.yaml.Fields;
+import io.trustline.policy.yaml.YamlMap;
+import io.trustline.policy.yaml.YamlNode;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+
+/** Reads {@code outbound.routes}: one {@link RouteConfig} per destination name, every problem reported. */
+final class RouteConfigReader {
+
+    private final ConfigValues v;
+
+    RouteConfigReader(ConfigValues values) {
+        this.v = values;
+    }
+
+    @SuppressWarnings("NullAway") // see SidecarConfigReader: v.build calls the constructor only without problems
+    @Nullable
+    Map<String, RouteConfig> routes(Fields parent, @Nullable String trustDomain, @Nullable String namespace) {
+        final YamlNode n = parent.node("routes");
+        if (n == null) {
+            return null;
+        }
+        final Fields f = Fields.of(n, parent.name("routes"), v.problems());
+        if (f == null) {
+            return null;
+        }
+        final Map<String, RouteConfig> routes = new LinkedHashMap<>();
+        final List<String> keys = ConfigValues.keys(RouteConfig.class);
+        for (YamlMap.Entry e : f.map().entries().values()) {
+            final int before = v.problems().count();
+            final Fields r = v.section(e.value(), f.name(e.key()), RouteConfig.class);
+            if (r == null) {
+                continue;
+            }
+            final YamlNode addressNode = v.required(r, "address", keys);
+            final HostPort address = addressNode == null ? null : v.address(addressNode, r.name("address"), "10.0.0.7");
+            final YamlNode identityNode = v.required(r, "identity", keys);
+            final SpiffeId identity =
+                    identityNode == null ? null : v.spiffeId(identityNode, r.name("identity"), trustDomain, namespace);
+            final Integer servicePort = v.integer(r, "servicePort");
+            final RouteConfig route = v.build(r, before, () -> new RouteConfig(address, identity, servicePort));
+            if (route != null) {
+                routes.put(e.key(), route);
+            }
+        }
+        return routes;
+    }
+}
