@@ -69,12 +69,16 @@ public record AuthzRequest(
     }
 
     /**
-     * The gRPC method a request calls: for a {@code content-type} of {@code application/grpc} (or
-     * {@code application/grpc+proto} etc.) and a path {@code /package.Service/Method}, returns
-     * {@code package.Service/Method}; otherwise null.
+     * The gRPC method a request calls: for a {@code POST} with a {@code content-type} of {@code
+     * application/grpc} (or {@code application/grpc+proto} etc.) and a path {@code
+     * /package.Service/Method}, returns {@code package.Service/Method}; otherwise null. gRPC calls
+     * are always POSTs; any other method with gRPC's content type is a plain HTTP request (one an
+     * HTTP app would serve), so rules on gRPC methods never apply to it.
      */
-    public static @Nullable String grpcMethodOf(String path, @Nullable String contentType) {
-        if (contentType == null || !contentType.regionMatches(true, 0, "application/grpc", 0, 16)) {
+    public static @Nullable String grpcMethodOf(String method, String path, @Nullable String contentType) {
+        if (!"POST".equals(method)
+                || contentType == null
+                || !contentType.regionMatches(true, 0, "application/grpc", 0, 16)) {
             return null;
         }
         if (contentType.length() > 16 && contentType.charAt(16) != '+' && contentType.charAt(16) != ';') {
@@ -135,7 +139,7 @@ public record AuthzRequest(
 
         /** Derives the gRPC method from the path when {@code contentType} is gRPC's. */
         public Builder contentType(@Nullable String contentType) {
-            this.grpcMethod = grpcMethodOf(path, contentType);
+            this.grpcMethod = grpcMethodOf(method, path, contentType);
             return this;
         }
 

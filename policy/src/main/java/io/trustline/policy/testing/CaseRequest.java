@@ -84,7 +84,7 @@ public record CaseRequest(
                 claims,
                 method,
                 normalised,
-                AuthzRequest.grpcMethodOf(normalised, ct),
+                AuthzRequest.grpcMethodOf(method, normalised, ct),
                 HeaderLookup.of(headers),
                 address(sourceIp),
                 QueryParams.of(np.query()));

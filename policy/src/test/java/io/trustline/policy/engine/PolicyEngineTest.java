@@ -104,20 +104,52 @@ class PolicyEngineTest {
 
     @Test
     void derivesGrpcMethodsOnlyForGrpcContentTypes() {
-        assertThat(AuthzRequest.grpcMethodOf("/shop.v1.Orders/Get", "application/grpc"))
+        assertThat(AuthzRequest.grpcMethodOf("POST", "/shop.v1.Orders/Get", "application/grpc"))
                 .isEqualTo("shop.v1.Orders/Get");
-        assertThat(AuthzRequest.grpcMethodOf("/shop.v1.Orders/Get", "application/grpc+proto"))
+        assertThat(AuthzRequest.grpcMethodOf("POST", "/shop.v1.Orders/Get", "application/grpc+proto"))
                 .isEqualTo("shop.v1.Orders/Get");
-        assertThat(AuthzRequest.grpcMethodOf("/shop.v1.Orders/Get", "Application/GRPC;charset=x"))
+        assertThat(AuthzRequest.grpcMethodOf("POST", "/shop.v1.Orders/Get", "Application/GRPC;charset=x"))
                 .isEqualTo("shop.v1.Orders/Get");
-        assertThat(AuthzRequest.grpcMethodOf("/shop.v1.Orders/Get", "application/grpc-web"))
+        assertThat(AuthzRequest.grpcMethodOf("POST", "/shop.v1.Orders/Get", "application/grpc-web"))
                 .isNull();
-        assertThat(AuthzRequest.grpcMethodOf("/shop.v1.Orders/Get", "application/json"))
+        assertThat(AuthzRequest.grpcMethodOf("POST", "/shop.v1.Orders/Get", "application/json"))
                 .isNull();
-        assertThat(AuthzRequest.grpcMethodOf("/shop.v1.Orders/Get", null)).isNull();
-        assertThat(AuthzRequest.grpcMethodOf("/a/b/c", "application/grpc")).isNull();
-        assertThat(AuthzRequest.grpcMethodOf("/a/", "application/grpc")).isNull();
-        assertThat(AuthzRequest.grpcMethodOf("//b", "application/grpc")).isNull();
+        assertThat(AuthzRequest.grpcMethodOf("POST", "/shop.v1.Orders/Get", null))
+                .isNull();
+        assertThat(AuthzRequest.grpcMethodOf("POST", "/a/b/c", "application/grpc"))
+                .isNull();
+        assertThat(AuthzRequest.grpcMethodOf("POST", "/a/", "application/grpc")).isNull();
+        assertThat(AuthzRequest.grpcMethodOf("POST", "//b", "application/grpc")).isNull();
+    }
+
+    @Test
+    void onlyAPostIsAGrpcCallSoAGrpcAllowRuleNeverAdmitsAnotherMethod() throws Exception {
+        PolicyEngine engine = engine("""
+                apiVersion: trustline.io/v1
+                kind: Policy
+                metadata: {name: orders-inbound}
+                spec:
+                  service: orders
+                  rules:
+                    - name: get-order
+                      action: allow
+                      to: {grpc: ["shop.v1.Orders/Get"]}
+                """);
+        // gRPC calls are POSTs (gRPC over HTTP/2 spec); a GET with gRPC's content type is a plain HTTP request that
+        // an HTTP app behind the same sidecar would serve, so a rule written for the gRPC method must not admit it.
+        for (String method : new String[] {"GET", "PUT", "DELETE", "HEAD"}) {
+            AuthzRequest notGrpc = AuthzRequest.builder("orders", method, "/shop.v1.Orders/Get")
+                    .contentType("application/grpc")
+                    .build();
+            assertThat(notGrpc.grpcMethod()).as(method).isNull();
+            assertThat(engine.decide(notGrpc).allowed()).as(method).isFalse();
+        }
+        AuthzRequest call = AuthzRequest.builder("orders", "POST", "/shop.v1.Orders/Get")
+                .contentType("application/grpc")
+                .build();
+        assertThat(engine.decide(call).allowed()).isTrue();
+        assertThat(AuthzRequest.grpcMethodOf("GET", "/shop.v1.Orders/Get", "application/grpc"))
+                .isNull();
     }
 
     @Test

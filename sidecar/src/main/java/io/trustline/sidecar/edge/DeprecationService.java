@@ -107,7 +107,7 @@ public final class DeprecationService extends SimpleDecoratingHttpService {
         final DeprecatedRoute route = deprecations.match(
                 headers.method().name(),
                 path,
-                AuthzRequest.grpcMethodOf(path, headers.get(HttpHeaderNames.CONTENT_TYPE)));
+                AuthzRequest.grpcMethodOf(headers.method().name(), path, headers.get(HttpHeaderNames.CONTENT_TYPE)));
         if (route == null) {
             return unwrap().serve(ctx, req);
         }

@@ -67,7 +67,8 @@ public final class AuthorizationService extends SimpleDecoratingHttpService {
                 claims,
                 headers.method().name(),
                 normalised,
-                AuthzRequest.grpcMethodOf(normalised, headers.get(HttpHeaderNames.CONTENT_TYPE)),
+                AuthzRequest.grpcMethodOf(
+                        headers.method().name(), normalised, headers.get(HttpHeaderNames.CONTENT_TYPE)),
                 new Lookup(headers),
                 ctx.remoteAddress().getAddress(),
                 QueryParams.of(view.query()));

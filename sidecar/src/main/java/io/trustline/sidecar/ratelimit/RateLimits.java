@@ -128,7 +128,7 @@ public final class RateLimits {
             CompiledLimit[] limits, ServiceRequestContext ctx, RequestHeaders headers, long now) {
         final String method = headers.method().name();
         final String path = InboundRequest.of(ctx).normalizedPath();
-        final String grpcMethod = AuthzRequest.grpcMethodOf(path, headers.get(HttpHeaderNames.CONTENT_TYPE));
+        final String grpcMethod = AuthzRequest.grpcMethodOf(method, path, headers.get(HttpHeaderNames.CONTENT_TYPE));
         final PeerIdentity peer = ctx.attr(PeerIdentity.ATTR);
         final String principal = peer != null ? peer.id().toString() : null;
 
