@@ -70,9 +70,12 @@ public final class CaseRunner {
     private static Step pipeline(ServicePolicy policy, CaseRequest c, AuthzRequest r, Instant now, boolean shadow) {
         RequestLimitsCheck limits = policy.requestLimits().orElse(null);
         if (limits != null && (shadow || limits.mode() == Mode.ENFORCE)) {
-            String reason = limits.check(r.query().raw(), c.headers().size());
-            if (reason != null) {
-                return new Step(new Outcome(false, reason, limits.policy(), null, null), limits.mode() == Mode.AUDIT);
+            RequestLimitsCheck.Exceeded exceeded =
+                    limits.check(r.query().raw(), c.headers().size());
+            if (exceeded != null) {
+                return new Step(
+                        new Outcome(false, exceeded.reason(), limits.policy(), null, null),
+                        limits.mode() == Mode.AUDIT);
             }
         }
         CorsCheck cors = policy.cors().orElse(null);

@@ -158,9 +158,9 @@ class EdgeChecksTest {
                 .orElseThrow();
         assertThat(l.check(null, 3)).isNull();
         assertThat(l.check("a=1&b=2", 1)).isNull();
-        assertThat(l.check("a=1&b=2&c", 1)).isEqualTo(RequestLimitsCheck.TOO_MANY_QUERY_PARAMS);
-        assertThat(l.check("a=123456789", 1)).isEqualTo(RequestLimitsCheck.QUERY_TOO_LONG);
-        assertThat(l.check(null, 4)).isEqualTo(RequestLimitsCheck.TOO_MANY_HEADERS);
+        assertThat(l.check("a=1&b=2&c", 1)).isEqualTo(RequestLimitsCheck.Exceeded.TOO_MANY_QUERY_PARAMS);
+        assertThat(l.check("a=123456789", 1)).isEqualTo(RequestLimitsCheck.Exceeded.QUERY_TOO_LONG);
+        assertThat(l.check(null, 4)).isEqualTo(RequestLimitsCheck.Exceeded.TOO_MANY_HEADERS);
         assertThat(l.check(null, -1)).isNull();
         assertThat(HeaderLookup.of(Map.of("a", "1", "B", "2")).count()).isEqualTo(2);
     }

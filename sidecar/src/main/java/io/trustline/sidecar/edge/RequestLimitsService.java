@@ -76,18 +76,18 @@ public final class RequestLimitsService extends SimpleDecoratingHttpService {
         }
         final RequestHeaders headers = req.headers();
         final String query = InboundRequest.of(ctx).query();
-        final String exceeded = limits.check(query, headerCount(headers));
+        final RequestLimitsCheck.Exceeded exceeded = limits.check(query, headerCount(headers));
         if (exceeded == null) {
             return unwrap().serve(ctx, req);
         }
-        final ReasonCode reason = ReasonCode.ofRequestLimit(exceeded);
+        final ReasonCode reason = ReasonCode.of(exceeded);
         final EdgeCheck check = new EdgeCheck(reason, limits.policy(), limits.mode());
         EdgeCheck.record(ctx, check);
         refusals.count(check);
         if (check.audited()) {
             return unwrap().serve(ctx, req);
         }
-        return Refusals.respond(ctx, headers, refusal(reason));
+        return Refusals.respond(ctx, headers, refusal(exceeded));
     }
 
     static int headerCount(RequestHeaders headers) {
@@ -100,11 +100,11 @@ public final class RequestLimitsService extends SimpleDecoratingHttpService {
         return n;
     }
 
-    private static Refusal refusal(ReasonCode reason) {
-        return switch (reason) {
-            case REQUEST_QUERY_TOO_LONG -> QUERY_TOO_LONG;
-            case REQUEST_TOO_MANY_QUERY_PARAMS -> TOO_MANY_QUERY_PARAMS;
-            default -> TOO_MANY_HEADERS;
+    private static Refusal refusal(RequestLimitsCheck.Exceeded exceeded) {
+        return switch (exceeded) {
+            case QUERY_TOO_LONG -> QUERY_TOO_LONG;
+            case TOO_MANY_QUERY_PARAMS -> TOO_MANY_QUERY_PARAMS;
+            case TOO_MANY_HEADERS -> TOO_MANY_HEADERS;
         };
     }
 }

@@ -47,11 +47,11 @@ public enum ReasonCode {
     /** A transfer coding other than chunked. */
     REQUEST_UNSUPPORTED_TRANSFER_CODING("request.unsupported_transfer_coding"),
     /** {@code requestLimits.maxQueryParams} exceeded. */
-    REQUEST_TOO_MANY_QUERY_PARAMS(RequestLimitsCheck.TOO_MANY_QUERY_PARAMS),
+    REQUEST_TOO_MANY_QUERY_PARAMS(RequestLimitsCheck.Exceeded.TOO_MANY_QUERY_PARAMS.reason()),
     /** {@code requestLimits.maxQueryBytes} exceeded. */
-    REQUEST_QUERY_TOO_LONG(RequestLimitsCheck.QUERY_TOO_LONG),
+    REQUEST_QUERY_TOO_LONG(RequestLimitsCheck.Exceeded.QUERY_TOO_LONG.reason()),
     /** {@code requestLimits.maxHeaderCount} exceeded. */
-    REQUEST_TOO_MANY_HEADERS(RequestLimitsCheck.TOO_MANY_HEADERS),
+    REQUEST_TOO_MANY_HEADERS(RequestLimitsCheck.Exceeded.TOO_MANY_HEADERS.reason()),
 
     /** A cross-origin request or preflight from an origin not listed. */
     CORS_ORIGIN_NOT_ALLOWED(CorsCheck.Outcome.ORIGIN_NOT_ALLOWED.reason()),
@@ -230,16 +230,13 @@ public enum ReasonCode {
     }
 
     /**
-     * The code of an exceeded {@code requestLimits} check, from {@link RequestLimitsCheck#check}, whose answers are
-     * the policy module's constants (never input).
+     * The code of an exceeded {@code requestLimits} check, from {@link RequestLimitsCheck#check}.
      */
-    public static ReasonCode ofRequestLimit(String reason) {
-        return switch (reason) {
-            case RequestLimitsCheck.TOO_MANY_QUERY_PARAMS -> REQUEST_TOO_MANY_QUERY_PARAMS;
-            case RequestLimitsCheck.QUERY_TOO_LONG -> REQUEST_QUERY_TOO_LONG;
-            case RequestLimitsCheck.TOO_MANY_HEADERS -> REQUEST_TOO_MANY_HEADERS;
-            default ->
-                throw new IllegalArgumentException("reason: " + reason + " (expected: a RequestLimitsCheck constant)");
+    public static ReasonCode of(RequestLimitsCheck.Exceeded exceeded) {
+        return switch (exceeded) {
+            case TOO_MANY_QUERY_PARAMS -> REQUEST_TOO_MANY_QUERY_PARAMS;
+            case QUERY_TOO_LONG -> REQUEST_QUERY_TOO_LONG;
+            case TOO_MANY_HEADERS -> REQUEST_TOO_MANY_HEADERS;
         };
     }
 

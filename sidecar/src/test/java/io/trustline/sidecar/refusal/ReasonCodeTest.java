@@ -1,7 +1,6 @@
 package io.trustline.sidecar.refusal;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.trustline.ca.SvidValidationException;
 import io.trustline.policy.engine.AuthzReason;
@@ -44,16 +43,16 @@ class ReasonCodeTest {
     }
 
     @Test
-    void mapsEachRequestLimitAndRefusesACodeThatIsNotOne() {
-        assertThat(ReasonCode.ofRequestLimit(RequestLimitsCheck.QUERY_TOO_LONG))
+    void mapsEachRequestLimitToTheCodeThePolicyModuleSpells() {
+        assertThat(ReasonCode.of(RequestLimitsCheck.Exceeded.QUERY_TOO_LONG))
                 .isEqualTo(ReasonCode.REQUEST_QUERY_TOO_LONG);
-        assertThat(ReasonCode.ofRequestLimit(RequestLimitsCheck.TOO_MANY_QUERY_PARAMS))
+        assertThat(ReasonCode.of(RequestLimitsCheck.Exceeded.TOO_MANY_QUERY_PARAMS))
                 .isEqualTo(ReasonCode.REQUEST_TOO_MANY_QUERY_PARAMS);
-        assertThat(ReasonCode.ofRequestLimit(RequestLimitsCheck.TOO_MANY_HEADERS))
+        assertThat(ReasonCode.of(RequestLimitsCheck.Exceeded.TOO_MANY_HEADERS))
                 .isEqualTo(ReasonCode.REQUEST_TOO_MANY_HEADERS);
-        assertThatThrownBy(() -> ReasonCode.ofRequestLimit("request.too_long"))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("request.too_long");
+        for (RequestLimitsCheck.Exceeded e : RequestLimitsCheck.Exceeded.values()) {
+            assertThat(ReasonCode.of(e).code()).as(e.name()).isEqualTo(e.reason());
+        }
     }
 
     @Test
