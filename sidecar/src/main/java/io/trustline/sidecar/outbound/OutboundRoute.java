@@ -12,8 +12,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * One destination in the outbound route table: where its peers' inbound sidecars are ({@link RouteEndpoints}) and
- * the SPIFFE ID they must prove. Each call carries the {@link ClientTlsSpec} for that identity, reused until our SVID changes, so calls
- * share pooled connections and a rotation moves new calls to new connections.
+ * the SPIFFE ID they must prove. Each call carries the {@link ClientTlsSpec} for that identity, reused until our SVID
+ * changes, so calls share pooled connections and a rotation moves new calls to new connections.
  */
 final class OutboundRoute {
 

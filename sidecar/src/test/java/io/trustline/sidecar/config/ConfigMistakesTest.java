@@ -100,8 +100,8 @@ class ConfigMistakesTest {
                                 + " 'inventory'; did you mean 'spiffe://example.org/ns/shop/sa/inventory'?"),
                 mistake(
                         "a route without endpoints",
-                        VALID
-                                + "outbound:\n  routes:\n    inventory: {identity: spiffe://example.org/ns/shop/sa/inventory}\n",
+                        VALID + "outbound:\n  routes:\n"
+                                + "    inventory: {identity: spiffe://example.org/ns/shop/sa/inventory}\n",
                         "12:16: outbound.routes.inventory: no endpoints (expected: one of address, endpoints, dns,"
                                 + " file)"),
                 mistake(
