@@ -275,8 +275,12 @@ public final class Sidecar implements AutoCloseable {
             CompletableFuture.allOf(started.toArray(new CompletableFuture<?>[0]))
                     .join();
         } catch (CompletionException e) {
-            // The listeners that did open must not outlive a sidecar that failed to start.
+            // The listeners that did open must not outlive a sidecar that failed to start, nor the routes' DNS
+            // lookups and file polls.
             stopServers();
+            if (outboundService != null) {
+                outboundService.close();
+            }
             throw e.getCause() instanceof ListenerBindException bind ? bind : e;
         }
         logger.atInfo()
