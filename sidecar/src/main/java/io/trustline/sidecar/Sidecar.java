@@ -103,6 +103,7 @@ public final class Sidecar implements AutoCloseable {
     private final List<ClientFactory> factories = new ArrayList<>();
     private final Server inbound;
     private final @Nullable Server outbound;
+    private final @Nullable OutboundService outboundService;
     private final AdminServer admin;
     private final @Nullable ProbeServer probe;
     private final AutoCloseable processMetrics;
@@ -144,10 +145,15 @@ public final class Sidecar implements AutoCloseable {
             final ClientFactory meshFactory =
                     Upstreams.factory(config.outbound().limits(), maxConnectionAge);
             factories.add(meshFactory);
-            final OutboundService forward =
-                    new OutboundService(config.outbound().routes(), meshFactory, tls);
-            outbound = outboundServer(config, OutboundPipeline.build(forward, outboundStages()));
+            outboundService = new OutboundService(
+                    config.outbound().routes(),
+                    meshFactory,
+                    tls,
+                    meters,
+                    config.outbound().limits().connectTimeout());
+            outbound = outboundServer(config, OutboundPipeline.build(outboundService, outboundStages()));
         } else {
+            outboundService = null;
             outbound = null;
         }
         admin = AdminServer.builder(config, meters, tls)
@@ -269,8 +275,12 @@ public final class Sidecar implements AutoCloseable {
             CompletableFuture.allOf(started.toArray(new CompletableFuture<?>[0]))
                     .join();
         } catch (CompletionException e) {
-            // The listeners that did open must not outlive a sidecar that failed to start.
+            // The listeners that did open must not outlive a sidecar that failed to start, nor the routes' DNS
+            // lookups and file polls.
             stopServers();
+            if (outboundService != null) {
+                outboundService.close();
+            }
             throw e.getCause() instanceof ListenerBindException bind ? bind : e;
         }
         logger.atInfo()
@@ -495,6 +505,9 @@ public final class Sidecar implements AutoCloseable {
                     .setMessage("process metrics not closed cleanly")
                     .addKeyValue("cause", e)
                     .log();
+        }
+        if (outboundService != null) {
+            outboundService.close();
         }
         factories.forEach(ClientFactory::close);
         // After the listeners: the last calls' spans and log lines are flushed too.

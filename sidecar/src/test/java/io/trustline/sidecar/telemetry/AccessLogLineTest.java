@@ -93,6 +93,7 @@ class AccessLogLineTest {
                 .protocol("h2c")
                 .tlsVersion("1.3")
                 .route("orders")
+                .upstream("10.0.0.8:15006")
                 .status(200)
                 .grpcStatus("0")
                 .decision("audit_deny")
@@ -121,7 +122,8 @@ class AccessLogLineTest {
                         + "\"peer\":\"spiffe://example.org/ns/shop/sa/orders\","
                         + "\"principal\":\"https://auth.example.org/alice\",\"client_ip\":\"10.0.0.7\","
                         + "\"method\":\"GET\",\"path\":\"/api/orders/1\",\"query\":\"token=REDACTED\","
-                        + "\"protocol\":\"h2c\",\"tls\":\"1.3\",\"route\":\"orders\",\"status\":200,"
+                        + "\"protocol\":\"h2c\",\"tls\":\"1.3\",\"route\":\"orders\",\"upstream\":\"10.0.0.8:15006\","
+                        + "\"status\":200,"
                         + "\"grpc_status\":\"0\",\"decision\":\"audit_deny\",\"reason\":\"ratelimit.penalty_box\","
                         + "\"policy\":\"orders-inbound\",\"rule\":\"frontend-reads\",\"audit_would_deny\":true,"
                         + "\"audit_reason\":\"ratelimit.penalty_box\",\"audit_policy\":\"orders-audit\","
@@ -152,7 +154,8 @@ class AccessLogLineTest {
                 .isEqualTo("{\"type\":\"access\",\"time\":\"1970-01-01T00:00:00Z\",\"trace_id\":null,\"span_id\":null,"
                         + "\"request_id\":\"req-3\",\"direction\":\"inbound\",\"peer\":null,\"principal\":null,"
                         + "\"client_ip\":\"unknown\",\"method\":\"GET\",\"path\":\"\",\"query\":null,"
-                        + "\"protocol\":\"unknown\",\"tls\":null,\"route\":null,\"status\":431,\"grpc_status\":null,"
+                        + "\"protocol\":\"unknown\",\"tls\":null,\"route\":null,\"upstream\":null,"
+                        + "\"status\":431,\"grpc_status\":null,"
                         + "\"decision\":\"error\",\"reason\":\"request.headers_too_large\",\"policy\":null,\"rule\":null,"
                         + "\"audit_would_deny\":false,\"audit_reason\":null,\"audit_policy\":null,\"audit_rule\":null,"
                         + "\"rate_limit\":null,\"jwt_issuer\":null,\"jwt_failure\":null,\"deprecation\":null,"
