@@ -103,6 +103,7 @@ public final class Sidecar implements AutoCloseable {
     private final List<ClientFactory> factories = new ArrayList<>();
     private final Server inbound;
     private final @Nullable Server outbound;
+    private final @Nullable OutboundService outboundService;
     private final AdminServer admin;
     private final @Nullable ProbeServer probe;
     private final AutoCloseable processMetrics;
@@ -144,10 +145,15 @@ public final class Sidecar implements AutoCloseable {
             final ClientFactory meshFactory =
                     Upstreams.factory(config.outbound().limits(), maxConnectionAge);
             factories.add(meshFactory);
-            final OutboundService forward =
-                    new OutboundService(config.outbound().routes(), meshFactory, tls);
-            outbound = outboundServer(config, OutboundPipeline.build(forward, outboundStages()));
+            outboundService = new OutboundService(
+                    config.outbound().routes(),
+                    meshFactory,
+                    tls,
+                    meters,
+                    config.outbound().limits().connectTimeout());
+            outbound = outboundServer(config, OutboundPipeline.build(outboundService, outboundStages()));
         } else {
+            outboundService = null;
             outbound = null;
         }
         admin = AdminServer.builder(config, meters, tls)
@@ -495,6 +501,9 @@ public final class Sidecar implements AutoCloseable {
                     .setMessage("process metrics not closed cleanly")
                     .addKeyValue("cause", e)
                     .log();
+        }
+        if (outboundService != null) {
+            outboundService.close();
         }
         factories.forEach(ClientFactory::close);
         // After the listeners: the last calls' spans and log lines are flushed too.

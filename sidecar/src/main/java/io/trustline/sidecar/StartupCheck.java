@@ -8,10 +8,12 @@ import io.trustline.policy.engine.PolicyEngine;
 import io.trustline.policy.error.PolicyError;
 import io.trustline.policy.error.PolicyParseException;
 import io.trustline.sidecar.config.FileReadErrors;
+import io.trustline.sidecar.config.RouteConfig;
 import io.trustline.sidecar.config.SidecarConfig;
 import io.trustline.sidecar.config.SidecarConfig.IdentityConfig;
 import io.trustline.sidecar.identity.FileWorkloadIdentity;
 import io.trustline.sidecar.identity.PemFiles;
+import io.trustline.sidecar.outbound.endpoints.EndpointsFile;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetAddress;
@@ -28,7 +30,8 @@ import java.util.List;
  * What {@code --check} verifies beyond the file itself: everything the config refers to, as start-up would use it.
  * The identity files are read and validated by the same code start-up runs (readable, PEM, the right kind, key and
  * certificate together, chaining to the bundle, the configured SPIFFE ID); the policy directory loads as {@code
- * trustline-policy check} loads it; each listener's address is bound and released. Nothing is sent anywhere: the CA is
+ * trustline-policy check} loads it; each route's endpoints file is read and parsed; each listener's address is bound
+ * and released. Nothing is sent anywhere: the CA is
  * not called, so its join token is not spent.
  */
 final class StartupCheck {
@@ -53,6 +56,9 @@ final class StartupCheck {
         }
         if (config.policy() != null) {
             check.policies(config.policy().dir());
+        }
+        if (config.outbound() != null) {
+            config.outbound().routes().forEach(check::endpointsFile);
         }
         check.listeners();
         return check;
@@ -110,6 +116,25 @@ final class StartupCheck {
         } catch (PolicyParseException e) {
             e.errors().forEach(error -> problems.add(error.toString()));
         }
+    }
+
+    /** A route's endpoints file: readable, and in the format start-up reads ({@link EndpointsFile}). */
+    private void endpointsFile(String route, RouteConfig config) {
+        final Path file = config.file();
+        if (file == null) {
+            return;
+        }
+        final String key = "outbound.routes." + route + ".file";
+        attempt(() -> {
+            try {
+                if (EndpointsFile.parse(FileReadErrors.readString(key, file)).isEmpty()) {
+                    warnings.add(key + ": " + file + ": lists no endpoints: calls on the route would get 503"
+                            + " upstream.no_endpoints");
+                }
+            } catch (EndpointsFile.BadLineException e) {
+                problems.add(file + ":" + e.line() + ":" + e.column() + ": " + key + ": " + e.problem());
+            }
+        });
     }
 
     private void listeners() {

@@ -136,6 +136,40 @@ class StartupCheckTest {
                 .containsExactly("identity.certFile: " + file("cert.pem") + ": is a directory, not a file");
     }
 
+    private void writeRouteWithEndpointsFile() throws IOException {
+        writeConfig("inbound: {listen: 127.0.0.1:0, app: 127.0.0.1:8080}\n"
+                + "outbound:\n"
+                + "  listen: 127.0.0.1:0\n"
+                + "  routes:\n"
+                + "    inventory: {file: inventory.endpoints, identity: " + TestMesh.BACKEND + "}\n");
+    }
+
+    @Test
+    void missingEndpointsFile() throws Exception {
+        writeRouteWithEndpointsFile();
+        assertThat(problems())
+                .containsExactly("outbound.routes.inventory.file: " + file("inventory.endpoints") + ": does not exist");
+    }
+
+    @Test
+    void endpointsFileWithABadLineIsReportedWithItsPosition() throws Exception {
+        writeRouteWithEndpointsFile();
+        Files.writeString(dir.resolve("inventory.endpoints"), "# replicas\n10.0.0.7:15006\n  10.0.0.8\n");
+        assertThat(problems())
+                .singleElement()
+                .asString()
+                .startsWith(file("inventory.endpoints")
+                        + ":3:3: outbound.routes.inventory.file: '10.0.0.8' (expected: host:port, e.g."
+                        + " 10.0.0.7:15006)");
+    }
+
+    @Test
+    void validEndpointsFileHasNoProblems() throws Exception {
+        writeRouteWithEndpointsFile();
+        Files.writeString(dir.resolve("inventory.endpoints"), "10.0.0.7:15006\n10.0.0.8:15006\n");
+        assertThat(problems()).isEmpty();
+    }
+
     @Test
     void missingPolicyDirectory() throws Exception {
         Files.delete(dir.resolve("policies/backend.yaml"));

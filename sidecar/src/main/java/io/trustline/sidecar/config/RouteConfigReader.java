@@ -5,6 +5,7 @@ import io.trustline.ca.SpiffeId;
 import io.trustline.policy.yaml.Fields;
 import io.trustline.policy.yaml.YamlMap;
 import io.trustline.policy.yaml.YamlNode;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,13 +39,21 @@ final class RouteConfigReader {
             if (r == null) {
                 continue;
             }
-            final YamlNode addressNode = v.required(r, "address", keys);
-            final HostPort address = addressNode == null ? null : v.address(addressNode, r.name("address"), "10.0.0.7");
+            final RouteEndpointsReader sources = new RouteEndpointsReader(v);
+            sources.exactlyOneSource(r, keys);
+            final HostPort address = sources.address(r);
+            final List<HostPort> endpoints = sources.endpoints(r);
+            final DnsEndpointsConfig dns = sources.dns(r);
+            final Path file = sources.file(r);
+            final OutlierDetectionConfig outlierDetection = sources.outlierDetection(r);
             final YamlNode identityNode = v.required(r, "identity", keys);
             final SpiffeId identity =
                     identityNode == null ? null : v.spiffeId(identityNode, r.name("identity"), trustDomain, namespace);
             final Integer servicePort = v.integer(r, "servicePort");
-            final RouteConfig route = v.build(r, before, () -> new RouteConfig(address, identity, servicePort));
+            final RouteConfig route = v.build(
+                    r,
+                    before,
+                    () -> new RouteConfig(address, identity, servicePort, endpoints, dns, file, outlierDetection));
             if (route != null) {
                 routes.put(e.key(), route);
             }

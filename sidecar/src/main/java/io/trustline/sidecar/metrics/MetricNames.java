@@ -199,5 +199,16 @@ public final class MetricNames {
      */
     public static final String TLS_HANDSHAKE_FAILURES = "trustline.tls.handshake.failures";
 
+    // --- Routes with many endpoints (issue 15)
+
+    /**
+     * Endpoints taken out of a route's rotation by outlier detection (failed calls); tag {@link #ROUTE}. An ejection
+     * that the route's {@code maxEjectedPercent} forbids is not counted: that endpoint stays in the rotation.
+     */
+    public static final String OUTBOUND_ENDPOINT_EJECTIONS = "trustline.outbound.endpoint.ejections";
+
+    /** Tag: the outbound route's name from {@code outbound.routes} (a closed set: the config's). */
+    public static final String ROUTE = "route";
+
     private MetricNames() {}
 }

@@ -5,20 +5,20 @@ import com.linecorp.armeria.client.RequestOptions;
 import com.linecorp.armeria.client.WebClient;
 import com.linecorp.armeria.common.HttpRequest;
 import com.linecorp.armeria.common.HttpResponse;
-import io.trustline.ca.HostPort;
 import io.trustline.ca.SpiffeId;
 import io.trustline.sidecar.identity.MeshTls;
+import io.trustline.sidecar.outbound.endpoints.RouteEndpoints;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One destination in the outbound route table: the peer's inbound sidecar address and the SPIFFE ID it must
- * prove. Each call carries the {@link ClientTlsSpec} for that identity, reused until our SVID changes, so calls
+ * One destination in the outbound route table: where its peers' inbound sidecars are ({@link RouteEndpoints}) and
+ * the SPIFFE ID they must prove. Each call carries the {@link ClientTlsSpec} for that identity, reused until our SVID changes, so calls
  * share pooled connections and a rotation moves new calls to new connections.
  */
 final class OutboundRoute {
 
     private final String name;
-    private final HostPort address;
+    private final RouteEndpoints endpoints;
     private final SpiffeId identity;
     private final @Nullable Integer servicePort;
     private final WebClient client;
@@ -28,13 +28,13 @@ final class OutboundRoute {
 
     OutboundRoute(
             String name,
-            HostPort address,
+            RouteEndpoints endpoints,
             SpiffeId identity,
             @Nullable Integer servicePort,
             WebClient client,
             MeshTls tls) {
         this.name = name;
-        this.address = address;
+        this.endpoints = endpoints;
         this.identity = identity;
         this.servicePort = servicePort;
         this.client = client;
@@ -63,8 +63,8 @@ final class OutboundRoute {
         return name;
     }
 
-    HostPort address() {
-        return address;
+    RouteEndpoints endpoints() {
+        return endpoints;
     }
 
     SpiffeId identity() {

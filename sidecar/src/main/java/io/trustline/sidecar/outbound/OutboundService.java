@@ -7,8 +7,10 @@ import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServiceRequestContext;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.trustline.sidecar.config.RouteConfig;
 import io.trustline.sidecar.identity.MeshTls;
+import io.trustline.sidecar.outbound.endpoints.RouteEndpoints;
 import io.trustline.sidecar.proxy.ProxyHeaders;
 import io.trustline.sidecar.proxy.UpstreamErrors;
 import io.trustline.sidecar.proxy.Upstreams;
@@ -19,6 +21,7 @@ import io.trustline.sidecar.refusal.Refusals;
 import io.trustline.sidecar.request.HostHeaders;
 import io.trustline.sidecar.request.StageOutcomes;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Map;
@@ -32,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * mTLS to that service's inbound sidecar. A name that is not in the
  * route table is refused and never forwarded: the sidecar is not an open proxy.
  */
-public final class OutboundService implements HttpService {
+public final class OutboundService implements HttpService, AutoCloseable {
 
     static final Refusal UNKNOWN_ROUTE = Refusal.of(RefusalKind.NO_ROUTE, ReasonCode.ROUTE_UNKNOWN);
 
@@ -46,18 +49,36 @@ public final class OutboundService implements HttpService {
 
     private final Map<String, OutboundRoute> routes;
 
-    public OutboundService(Map<String, RouteConfig> routes, ClientFactory factory, MeshTls tls) {
+    /**
+     * The routes of {@code routes}, each with its endpoints built once ({@link RouteEndpoints}); a request that finds
+     * its route empty waits at most {@code connectTimeout} for an endpoint. {@link #close} stops them.
+     */
+    public OutboundService(
+            Map<String, RouteConfig> routes,
+            ClientFactory factory,
+            MeshTls tls,
+            MeterRegistry meters,
+            Duration connectTimeout) {
         final Map<String, OutboundRoute> built = new HashMap<>();
-        routes.forEach((name, route) -> built.put(
-                name.toLowerCase(java.util.Locale.ROOT),
-                new OutboundRoute(
-                        name,
-                        route.address(),
-                        route.identity(),
-                        route.servicePort(),
-                        Upstreams.peerClient(factory, route.address()),
-                        tls)));
+        routes.forEach((name, route) -> {
+            final RouteEndpoints endpoints = RouteEndpoints.of(name, route, meters, connectTimeout);
+            built.put(
+                    name.toLowerCase(java.util.Locale.ROOT),
+                    new OutboundRoute(
+                            name,
+                            endpoints,
+                            route.identity(),
+                            route.servicePort(),
+                            Upstreams.peerClient(factory, endpoints.group(), endpoints.outcomes()),
+                            tls));
+        });
         this.routes = Map.copyOf(built);
+    }
+
+    /** Stops resolving and watching the routes' endpoints. */
+    @Override
+    public void close() {
+        routes.values().forEach(r -> r.endpoints().close());
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.trustline.sidecar.proxy;
 
 import com.linecorp.armeria.client.ResponseTimeoutException;
 import com.linecorp.armeria.client.UnprocessedRequestException;
+import com.linecorp.armeria.client.endpoint.EndpointGroupException;
 import com.linecorp.armeria.common.ClosedSessionException;
 import com.linecorp.armeria.common.stream.ClosedStreamException;
 import io.netty.channel.ConnectTimeoutException;
@@ -36,6 +37,7 @@ public final class UpstreamErrors {
             Refusal.of(RefusalKind.UPSTREAM_IDENTITY, ReasonCode.UPSTREAM_IDENTITY_MISMATCH);
     static final Refusal RESET = Refusal.of(RefusalKind.UPSTREAM_UNAVAILABLE, ReasonCode.UPSTREAM_RESET);
     static final Refusal TIMEOUT = Refusal.of(RefusalKind.UPSTREAM_TIMEOUT, ReasonCode.UPSTREAM_TIMEOUT);
+    static final Refusal NO_ENDPOINTS = Refusal.of(RefusalKind.UPSTREAM_UNAVAILABLE, ReasonCode.UPSTREAM_NO_ENDPOINTS);
     private static final String NETTY_CLOSED_DURING_HANDSHAKE = "io.netty.handler.ssl.StacklessSSLHandshakeException";
 
     /** The refusal for a request whose upstream call failed with {@code cause}. */
@@ -47,6 +49,10 @@ public final class UpstreamErrors {
     public static @Nullable Refusal upstreamRefusal(Throwable cause) {
         if (cause instanceof ResponseTimeoutException) {
             return TIMEOUT;
+        }
+        if (has(cause, EndpointGroupException.class)) {
+            // No endpoint was selected: nothing was sent anywhere.
+            return NO_ENDPOINTS;
         }
         if (cause instanceof UnprocessedRequestException) {
             final Throwable inner = cause.getCause();

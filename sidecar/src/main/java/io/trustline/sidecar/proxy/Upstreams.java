@@ -1,17 +1,22 @@
 package io.trustline.sidecar.proxy;
 
 import com.linecorp.armeria.client.ClientFactory;
+import com.linecorp.armeria.client.DecoratingHttpClientFunction;
 import com.linecorp.armeria.client.Endpoint;
 import com.linecorp.armeria.client.HttpClient;
 import com.linecorp.armeria.client.HttpPreprocessor;
 import com.linecorp.armeria.client.WebClient;
+import com.linecorp.armeria.client.WebClientBuilder;
+import com.linecorp.armeria.client.endpoint.EndpointGroup;
 import com.linecorp.armeria.common.SessionProtocol;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import io.netty.util.AttributeKey;
 import io.trustline.ca.HostPort;
 import io.trustline.sidecar.config.SidecarConfig.AppProtocol;
 import io.trustline.sidecar.config.SidecarConfig.Limits;
+import io.trustline.sidecar.request.StageOutcomes;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /** Builds the sidecar's clients: to the local app, and to peer sidecars over mTLS. */
 public final class Upstreams {
@@ -43,16 +48,39 @@ public final class Upstreams {
         return newClient(factory, sessionProtocol, app);
     }
 
+    /**
+     * The client to a route's peer sidecars' inbound listeners: HTTP/2 over mTLS, each request to the endpoint
+     * {@code peers} selects (an {@link Endpoint} for a route with one address). {@code outcomes}, when not null,
+     * sees each attempt with its endpoint (outlier detection). The endpoint that served the request is put on the
+     * serving request as {@link StageOutcomes#UPSTREAM_ENDPOINT}.
+     */
+    public static WebClient peerClient(
+            ClientFactory factory, EndpointGroup peers, @Nullable DecoratingHttpClientFunction outcomes) {
+        final WebClientBuilder b = builder(factory, SessionProtocol.H2, peers).decorator(Upstreams::recordEndpoint);
+        if (outcomes != null) {
+            b.decorator(outcomes);
+        }
+        return b.decorator(Upstreams::honourGrpcDeadline)
+                .decorator(Upstreams::exactTarget)
+                .build();
+    }
+
     /** The client to one peer sidecar's inbound listener: HTTP/2 over mTLS. */
     public static WebClient peerClient(ClientFactory factory, HostPort peer) {
-        return newClient(factory, SessionProtocol.H2, peer);
+        return peerClient(factory, Endpoint.of(peer.host(), peer.port()), null);
     }
 
     private static WebClient newClient(ClientFactory factory, SessionProtocol protocol, HostPort target) {
-        final Endpoint endpoint = Endpoint.of(target.host(), target.port());
+        return builder(factory, protocol, Endpoint.of(target.host(), target.port()))
+                .decorator(Upstreams::honourGrpcDeadline)
+                .decorator(Upstreams::exactTarget)
+                .build();
+    }
+
+    private static WebClientBuilder builder(ClientFactory factory, SessionProtocol protocol, EndpointGroup target) {
         final HttpPreprocessor sameEventLoop = (delegate, ctx, req) -> {
             ctx.setSessionProtocol(protocol);
-            ctx.setEndpointGroup(endpoint);
+            ctx.setEndpointGroup(target);
             // Run the upstream call on the event loop that serves the incoming request: no hand-off between
             // threads per request, and each event loop keeps its own upstream connections.
             final ServiceRequestContext root = ctx.root();
@@ -65,10 +93,20 @@ public final class Upstreams {
                 .factory(factory)
                 // Armeria's 10 s response timeout and 10 MiB cap would cut long streams and large bodies.
                 .responseTimeout(Duration.ZERO)
-                .maxResponseLength(0)
-                .decorator(Upstreams::honourGrpcDeadline)
-                .decorator(Upstreams::exactTarget)
-                .build();
+                .maxResponseLength(0);
+    }
+
+    private static com.linecorp.armeria.common.HttpResponse recordEndpoint(
+            HttpClient delegate,
+            com.linecorp.armeria.client.ClientRequestContext ctx,
+            com.linecorp.armeria.common.HttpRequest req)
+            throws Exception {
+        final Endpoint endpoint = ctx.endpoint();
+        final ServiceRequestContext root = ctx.root();
+        if (endpoint != null && root != null) {
+            root.setAttr(StageOutcomes.UPSTREAM_ENDPOINT, endpoint);
+        }
+        return delegate.execute(ctx, req);
     }
 
     private static com.linecorp.armeria.common.HttpResponse honourGrpcDeadline(

@@ -126,6 +126,8 @@ public enum ReasonCode {
     UPSTREAM_RESET("upstream.reset"),
     /** The upstream did not answer in time. */
     UPSTREAM_TIMEOUT("upstream.timeout"),
+    /** The route has no endpoint to call (DNS has no records, the endpoints file lists none). */
+    UPSTREAM_NO_ENDPOINTS("upstream.no_endpoints"),
 
     /** The listener is at its concurrency limit. */
     OVERLOAD_CONCURRENCY_LIMIT("overload.concurrency_limit"),

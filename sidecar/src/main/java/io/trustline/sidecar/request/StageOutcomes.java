@@ -1,5 +1,6 @@
 package io.trustline.sidecar.request;
 
+import com.linecorp.armeria.client.Endpoint;
 import io.netty.util.AttributeKey;
 import io.trustline.policy.engine.CorsCheck;
 import io.trustline.policy.engine.Decision;
@@ -27,6 +28,21 @@ public final class StageOutcomes {
     /** The outbound route the current request took, for the access log and the span. */
     public static final AttributeKey<String> OUTBOUND_ROUTE =
             AttributeKey.valueOf(StageOutcomes.class, "OUTBOUND_ROUTE");
+
+    /**
+     * The peer endpoint an outbound request was sent to (the last one, were it tried more than once), set on the
+     * serving request once the client picked it; for the access log's {@code upstream} and the span's server and
+     * peer address. See {@link #upstreamAddress}.
+     */
+    public static final AttributeKey<Endpoint> UPSTREAM_ENDPOINT =
+            AttributeKey.valueOf(StageOutcomes.class, "UPSTREAM_ENDPOINT");
+
+    /** {@code ip:port} of {@code e} ({@code [ip]:port} for IPv6), its host name when it has no resolved address. */
+    public static String upstreamAddress(Endpoint e) {
+        final String ip = e.ipAddr();
+        final String host = ip != null ? ip : e.host();
+        return (host.indexOf(':') >= 0 ? '[' + host + ']' : host) + ':' + e.port();
+    }
 
     private StageOutcomes() {}
 }

@@ -56,6 +56,7 @@ sealed interface AccessLogLine permits AccessLogLine.Call, AccessLogLine.Securit
         private final String protocol;
         private final @Nullable String tlsVersion;
         private final @Nullable String route;
+        private final @Nullable String upstream;
         private final int status;
         private final @Nullable String grpcStatus;
         private final String decision;
@@ -90,6 +91,7 @@ sealed interface AccessLogLine permits AccessLogLine.Call, AccessLogLine.Securit
             protocol = requireNonNull(b.protocol, "protocol");
             tlsVersion = b.tlsVersion;
             route = b.route;
+            upstream = b.upstream;
             status = b.status;
             grpcStatus = b.grpcStatus;
             decision = requireNonNull(b.decision, "decision");
@@ -132,6 +134,7 @@ sealed interface AccessLogLine permits AccessLogLine.Call, AccessLogLine.Securit
             Json.field(sb, "protocol", protocol);
             Json.field(sb, "tls", tlsVersion);
             Json.field(sb, "route", route);
+            Json.field(sb, "upstream", upstream);
             Json.field(sb, "status", status);
             Json.field(sb, "grpc_status", grpcStatus);
             Json.field(sb, "decision", decision);
@@ -185,6 +188,7 @@ sealed interface AccessLogLine permits AccessLogLine.Call, AccessLogLine.Securit
             private @Nullable String protocol;
             private @Nullable String tlsVersion;
             private @Nullable String route;
+            private @Nullable String upstream;
             private int status;
             private @Nullable String grpcStatus;
             private @Nullable String decision;
@@ -287,6 +291,12 @@ sealed interface AccessLogLine permits AccessLogLine.Call, AccessLogLine.Securit
             /** The outbound route the call took. */
             Builder route(@Nullable String route) {
                 this.route = route;
+                return this;
+            }
+
+            /** The peer endpoint an outbound call was sent to, {@code ip:port}. */
+            Builder upstream(@Nullable String upstream) {
+                this.upstream = upstream;
                 return this;
             }
 

@@ -3,6 +3,7 @@ package io.trustline.sidecar.telemetry;
 import static java.util.Objects.requireNonNull;
 
 import com.github.benmanes.caffeine.cache.Ticker;
+import com.linecorp.armeria.client.Endpoint;
 import com.linecorp.armeria.common.HttpHeaderNames;
 import com.linecorp.armeria.common.HttpHeaders;
 import com.linecorp.armeria.common.RequestHeaders;
@@ -68,6 +69,8 @@ public final class Telemetry implements AutoCloseable {
     static final AttributeKey<String> ERROR_TYPE = ErrorAttributes.ERROR_TYPE;
     static final AttributeKey<String> NETWORK_PROTOCOL_NAME = NetworkAttributes.NETWORK_PROTOCOL_NAME;
     static final AttributeKey<String> NETWORK_PROTOCOL_VERSION = NetworkAttributes.NETWORK_PROTOCOL_VERSION;
+    static final AttributeKey<String> NETWORK_PEER_ADDRESS = NetworkAttributes.NETWORK_PEER_ADDRESS;
+    static final AttributeKey<Long> NETWORK_PEER_PORT = NetworkAttributes.NETWORK_PEER_PORT;
     static final AttributeKey<String> TLS_VERSION = TlsIncubatingAttributes.TLS_PROTOCOL_VERSION;
     static final AttributeKey<String> RPC_SYSTEM = RpcIncubatingAttributes.RPC_SYSTEM;
     static final AttributeKey<String> RPC_SERVICE = RpcIncubatingAttributes.RPC_SERVICE;
@@ -119,7 +122,6 @@ public final class Telemetry implements AutoCloseable {
     private final SecurityEvents securityEvents;
     private final SpiffeId self;
     private final Map<String, SpiffeId> routeIdentities;
-    private final Map<String, HostPort> routeAddresses;
     private final EdgeOfListener inboundEdge;
     private final EdgeOfListener outboundEdge;
 
@@ -137,15 +139,12 @@ public final class Telemetry implements AutoCloseable {
             }
         });
         final Map<String, SpiffeId> routes = new HashMap<>();
-        final Map<String, HostPort> addresses = new HashMap<>();
         if (config.outbound() != null) {
             for (Map.Entry<String, RouteConfig> e : config.outbound().routes().entrySet()) {
                 routes.put(e.getKey(), e.getValue().identity());
-                addresses.put(e.getKey(), e.getValue().address());
             }
         }
         routeIdentities = Map.copyOf(routes);
-        routeAddresses = Map.copyOf(addresses);
         inboundEdge = new EdgeOfListener(Direction.INBOUND, self, meters, metrics, accessLog);
         outboundEdge = new EdgeOfListener(Direction.OUTBOUND, self, meters, metrics, accessLog);
     }
@@ -287,6 +286,7 @@ public final class Telemetry implements AutoCloseable {
         final String principal = token != null ? token.requestPrincipal() : null;
         final String tlsVersion = tlsVersion(direction == Direction.INBOUND ? ctx.sslSession() : null);
         final String route = direction == Direction.OUTBOUND ? ctx.attr(StageOutcomes.OUTBOUND_ROUTE) : null;
+        final Endpoint upstream = route != null ? ctx.attr(StageOutcomes.UPSTREAM_ENDPOINT) : null;
         final Decision audit = authz != null ? authz.audit() : null;
         final boolean auditWouldDeny = AUDIT_DENY.equals(decision);
         final String path = path(ctx);
@@ -303,11 +303,18 @@ public final class Telemetry implements AutoCloseable {
             setIfPresent(span, PEER, peer);
             setIfPresent(span, PRINCIPAL, principal);
             setIfPresent(span, ROUTE, route);
-            final HostPort nextHop = route != null ? routeAddresses.get(route) : null;
-            if (nextHop != null) {
+            if (upstream != null) {
+                // server.* names the endpoint as configured (a DNS name for dns routes), network.peer.* the address
+                // the call went to.
+                final HostPort nextHop = new HostPort(upstream.host(), upstream.port());
                 span.setAttribute(URL_SCHEME, "https");
                 span.setAttribute(SERVER_ADDRESS, nextHop.host());
                 span.setAttribute(SERVER_PORT, (long) nextHop.port());
+                final String ip = upstream.ipAddr();
+                if (ip != null) {
+                    span.setAttribute(NETWORK_PEER_ADDRESS, ip);
+                    span.setAttribute(NETWORK_PEER_PORT, (long) upstream.port());
+                }
                 // Without the query: it may carry secrets, and the access log has the redacted one.
                 span.setAttribute(URL_FULL, "https://" + nextHop + path);
             }
@@ -378,6 +385,7 @@ public final class Telemetry implements AutoCloseable {
                     .protocol(log.sessionProtocol().uriText())
                     .tlsVersion(tlsVersion)
                     .route(route)
+                    .upstream(upstream != null ? StageOutcomes.upstreamAddress(upstream) : null)
                     .status(status)
                     .grpcStatus(grpcStatus)
                     .decision(decision)

@@ -99,6 +99,43 @@ class ConfigMistakesTest {
                         "12:52: outbound.routes.inventory.identity: scheme must be 'spiffe://' (lowercase) in"
                                 + " 'inventory'; did you mean 'spiffe://example.org/ns/shop/sa/inventory'?"),
                 mistake(
+                        "a route without endpoints",
+                        VALID
+                                + "outbound:\n  routes:\n    inventory: {identity: spiffe://example.org/ns/shop/sa/inventory}\n",
+                        "12:16: outbound.routes.inventory: no endpoints (expected: one of address, endpoints, dns,"
+                                + " file)"),
+                mistake(
+                        "a route with two endpoint sources",
+                        VALID + "outbound:\n  routes:\n    inventory:\n      address: 10.0.0.7:15006\n"
+                                + "      endpoints: [10.0.0.7:15006, 10.0.0.8:15006]\n"
+                                + "      identity: spiffe://example.org/ns/shop/sa/inventory\n",
+                        "14:7: outbound.routes.inventory.endpoints: address is set too (expected: exactly one of"
+                                + " address, endpoints, dns, file)"),
+                mistake(
+                        "a bare port in a route's endpoint list",
+                        VALID + "outbound:\n  routes:\n    inventory:\n      endpoints: [10.0.0.7:15006, 15006]\n"
+                                + "      identity: spiffe://example.org/ns/shop/sa/inventory\n",
+                        "13:35: outbound.routes.inventory.endpoints: 15006 (expected: host:port; did you mean"
+                                + " '10.0.0.7:15006'?)"),
+                mistake(
+                        "a DNS source without its port",
+                        VALID + "outbound:\n  routes:\n    inventory:\n"
+                                + "      dns: {name: inventory.shop.svc.cluster.local}\n"
+                                + "      identity: spiffe://example.org/ns/shop/sa/inventory\n",
+                        "13:12: missing required field 'outbound.routes.inventory.dns.port'"),
+                mistake(
+                        "a DNS TTL that is not whole seconds",
+                        VALID + "outbound:\n  routes:\n    inventory:\n"
+                                + "      dns: {name: inventory.shop.svc.cluster.local, port: 15006, minTtl: 1500ms}\n"
+                                + "      identity: spiffe://example.org/ns/shop/sa/inventory\n",
+                        "13:74: outbound.routes.inventory.dns.minTtl: 1s500ms (expected: whole seconds, >= 1s)"),
+                mistake(
+                        "an ejection share above 100 percent",
+                        VALID + "outbound:\n  routes:\n    inventory:\n      endpoints: [10.0.0.7:15006]\n"
+                                + "      identity: spiffe://example.org/ns/shop/sa/inventory\n"
+                                + "      outlierDetection: {maxEjectedPercent: 150}\n",
+                        "15:45: outbound.routes.inventory.outlierDetection.maxEjectedPercent: 150 (expected: 0-100)"),
+                mistake(
                         "both identity sources",
                         VALID.replace("bundleFile: bundle.pem}", "bundleFile: bundle.pem, ca: 127.0.0.1:15012}"),
                         "4:11: identity: set either ca, caBundle and joinTokenFile (certificates from the Trustline"

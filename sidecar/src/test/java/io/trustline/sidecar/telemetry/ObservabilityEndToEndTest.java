@@ -229,6 +229,9 @@ class ObservabilityEndToEndTest {
                         "https://127.0.0.1:" + mesh.backend.inboundPort() + "/echo/semconv")
                 .containsEntry(ServerAttributes.SERVER_ADDRESS.getKey(), "127.0.0.1")
                 .containsEntry(ServerAttributes.SERVER_PORT.getKey(), Integer.toString(mesh.backend.inboundPort()))
+                .containsEntry(NetworkAttributes.NETWORK_PEER_ADDRESS.getKey(), "127.0.0.1")
+                .containsEntry(
+                        NetworkAttributes.NETWORK_PEER_PORT.getKey(), Integer.toString(mesh.backend.inboundPort()))
                 .containsEntry(UserAgentAttributes.USER_AGENT_ORIGINAL.getKey(), "curl/8");
     }
 
@@ -288,6 +291,7 @@ class ObservabilityEndToEndTest {
         final JsonNode out = awaitLogLine(dir.resolve("frontend/access.log"), traceId);
         assertThat(out.get("direction").asText()).isEqualTo("outbound");
         assertThat(out.get("route").asText()).isEqualTo("backend");
+        assertThat(out.get("upstream").asText()).isEqualTo("127.0.0.1:" + mesh.backend.inboundPort());
         assertThat(out.get("status").asInt()).isEqualTo(403);
 
         for (Path log : List.of(backendLog, dir.resolve("frontend/access.log"))) {

@@ -150,13 +150,37 @@ public final class TestMesh implements AutoCloseable {
             Path dir, SpiffeId id, int appPort, String appProtocol, String inboundExtra, String outbound)
             throws Exception {
         final String name = id.path().substring(id.path().lastIndexOf('/') + 1);
-        final Path d = Files.createDirectories(dir.resolve(name));
+        return config(dir.resolve(name), id, "127.0.0.1:0", appPort, appProtocol, inboundExtra, outbound);
+    }
+
+    /**
+     * As {@link #config(Path, SpiffeId, int, String, String, String)}, in directory {@code d} and with the inbound
+     * listener on {@code inboundListen}: for tests that run several replicas of one identity.
+     */
+    public static SidecarConfig config(
+            Path d,
+            SpiffeId id,
+            String inboundListen,
+            int appPort,
+            String appProtocol,
+            String inboundExtra,
+            String outbound)
+            throws Exception {
+        Files.createDirectories(d);
         return new ConfigLoader()
-                .parse(d.resolve("sidecar.yaml"), yaml(d, id, appPort, appProtocol, inboundExtra, outbound));
+                .parse(
+                        d.resolve("sidecar.yaml"),
+                        yaml(d, id, inboundListen, appPort, appProtocol, inboundExtra, outbound));
     }
 
     private static String yaml(
-            Path d, SpiffeId id, int appPort, String appProtocol, String inboundExtra, String outbound) {
+            Path d,
+            SpiffeId id,
+            String inboundListen,
+            int appPort,
+            String appProtocol,
+            String inboundExtra,
+            String outbound) {
         final String[] segments = id.path().split("/");
         try {
             Files.createDirectories(d.resolve("policies"));
@@ -172,7 +196,7 @@ public final class TestMesh implements AutoCloseable {
                 + "trustDomain: " + id.trustDomain() + "\n"
                 + "identity: {certFile: cert.pem, keyFile: key.pem, bundleFile: bundle.pem}\n"
                 + "inbound:\n"
-                + "  listen: 127.0.0.1:0\n"
+                + "  listen: " + inboundListen + "\n"
                 + "  app: 127.0.0.1:" + appPort + "\n"
                 + "  appProtocol: " + appProtocol + "\n"
                 + inboundExtra
