@@ -116,7 +116,7 @@ class ExampleManifestsTest {
     }
 
     @Test
-    void inventoryRunsTwoReplicasUnderOneName() throws IOException {
+    void inventoryRunsTwoReplicasUnderOneNameAndOrdersRoutesToEveryAddressOfIt() throws IOException {
         final JsonNode services = composeServices();
         for (String replica : List.of("inventory-1", "inventory-2")) {
             assertThat(strings(services.get(replica)
@@ -129,6 +129,16 @@ class ExampleManifestsTest {
                     .contains("compose/sidecars/inventory.yaml:/config/sidecar.yaml:ro");
         }
         assertThat(services.has("inventory")).as("no single inventory service").isFalse();
+        final JsonNode route = YAML.readTree(
+                        Path.of("compose/sidecars/orders.yaml").toFile())
+                .path("outbound")
+                .path("routes")
+                .path("inventory");
+        assertThat(route.has("address"))
+                .as("orders' inventory route: one endpoint")
+                .isFalse();
+        assertThat(route.path("dns").path("name").asText()).isEqualTo("inventory");
+        assertThat(route.path("dns").path("port").asInt()).isEqualTo(15006);
     }
 
     @Test
