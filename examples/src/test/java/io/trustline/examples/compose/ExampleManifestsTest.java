@@ -23,9 +23,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * What can be checked of docker-compose.yml and the Kubernetes manifests without Docker or a cluster: they parse,
- * they have the shape the docs promise (a sidecar in each service's network namespace, only the edge published,
- * Jaeger with OTLP), the sidecar configs load with the real config loader, and the copies of policies and sidecar
- * configs in the manifests are the files themselves. {@code docker compose config} itself needs Docker.
+ * they have the shape the docs promise (a sidecar in each service's network namespace behind a root capture init
+ * step, sidecars and apps under different users, apps calling by name, two inventory replicas, only the edge
+ * published, Jaeger with OTLP), the sidecar configs load with the real config loader, and the copies of policies and
+ * sidecar configs in the manifests are the files themselves. {@code docker compose config} itself needs Docker.
  */
 class ExampleManifestsTest {
 
@@ -308,6 +309,10 @@ class ExampleManifestsTest {
                     .containsExactly("NET_ADMIN");
             assertThat(strings(init.path("securityContext").path("capabilities").path("drop")))
                     .containsExactly("ALL");
+
+            // The sidecar reads its 0440 identity files through the pod's fsGroup.
+            assertThat(pod.path("securityContext").path("fsGroup").asText()).isEqualTo(PROXY_ID);
+            assertThat(pod.path("volumes").toString()).contains("\"defaultMode\":288");
 
             final JsonNode app = pod.path("containers").get(0);
             final JsonNode sidecar = pod.path("containers").get(1);
