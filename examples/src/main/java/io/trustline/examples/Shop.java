@@ -5,6 +5,7 @@ import io.trustline.ca.cli.DurationConverter;
 import io.trustline.ca.cli.TrustlineVersion;
 import io.trustline.examples.auth.AuthServer;
 import io.trustline.examples.auth.TokenIssuer;
+import io.trustline.examples.common.Peer;
 import io.trustline.examples.compose.ComposeInit;
 import io.trustline.examples.demo.DemoCommand;
 import io.trustline.examples.frontend.FrontendServer;
@@ -16,6 +17,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.jspecify.annotations.Nullable;
 import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -140,13 +142,27 @@ public final class Shop implements Callable<Integer> {
         String listen;
     }
 
-    /** The outbound listener of the service's sidecar, through which it calls the other services. */
+    /**
+     * How the app calls the other shop services: by name, as an app that knows nothing of the mesh does (its sidecar
+     * captures the connection with netfilter rules in the app's network namespace), or, with {@code --outbound},
+     * through the sidecar's outbound listener, naming the service in {@code Host}/{@code :authority}.
+     */
     static final class SidecarAddress {
         @Option(
                 names = "--outbound",
-                defaultValue = "${env:SIDECAR_OUTBOUND:-127.0.0.1:15001}",
-                description = "The sidecar's outbound listener. Default: ${DEFAULT-VALUE}.")
+                defaultValue = "${env:SIDECAR_OUTBOUND}",
+                description = "Call the other services through the sidecar's outbound listener at this address"
+                        + " (e.g. 127.0.0.1:15001). Default: none, call them by name (transparent capture).")
+        @Nullable
         String outbound;
+
+        /** Where calls to {@code service} ({@code host:port}) go. */
+        Peer peer(String service) {
+            final HostPort named = HostPort.parse(service);
+            return outbound == null
+                    ? Peer.byName(named.host(), named.port())
+                    : Peer.viaSidecar(named.host(), address(outbound));
+        }
     }
 
     @Command(name = "frontend", mixinStandardHelpOptions = true, description = "The shop's HTTP frontend.")
@@ -157,11 +173,18 @@ public final class Shop implements Callable<Integer> {
         @Mixin
         SidecarAddress sidecar;
 
+        @Option(
+                names = "--orders",
+                defaultValue = "${env:ORDERS_ADDRESS:-orders:8080}",
+                description = "The orders service, by name. Default: ${DEFAULT-VALUE}.")
+        String orders;
+
         @Override
         public Integer call() {
-            final InetSocketAddress out = address(sidecar.outbound);
-            final FrontendServer server = FrontendServer.start(address(app.listen), () -> out);
-            return runUntilStopped(server, "frontend: serving on port " + server.port());
+            final Peer peer = sidecar.peer(orders);
+            final FrontendServer server = FrontendServer.start(address(app.listen), () -> peer);
+            return runUntilStopped(
+                    server, "frontend: serving on port " + server.port() + ", orders at " + describe(peer));
         }
     }
 
@@ -173,12 +196,25 @@ public final class Shop implements Callable<Integer> {
         @Mixin
         SidecarAddress sidecar;
 
+        @Option(
+                names = "--inventory",
+                defaultValue = "${env:INVENTORY_ADDRESS:-inventory:8080}",
+                description = "The inventory service, by name. Default: ${DEFAULT-VALUE}.")
+        String inventory;
+
         @Override
         public Integer call() {
-            final InetSocketAddress out = address(sidecar.outbound);
-            final OrdersServer server = OrdersServer.start(address(app.listen), () -> out);
-            return runUntilStopped(server, "orders: serving gRPC on port " + server.port());
+            final Peer peer = sidecar.peer(inventory);
+            final OrdersServer server = OrdersServer.start(address(app.listen), () -> peer);
+            return runUntilStopped(
+                    server, "orders: serving gRPC on port " + server.port() + ", inventory at " + describe(peer));
         }
+    }
+
+    private static String describe(Peer peer) {
+        final String to =
+                peer.connectTo().getHostString() + ':' + peer.connectTo().getPort();
+        return to.equals(peer.authority()) ? to : to + " (as " + peer.authority() + ")";
     }
 
     @Command(name = "inventory", mixinStandardHelpOptions = true, description = "The inventory HTTP/JSON service.")

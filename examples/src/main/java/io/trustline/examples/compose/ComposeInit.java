@@ -22,8 +22,9 @@ import picocli.CommandLine.Parameters;
  * sidecar's join token and the trust bundle into that sidecar's own volume. A Java command rather than a script
  * because the images have no shell.
  *
- * <p>It runs as root only so that it can hand the freshly created volumes to the images' user ({@code --owner},
- * 65532): Docker creates a named volume owned by root, and the CA and the sidecars run as that user.
+ * <p>It runs as root only so that it can hand the freshly created volumes to the users that read them: Docker creates
+ * a named volume owned by root, the CA runs as the images' user ({@code --owner}, 65532) and the sidecars as their
+ * own ({@code --identity-owner}, 1337), apart from the apps so that the capture rules can tell them apart.
  */
 @Command(
         name = "compose-init",
@@ -52,9 +53,15 @@ public final class ComposeInit implements Callable<Integer> {
             description = "Join token lifetime. Default: ${DEFAULT-VALUE}.")
     Duration tokenTtl;
 
-    @Option(names = "--owner", description = "Numeric uid:gid to give the files to (needs root).")
+    @Option(names = "--owner", description = "Numeric uid:gid to give the CA's files to (needs root).")
     @Nullable
     String owner;
+
+    @Option(
+            names = "--identity-owner",
+            description = "Numeric uid:gid to give the sidecars' files to (needs root). Default: the --owner.")
+    @Nullable
+    String identityOwner;
 
     @Parameters(arity = "1..*", paramLabel = "SERVICE", description = "frontend orders inventory ...")
     List<String> services;
@@ -77,7 +84,10 @@ public final class ComposeInit implements Callable<Integer> {
         }
         if (owner != null) {
             chown(caDir, owner);
-            chown(identityRoot, owner);
+        }
+        final String sidecars = identityOwner != null ? identityOwner : owner;
+        if (sidecars != null) {
+            chown(identityRoot, sidecars);
         }
         return 0;
     }

@@ -13,6 +13,7 @@ import io.trustline.ca.server.CaServer;
 import io.trustline.ca.store.JoinTokenStore;
 import io.trustline.examples.auth.AuthServer;
 import io.trustline.examples.auth.TokenIssuer;
+import io.trustline.examples.common.Peer;
 import io.trustline.examples.frontend.FrontendServer;
 import io.trustline.examples.inventory.InventoryServer;
 import io.trustline.examples.inventory.Stock;
@@ -133,8 +134,9 @@ public final class DemoMesh implements AutoCloseable {
         final Sidecar inventory = sidecar("inventory", inventoryApp.port(), "http", null, options.certTtl(), "");
 
         final AtomicReference<InetSocketAddress> ordersOutbound = new AtomicReference<>();
-        final OrdersServer ordersApp =
-                track(OrdersServer.start(new InetSocketAddress("127.0.0.1", 0), ordersOutbound::get));
+        final OrdersServer ordersApp = track(OrdersServer.start(
+                new InetSocketAddress("127.0.0.1", 0),
+                () -> Peer.viaSidecar("inventory", requireNonNull(ordersOutbound.get()))));
         appPorts.put("orders", ordersApp.port());
         final Sidecar orders = sidecar(
                 "orders",
@@ -146,8 +148,9 @@ public final class DemoMesh implements AutoCloseable {
         ordersOutbound.set(new InetSocketAddress("127.0.0.1", orders.outboundPort()));
 
         final AtomicReference<InetSocketAddress> frontendOutbound = new AtomicReference<>();
-        final FrontendServer frontendApp =
-                track(FrontendServer.start(new InetSocketAddress("127.0.0.1", 0), frontendOutbound::get));
+        final FrontendServer frontendApp = track(FrontendServer.start(
+                new InetSocketAddress("127.0.0.1", 0),
+                () -> Peer.viaSidecar("orders", requireNonNull(frontendOutbound.get()))));
         appPorts.put("frontend", frontendApp.port());
         // The frontend has a route to inventory on purpose: the demo shows that inventory's policy, not a missing
         // route, is what stops a compromised frontend.

@@ -19,6 +19,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
 import io.trustline.examples.common.CallContext;
+import io.trustline.examples.common.Peer;
 import io.trustline.examples.common.Refusal;
 import io.trustline.examples.orders.v1.CreateOrderRequest;
 import io.trustline.examples.orders.v1.GetOrderRequest;
@@ -33,9 +34,10 @@ import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The shop's HTTP frontend. It serves the shop's JSON API and calls {@code orders} with grpc-java, in plaintext, to
- * its own sidecar's outbound listener (authority {@code orders}); the sidecar does mTLS. The caller's token and
- * trace context go along on every call.
+ * The shop's HTTP frontend. It serves the shop's JSON API and calls {@code orders} with grpc-java, in plaintext: by
+ * name ({@code orders:8080}) where its sidecar captures the connection, or to the sidecar's outbound listener naming
+ * {@code orders} (see {@link Peer}); the sidecar does mTLS. The caller's token and trace context go along on every
+ * call.
  *
  * <ul>
  *   <li>{@code GET /shop/orders/{id}}: one order (unary {@code GetOrder})
@@ -62,10 +64,10 @@ public final class FrontendServer implements AutoCloseable {
     /**
      * Starts serving on {@code listen} (port 0 picks one).
      *
-     * @param outbound this service's sidecar outbound listener; asked on the first call to orders
+     * @param orders where calls to orders go; asked on the first call
      */
-    public static FrontendServer start(InetSocketAddress listen, Supplier<InetSocketAddress> outbound) {
-        final OrdersChannel orders = new OrdersChannel(outbound);
+    public static FrontendServer start(InetSocketAddress listen, Supplier<Peer> orders) {
+        final OrdersChannel channel = new OrdersChannel(orders);
         final Server server = Server.builder()
                 .http(listen)
                 .disableServerHeader()
@@ -73,22 +75,22 @@ public final class FrontendServer implements AutoCloseable {
                     if (req.method() != HttpMethod.GET) {
                         return error(HttpStatus.METHOD_NOT_ALLOWED, "method not allowed", null, null);
                     }
-                    return getOrder(orders, CallContext.of(req.headers()), ctx.pathParam("id"));
+                    return getOrder(channel, CallContext.of(req.headers()), ctx.pathParam("id"));
                 })
                 .service("/shop/orders", (ctx, req) -> {
                     final CallContext call = CallContext.of(req.headers());
                     if (req.method() == HttpMethod.GET) {
-                        return listOrders(orders, call);
+                        return listOrders(channel, call);
                     }
                     if (req.method() == HttpMethod.POST) {
-                        return HttpResponse.of(req.aggregate().thenCompose(agg -> createOrder(orders, call, agg)));
+                        return HttpResponse.of(req.aggregate().thenCompose(agg -> createOrder(channel, call, agg)));
                     }
                     return error(HttpStatus.METHOD_NOT_ALLOWED, "method not allowed", null, null);
                 })
                 .service("/healthz", (ctx, req) -> HttpResponse.of("ok"))
                 .build();
         server.start().join();
-        return new FrontendServer(server, orders);
+        return new FrontendServer(server, channel);
     }
 
     private static HttpResponse getOrder(OrdersChannel orders, CallContext call, String id) {
@@ -236,11 +238,11 @@ public final class FrontendServer implements AutoCloseable {
 
     /** The channel to orders through the sidecar, opened on first use. */
     private static final class OrdersChannel implements AutoCloseable {
-        private final Supplier<InetSocketAddress> outbound;
+        private final Supplier<Peer> orders;
         private @Nullable ManagedChannel channel;
 
-        OrdersChannel(Supplier<InetSocketAddress> outbound) {
-            this.outbound = outbound;
+        OrdersChannel(Supplier<Peer> orders) {
+            this.orders = orders;
         }
 
         OrdersGrpc.OrdersStub stub(CallContext call) {
@@ -252,10 +254,12 @@ public final class FrontendServer implements AutoCloseable {
         private synchronized ManagedChannel channel() {
             ManagedChannel c = channel;
             if (c == null) {
-                final InetSocketAddress a = outbound.get();
-                c = NettyChannelBuilder.forAddress(a.getHostString(), a.getPort())
+                final Peer peer = orders.get();
+                c = NettyChannelBuilder.forAddress(
+                                peer.connectTo().getHostString(),
+                                peer.connectTo().getPort())
                         .usePlaintext()
-                        .overrideAuthority("orders")
+                        .overrideAuthority(peer.authority())
                         .build();
                 channel = c;
             }

@@ -10,14 +10,16 @@ import com.linecorp.armeria.common.HttpRequest;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.RequestHeaders;
 import io.trustline.examples.common.CallContext;
+import io.trustline.examples.common.Peer;
 import java.net.InetSocketAddress;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Calls {@code inventory} the way every mesh app calls another service: plain HTTP to its own sidecar's outbound
- * listener on loopback, naming the destination in {@code Host}. The sidecar adds mTLS, checks inventory's SPIFFE ID
+ * Calls {@code inventory} the way every mesh app calls another service: plain HTTP, by name
+ * ({@code http://inventory:8080/}) where its sidecar captures the connection, or to its sidecar's outbound listener
+ * naming {@code inventory} in {@code Host} (see {@link Peer}). The sidecar adds mTLS, checks inventory's SPIFFE ID
  * and forwards; the user's token and the trace context travel along.
  */
 final class InventoryClient {
@@ -35,17 +37,18 @@ final class InventoryClient {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final Supplier<InetSocketAddress> outbound;
+    private final Supplier<Peer> inventory;
+    private volatile @Nullable Peer peer;
     private volatile @Nullable WebClient client;
 
-    InventoryClient(Supplier<InetSocketAddress> outbound) {
-        this.outbound = outbound;
+    InventoryClient(Supplier<Peer> inventory) {
+        this.inventory = inventory;
     }
 
     CompletableFuture<Result> reserve(CallContext call, String sku, int quantity) {
         final RequestHeaders headers = call.propagateTo(
                         RequestHeaders.builder(HttpMethod.POST, "/stock/" + sku + "/reservations")
-                                .authority("inventory")
+                                .authority(peer().authority())
                                 .contentType(MediaType.JSON_UTF_8))
                 .build();
         final String body = JSON.createObjectNode().put("quantity", quantity).toString();
@@ -69,13 +72,22 @@ final class InventoryClient {
                 b.path("error").asText(res.status().reasonPhrase()));
     }
 
+    private Peer peer() {
+        Peer p = peer;
+        if (p == null) {
+            p = inventory.get();
+            peer = p;
+        }
+        return p;
+    }
+
     private WebClient client() {
         WebClient c = client;
         if (c == null) {
             synchronized (this) {
                 c = client;
                 if (c == null) {
-                    final InetSocketAddress a = outbound.get();
+                    final InetSocketAddress a = peer().connectTo();
                     c = WebClient.of("http://" + a.getHostString() + ':' + a.getPort());
                     client = c;
                 }

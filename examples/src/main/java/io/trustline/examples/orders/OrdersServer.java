@@ -4,6 +4,7 @@ import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.trustline.examples.common.CallContext;
+import io.trustline.examples.common.Peer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -12,7 +13,7 @@ import java.util.function.Supplier;
 
 /**
  * The orders app: a grpc-java server (its own shaded Netty, h2c) behind its sidecar, which speaks h2c to it. It
- * reserves stock at inventory through its sidecar's outbound listener.
+ * reserves stock at inventory through its sidecar (see {@link Peer}).
  */
 public final class OrdersServer implements AutoCloseable {
 
@@ -25,10 +26,10 @@ public final class OrdersServer implements AutoCloseable {
     /**
      * Starts serving on {@code listen} (port 0 picks one).
      *
-     * @param outbound this service's sidecar outbound listener; asked on the first call to inventory
+     * @param inventory where calls to inventory go; asked on the first call
      */
-    public static OrdersServer start(InetSocketAddress listen, Supplier<InetSocketAddress> outbound) {
-        final OrdersService service = new OrdersService(new InventoryClient(outbound));
+    public static OrdersServer start(InetSocketAddress listen, Supplier<Peer> inventory) {
+        final OrdersService service = new OrdersService(new InventoryClient(inventory));
         try {
             return new OrdersServer(NettyServerBuilder.forAddress(listen)
                     .addService(ServerInterceptors.intercept(service, CallContext.serverInterceptor()))

@@ -23,9 +23,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * What can be checked of docker-compose.yml and the Kubernetes manifests without Docker or a cluster: they parse,
- * they have the shape the docs promise (a sidecar in each service's network namespace, only the edge published,
- * Jaeger with OTLP), the sidecar configs load with the real config loader, and the copies of policies and sidecar
- * configs in the manifests are the files themselves. {@code docker compose config} itself needs Docker.
+ * they have the shape the docs promise (a sidecar in each service's network namespace behind a root capture init
+ * step, sidecars and apps under different users, apps calling by name, two inventory replicas, only the edge
+ * published, Jaeger with OTLP), the sidecar configs load with the real config loader, and the copies of policies and
+ * sidecar configs in the manifests are the files themselves. {@code docker compose config} itself needs Docker.
  */
 class ExampleManifestsTest {
 
@@ -34,42 +35,126 @@ class ExampleManifestsTest {
     private static final Path COMPOSE = ROOT.resolve("docker-compose.yml");
     private static final Path KUBERNETES = Path.of("kubernetes");
     private static final List<String> SERVICES = List.of("frontend", "orders", "inventory");
+    /** The compose services that own a network namespace (an app), each with its capture step and sidecar. */
+    private static final Map<String, String> PODS =
+            Map.of("frontend", "frontend", "orders", "orders", "inventory-1", "inventory", "inventory-2", "inventory");
+    /** The sidecars' uid and gid, which the capture rules exempt; the apps run as the images' 65532. */
+    private static final String PROXY_ID = "1337";
+
+    private static final List<String> CAPTURE_ARGS =
+            List.of("iptables", "--apply", "--proxy-uid", PROXY_ID, "--proxy-gid", PROXY_ID);
     /** A join token is {@code <16 hex>.<secret>}: none may be written into a manifest. */
     private static final Pattern TOKEN = Pattern.compile("\\b[0-9a-f]{16}\\.[A-Za-z0-9_-]{20,}");
 
     @Test
     void everyServiceHasASidecarInItsNetworkNamespaceAndOnlyTheEdgeIsPublished() throws IOException {
-        final JsonNode services = YAML.readTree(COMPOSE.toFile()).get("services");
-        for (String service : SERVICES) {
-            final JsonNode sidecar = services.get(service + "-sidecar");
-            assertThat(sidecar).as(service + "-sidecar").isNotNull();
-            assertThat(sidecar.path("network_mode").asText()).isEqualTo("service:" + service);
+        final JsonNode services = composeServices();
+        for (String pod : PODS.keySet()) {
+            final JsonNode sidecar = services.get(pod + "-sidecar");
+            assertThat(sidecar).as(pod + "-sidecar").isNotNull();
+            assertThat(sidecar.path("network_mode").asText()).isEqualTo("service:" + pod);
             assertThat(sidecar.has("ports"))
-                    .as(service + "-sidecar publishes nothing")
+                    .as(pod + "-sidecar publishes nothing")
                     .isFalse();
-            assertThat(services.get(service).path("command").toString()).contains("127.0.0.1:8080");
+            assertThat(services.get(pod).path("command").toString()).contains("127.0.0.1:8080");
         }
         assertThat(services.get("frontend").get("ports").toString()).contains("${SHOP_PORT:-8080}:15006");
         assertThat(services.get("orders").has("ports")).isFalse();
-        assertThat(services.get("inventory").has("ports")).isFalse();
+        assertThat(services.get("inventory-1").has("ports")).isFalse();
+        assertThat(services.get("inventory-2").has("ports")).isFalse();
         assertThat(services.get("ca").has("ports")).isFalse();
     }
 
     @Test
+    void eachPodIsCapturedByARootInitStepThatItsSidecarWaitsFor() throws IOException {
+        final JsonNode services = composeServices();
+        for (String pod : PODS.keySet()) {
+            final JsonNode capture = services.get(pod + "-capture");
+            assertThat(capture).as(pod + "-capture").isNotNull();
+            assertThat(capture.path("image").asText()).contains("trustline/trustline-sidecar:");
+            assertThat(capture.path("network_mode").asText()).isEqualTo("service:" + pod);
+            assertThat(capture.path("user").asText()).isEqualTo("0:0");
+            assertThat(strings(capture.path("cap_add"))).containsExactly("NET_ADMIN");
+            assertThat(strings(capture.path("command"))).isEqualTo(CAPTURE_ARGS);
+            assertThat(capture.path("restart").asText()).isEqualTo("no");
+
+            final JsonNode sidecar = services.get(pod + "-sidecar");
+            assertThat(sidecar.path("user").asText()).isEqualTo(PROXY_ID + ":" + PROXY_ID);
+            assertThat(sidecar.path("depends_on")
+                            .path(pod + "-capture")
+                            .path("condition")
+                            .asText())
+                    .isEqualTo("service_completed_successfully");
+            // The app keeps the images' user, which the rules capture.
+            assertThat(services.get(pod).has("user"))
+                    .as(pod + " runs as the image's user")
+                    .isFalse();
+            assertThat(services.get(pod).has("cap_add")).isFalse();
+        }
+    }
+
+    @Test
+    void theAppsCallEachOtherByNameAndEveryRouteTakesOnlyTheServicePort() throws Exception {
+        final JsonNode services = composeServices();
+        for (String pod : PODS.keySet()) {
+            assertThat(services.get(pod).path("command").toString())
+                    .as(pod + " calls by name, not the outbound listener")
+                    .doesNotContain("15001")
+                    .doesNotContain("--outbound");
+        }
+        assertThat(strings(services.get("frontend").path("command"))).containsSequence("--orders", "orders:8080");
+        assertThat(strings(services.get("orders").path("command"))).containsSequence("--inventory", "inventory:8080");
+        for (String service : List.of("frontend", "orders")) {
+            final SidecarConfig config =
+                    new ConfigLoader(name -> null).load(Path.of("compose/sidecars/" + service + ".yaml"));
+            assertThat(config.outbound().routes()).isNotEmpty();
+            config.outbound()
+                    .routes()
+                    .forEach((name, route) -> assertThat(route.servicePort())
+                            .as(service + " route " + name)
+                            .isEqualTo(8080));
+        }
+    }
+
+    @Test
+    void inventoryRunsTwoReplicasUnderOneNameAndOrdersRoutesToEveryAddressOfIt() throws IOException {
+        final JsonNode services = composeServices();
+        for (String replica : List.of("inventory-1", "inventory-2")) {
+            assertThat(strings(services.get(replica)
+                            .path("networks")
+                            .path("default")
+                            .path("aliases")))
+                    .as(replica + " answers to the name inventory")
+                    .containsExactly("inventory");
+            assertThat(services.get(replica + "-sidecar").path("volumes").toString())
+                    .contains("compose/sidecars/inventory.yaml:/config/sidecar.yaml:ro");
+        }
+        assertThat(services.has("inventory")).as("no single inventory service").isFalse();
+        final JsonNode route = YAML.readTree(
+                        Path.of("compose/sidecars/orders.yaml").toFile())
+                .path("outbound")
+                .path("routes")
+                .path("inventory");
+        assertThat(route.has("address"))
+                .as("orders' inventory route: one endpoint")
+                .isFalse();
+        assertThat(route.path("dns").path("name").asText()).isEqualTo("inventory");
+        assertThat(route.path("dns").path("port").asInt()).isEqualTo(15006);
+    }
+
+    @Test
     void jaegerTakesOtlpAndServesItsUiAndTheSidecarsExportToIt() throws IOException {
-        final JsonNode services = YAML.readTree(COMPOSE.toFile()).get("services");
+        final JsonNode services = composeServices();
         final JsonNode jaeger = services.get("jaeger");
         // The public image by default; JAEGER_IMAGE names a locally built one where nothing can be pulled.
         assertThat(jaeger.path("image").asText()).startsWith("${JAEGER_IMAGE:-jaegertracing/all-in-one:");
         assertThat(jaeger.path("environment").path("COLLECTOR_OTLP_ENABLED").asText())
                 .isEqualTo("true");
         assertThat(jaeger.get("ports").toString()).contains("${JAEGER_UI_PORT:-16686}:16686");
-        for (String service : SERVICES) {
-            assertThat(services.get(service + "-sidecar")
-                            .path("environment")
-                            .path("OTEL_EXPORTER_OTLP_ENDPOINT")
-                            .asText())
-                    .isEqualTo("http://jaeger:4317");
+        for (Map.Entry<String, String> pod : PODS.entrySet()) {
+            final JsonNode env = services.get(pod.getKey() + "-sidecar").path("environment");
+            assertThat(env.path("OTEL_EXPORTER_OTLP_ENDPOINT").asText()).isEqualTo("http://jaeger:4317");
+            assertThat(env.path("OTEL_SERVICE_NAME").asText()).isEqualTo(pod.getValue());
         }
     }
 
@@ -79,12 +164,19 @@ class ExampleManifestsTest {
         assertThat(TOKEN.matcher(text).find())
                 .as("a join token written in the compose file")
                 .isFalse();
-        final JsonNode services = YAML.readTree(COMPOSE.toFile()).get("services");
+        final JsonNode services = composeServices();
         final String init = services.get("ca-init").get("volumes").toString();
         for (String service : SERVICES) {
             assertThat(init).contains("identity-" + service + ":/identity/" + service);
+        }
+        // The sidecars' files go to their own user; the CA's stay with the images' user.
+        assertThat(strings(services.get("ca-init").path("command")))
+                .containsSequence("--owner", "65532:65532")
+                .containsSequence("--identity-owner", PROXY_ID + ":" + PROXY_ID);
+        for (Map.Entry<String, String> pod : PODS.entrySet()) {
+            final String service = pod.getValue();
             final String mounts =
-                    services.get(service + "-sidecar").get("volumes").toString();
+                    services.get(pod.getKey() + "-sidecar").get("volumes").toString();
             assertThat(mounts).contains("identity-" + service + ":/identity:ro");
             for (String other : SERVICES) {
                 if (!other.equals(service)) {
@@ -102,7 +194,7 @@ class ExampleManifestsTest {
 
     @Test
     void everyFileTheComposeFileMountsExists() throws IOException {
-        final JsonNode services = YAML.readTree(COMPOSE.toFile()).get("services");
+        final JsonNode services = composeServices();
         final List<String> missing = new ArrayList<>();
         services.fields()
                 .forEachRemaining(e -> e.getValue().path("volumes").forEach(v -> {
@@ -200,6 +292,62 @@ class ExampleManifestsTest {
     }
 
     @Test
+    void eachShopPodCapturesItsTrafficInAnInitContainerAndRunsItsSidecarAsItsOwnUser() throws IOException {
+        for (JsonNode doc : documents()) {
+            if (!"Deployment".equals(doc.path("kind").asText())
+                    || !SERVICES.contains(doc.path("metadata").path("name").asText())) {
+                continue;
+            }
+            final String name = doc.path("metadata").path("name").asText();
+            final JsonNode pod = doc.path("spec").path("template").path("spec");
+            assertThat(pod.path("initContainers")).as(name).hasSize(1);
+            final JsonNode init = pod.path("initContainers").get(0);
+            assertThat(init.path("image").asText()).startsWith("trustline/trustline-sidecar:");
+            assertThat(strings(init.path("args"))).isEqualTo(CAPTURE_ARGS);
+            assertThat(init.path("securityContext").path("runAsUser").asInt(-1)).isZero();
+            assertThat(strings(init.path("securityContext").path("capabilities").path("add")))
+                    .containsExactly("NET_ADMIN");
+            assertThat(strings(init.path("securityContext").path("capabilities").path("drop")))
+                    .containsExactly("ALL");
+
+            // The sidecar reads its 0440 identity files through the pod's fsGroup.
+            assertThat(pod.path("securityContext").path("fsGroup").asText()).isEqualTo(PROXY_ID);
+            assertThat(pod.path("volumes").toString()).contains("\"defaultMode\":288");
+
+            final JsonNode app = pod.path("containers").get(0);
+            final JsonNode sidecar = pod.path("containers").get(1);
+            assertThat(sidecar.path("securityContext").path("runAsUser").asText())
+                    .isEqualTo(PROXY_ID);
+            assertThat(sidecar.path("securityContext").path("runAsGroup").asText())
+                    .isEqualTo(PROXY_ID);
+            assertThat(app.path("securityContext").path("runAsUser").asInt()).isEqualTo(65532);
+            assertThat(app.path("securityContext").path("runAsGroup").asInt()).isEqualTo(65532);
+            assertThat(app.path("args").toString())
+                    .as(name + " calls by name")
+                    .doesNotContain("15001")
+                    .doesNotContain("--outbound");
+        }
+    }
+
+    @Test
+    void inventoryRunsTwoReplicasBehindAHeadlessService() throws IOException {
+        final List<JsonNode> docs = documents();
+        assertThat(docs)
+                .filteredOn(d -> "Deployment".equals(d.path("kind").asText())
+                        && "inventory".equals(d.path("metadata").path("name").asText()))
+                .singleElement()
+                .satisfies(
+                        d -> assertThat(d.path("spec").path("replicas").asInt()).isEqualTo(2));
+        // Headless: the name resolves to every ready pod's address, which orders' route (dns) balances over.
+        assertThat(docs)
+                .filteredOn(d -> "Service".equals(d.path("kind").asText())
+                        && "inventory".equals(d.path("metadata").path("name").asText()))
+                .singleElement()
+                .satisfies(d ->
+                        assertThat(d.path("spec").path("clusterIP").asText()).isEqualTo("None"));
+    }
+
+    @Test
     void theCaKeepsItsDataOnAPersistentVolumeAndNoSecretIsCommitted() throws IOException {
         final List<JsonNode> docs = documents();
         assertThat(docs).anySatisfy(d -> {
@@ -214,6 +362,18 @@ class ExampleManifestsTest {
                         .isFalse();
             }
         }
+    }
+
+    /** The compose file's services, read with SnakeYAML itself, which resolves the file's merge keys ({@code <<}). */
+    private static JsonNode composeServices() throws IOException {
+        final Object compose = new org.yaml.snakeyaml.Yaml().load(Files.readString(COMPOSE));
+        return YAML.valueToTree(compose).get("services");
+    }
+
+    private static List<String> strings(JsonNode array) {
+        final List<String> out = new ArrayList<>();
+        array.forEach(e -> out.add(e.asText()));
+        return out;
     }
 
     private static Map<String, JsonNode> configMaps() throws IOException {

@@ -35,8 +35,9 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * The repository's {@code docker-compose.yml}, run for real in a Docker engine with the locally built images: calls
- * through the shop's published edge port, the sidecars' identities from the CA through their join tokens, a sidecar
- * container restart, and the traces as Jaeger's query API returns them.
+ * through the shop's published edge port, the sidecars' identities from the CA through their join tokens, the apps
+ * calling each other by name under transparent capture, both inventory replicas serving, a sidecar container
+ * restart, and the traces as Jaeger's query API returns them.
  *
  * <p>Runs in the {@code containers} Maven profile ({@code .ci/prepare && ./mvnw -B verify -Pcontainers}), where a
  * missing engine or image fails it; run any other way, it is skipped with a message saying what is missing.
@@ -52,6 +53,9 @@ class ShopComposeTest {
             "trustline/trustline-ca:" + TAG, "trustline/trustline-sidecar:" + TAG, "trustline/trustline-shop:" + TAG);
     private static final Duration START = Duration.ofMinutes(6);
     private static final Pattern REQUEST_ID = Pattern.compile("request_id ([0-9a-f]+)");
+    private static final String FRONTEND_ID = "spiffe://example.org/ns/shop/sa/frontend";
+    private static final String ORDERS_ID = "spiffe://example.org/ns/shop/sa/orders";
+    private static final List<String> INVENTORY_REPLICAS = List.of("inventory-1", "inventory-2");
 
     static ComposeProject stack;
     static WebClient shop;
@@ -168,6 +172,16 @@ class ShopComposeTest {
         }
         assertThat(servicesUnder(trace, spans, "inventory")).contains("orders", "frontend");
         assertThat(servicesUnder(trace, spans, "orders")).contains("frontend");
+        // The apps called each other by name; each inbound sidecar saw the caller's SPIFFE ID over mTLS.
+        assertThat(spansOf(trace, "orders")).anySatisfy(span -> {
+            assertThat(tag(span, "trustline.direction")).isEqualTo("inbound");
+            assertThat(tag(span, "trustline.peer.spiffe_id")).isEqualTo(FRONTEND_ID);
+        });
+        assertThat(spansOf(trace, "inventory")).anySatisfy(span -> {
+            assertThat(tag(span, "trustline.direction")).isEqualTo("inbound");
+            assertThat(tag(span, "trustline.peer.spiffe_id")).isEqualTo(ORDERS_ID);
+            assertThat(processTag(trace, span, "service.instance.id")).isIn(INVENTORY_REPLICAS);
+        });
         // The search by service, as the Jaeger UI does it, finds the same trace.
         final JsonNode found = JSON.readTree(jaeger.get("/api/traces?service=frontend&limit=100&lookback=1h")
                 .aggregate()
@@ -229,15 +243,53 @@ class ShopComposeTest {
 
     @Test
     @Order(5)
-    void theAppsAreReachableOnlyThroughTheirSidecarsInboundPort() {
-        // From inside the mesh (the frontend's network namespace): orders' sidecar port answers, the app's does not.
-        assertThat(probeFromFrontend("tcp://orders:15006").exitCode()).isZero();
-        assertThat(probeFromFrontend("tcp://orders:8080").exitCode()).isNotZero();
-        assertThat(probeFromFrontend("tcp://inventory:8080").exitCode()).isNotZero();
+    void theAppsCallByNameThroughTheirSidecarAndNothingReachesAnAppPastItsSidecar() {
+        // The orders app (not the sidecar's uid) calls inventory by name; capture brings the call to its sidecar,
+        // which forwards it over mTLS as orders (inventory's policy lets orders read stock).
+        awaitProbe("orders", "http://inventory:8080/stock/tea");
+        // A name the app's sidecar has no route for is refused there: auth is on the same network, but the
+        // frontend app's connection to it never leaves the pod.
+        final ComposeProject.Result unrouted = probeFrom("frontend", "http://auth:9000/healthz");
+        assertThat(unrouted.exitCode()).as(unrouted.output()).isNotZero();
+        assertThat(unrouted.output()).contains("HTTP 404", "route.unknown");
+        // The sidecar itself is not captured (uid 1337): it reaches auth directly.
+        awaitProbe("frontend-sidecar", "http://auth:9000/healthz");
+        // Uncaptured plaintext to an app's port is redirected at the peer to its sidecar's mTLS listener, never
+        // reaching the app; the sidecar's own port is open.
+        assertThat(probeFrom("frontend-sidecar", "tcp://orders:15006").exitCode())
+                .isZero();
+        assertThat(probeFrom("frontend-sidecar", "http://orders:8080/").exitCode())
+                .isNotZero();
+        assertThat(probeFrom("frontend-sidecar", "http://inventory:8080/stock/tea")
+                        .exitCode())
+                .isNotZero();
     }
 
     @Test
     @Order(6)
+    void bothInventoryReplicasServeTheCallsOfOrdersByName() {
+        // Each call is a new connection from the app; orders' sidecar picks a replica per request.
+        for (int i = 0; i < 8; i++) {
+            awaitProbe("orders", "http://inventory:8080/stock/tea");
+        }
+        for (String replica : INVENTORY_REPLICAS) {
+            await(replica + " served orders' GET /stock/tea")
+                    .atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofSeconds(2))
+                    .untilAsserted(() -> assertThat(accessLog(replica + "-sidecar"))
+                            .anySatisfy(line -> {
+                                assertThat(line.path("direction").asText()).isEqualTo("inbound");
+                                assertThat(line.path("peer").asText()).isEqualTo(ORDERS_ID);
+                                assertThat(line.path("method").asText()).isEqualTo("GET");
+                                assertThat(line.path("path").asText()).isEqualTo("/stock/tea");
+                                assertThat(line.path("decision").asText()).isEqualTo("allow");
+                                assertThat(line.path("status").asInt()).isEqualTo(200);
+                            }));
+        }
+    }
+
+    @Test
+    @Order(7)
     void aRestartedSidecarJoinsAgainAndServes() {
         final ComposeProject.Result restart = stack.compose(120, "restart", "orders-sidecar");
         assertThat(restart.exitCode()).as(restart.output()).isZero();
@@ -249,20 +301,51 @@ class ShopComposeTest {
                                         .status()
                                         .code())
                                 .isEqualTo(200));
+        // The capture rules live in the pod's network namespace, not in the sidecar container: they outlast it.
+        awaitProbe("orders", "http://inventory:8080/stock/tea");
     }
 
-    private static ComposeProject.Result probeFromFrontend(String target) {
+    /** Runs {@link Probe} in {@code container}, as the container's own user. */
+    private static ComposeProject.Result probeFrom(String container, String target) {
         return stack.compose(
                 60,
                 "exec",
                 "-T",
-                "frontend-sidecar",
+                container,
                 "java",
                 "-XX:TieredStopAtLevel=1",
                 "-cp",
                 "/app/classes",
                 Probe.class.getName(),
                 target);
+    }
+
+    /** Probes until it succeeds: the first calls through a cold sidecar can outlast the probe's 2 s timeout. */
+    private static void awaitProbe(String container, String target) {
+        await(container + " -> " + target)
+                .atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofSeconds(1))
+                .untilAsserted(() -> {
+                    final ComposeProject.Result r = probeFrom(container, target);
+                    assertThat(r.exitCode()).as(r.output()).isZero();
+                });
+    }
+
+    /** The JSON access-log lines a sidecar container wrote to its stdout. */
+    private static List<JsonNode> accessLog(String container) {
+        final ComposeProject.Result logs = stack.compose(60, "logs", "--no-color", container);
+        final List<JsonNode> lines = new java.util.ArrayList<>();
+        for (String line : logs.output().split("\n")) {
+            final int json = line.indexOf("{\"type\":\"access\"");
+            if (json >= 0) {
+                try {
+                    lines.add(JSON.readTree(line.substring(json)));
+                } catch (java.io.IOException e) {
+                    // Not one whole line (interleaved output): not an access-log line to match.
+                }
+            }
+        }
+        return lines;
     }
 
     /** Waits until Jaeger holds the trace with spans from each of {@code services}, and returns it. */
@@ -314,6 +397,16 @@ class ShopComposeTest {
                 .path(span.path("processID").asText())
                 .path("serviceName")
                 .asText();
+    }
+
+    private static String processTag(JsonNode trace, JsonNode span, String key) {
+        for (JsonNode tag :
+                trace.path("processes").path(span.path("processID").asText()).path("tags")) {
+            if (key.equals(tag.path("key").asText())) {
+                return tag.path("value").asText();
+            }
+        }
+        return null;
     }
 
     private static String parentOf(JsonNode span) {
