@@ -64,8 +64,24 @@ final class InitCommand implements Callable<Integer> {
             description = "Longest SVID lifetime granted (default: 24h).")
     Duration maxTtl;
 
+    @Option(
+            names = "--if-missing",
+            description = "Keep a CA that DIR already holds (of the same trust domain) and exit 0, instead of"
+                    + " refusing: for init steps that run at every start.")
+    boolean ifMissing;
+
     @Override
     public Integer call() throws Exception {
+        if (ifMissing && CaDirectory.holdsCa(dir)) {
+            final CertificateAuthority existing =
+                    CaDirectory.open(dir, parent.clock).certificateAuthority();
+            if (!existing.trustDomain().equals(trustDomain)) {
+                throw new IllegalArgumentException(dir + ": holds a CA for trust domain " + existing.trustDomain()
+                        + ", not " + trustDomain + "; refusing to use it");
+            }
+            spec.commandLine().getOut().printf("kept the CA for trust domain %s in %s%n", existing.trustDomain(), dir);
+            return 0;
+        }
         CaDirectory.Settings settings = CaDirectory.Settings.of(trustDomain)
                 .withKeyType(KeyType.parse(keyType))
                 .withMaxTtl(maxTtl);

@@ -186,6 +186,13 @@ public final class CaDirectory {
         return builder.clock(clock).defaultTtl(settings.defaultTtl()).maxTtl(settings.maxTtl());
     }
 
+    /** Whether {@code dir} holds (part of) a CA: {@link #init} would refuse it, {@link #open} may open it. */
+    public static boolean holdsCa(Path dir) {
+        requireNonNull(dir, "dir");
+        return List.of(KEY_FILE, CERT_FILE, CONFIG_FILE, BUNDLE_FILE).stream()
+                .anyMatch(name -> Files.exists(dir.resolve(name)));
+    }
+
     private static void checkEmpty(Path dir) throws IOException {
         for (String name : List.of(KEY_FILE, CERT_FILE, CONFIG_FILE, BUNDLE_FILE)) {
             if (Files.exists(dir.resolve(name))) {

@@ -55,6 +55,23 @@ class TrustlineCaTest {
     }
 
     @Test
+    void initIfMissingKeepsTheCaOfTheSameTrustDomainAndRefusesAnotherOne() throws Exception {
+        final Result first = run("init", "--if-missing", "--trust-domain", "example.org", "--dir", dir());
+        final byte[] key = Files.readAllBytes(tmp.resolve("ca").resolve("ca.key"));
+        final Result again = run("init", "--if-missing", "--trust-domain", "example.org", "--dir", dir());
+        final Result other = run("init", "--if-missing", "--trust-domain", "other.org", "--dir", dir());
+
+        assertThat(first.code()).isZero();
+        assertThat(first.out()).startsWith("initialised CA for trust domain example.org");
+        assertThat(again.code()).isZero();
+        assertThat(again.out())
+                .isEqualTo("kept the CA for trust domain example.org in " + dir() + System.lineSeparator());
+        assertThat(Files.readAllBytes(tmp.resolve("ca").resolve("ca.key"))).isEqualTo(key);
+        assertThat(other.code()).isEqualTo(1);
+        assertThat(other.err()).contains("holds a CA for trust domain example.org, not other.org");
+    }
+
+    @Test
     void issueWritesCertKeyAndBundleThatValidate() throws Exception {
         run("init", "--trust-domain", "example.org", "--dir", dir(), "--key-type", "rsa-3072");
         final Path out = tmp.resolve("out");

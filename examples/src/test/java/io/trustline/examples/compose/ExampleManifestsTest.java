@@ -364,6 +364,37 @@ class ExampleManifestsTest {
         }
     }
 
+    /**
+     * Trustline's images have no shell (examples/images/build-base.sh): a container of one that starts {@code sh}, or a
+     * {@code kubectl exec} into one that does, fails on a cluster. They run their own commands, with arguments.
+     */
+    @Test
+    void noTrustlineContainerRunsAShellAndNoExecIntoOneDoes() throws IOException {
+        final List<JsonNode> containers = new ArrayList<>();
+        for (JsonNode d : documents()) {
+            final JsonNode pod = d.path("spec").path("template").path("spec");
+            pod.path("initContainers").forEach(containers::add);
+            pod.path("containers").forEach(containers::add);
+        }
+        assertThat(containers)
+                .filteredOn(c -> c.path("image").asText().startsWith("trustline/"))
+                .isNotEmpty()
+                .allSatisfy(c -> assertThat(strings(c.path("command")))
+                        .as(c.path("name").asText())
+                        .isEmpty());
+        try (Stream<Path> files = Files.list(KUBERNETES)) {
+            for (Path f : files.toList()) {
+                final String text = Files.readString(f);
+                assertThat(Pattern.compile("exec\\b[^\\n]*--\\s*(\\\\\\s*)?(sh|bash)\\b")
+                                .matcher(text)
+                                .find())
+                        .as(f.toString())
+                        .isFalse();
+                assertThat(text).as(f.toString()).doesNotContain("$(cat /app/jib-classpath-file)");
+            }
+        }
+    }
+
     /** The compose file's services, read with SnakeYAML itself, which resolves the file's merge keys ({@code <<}). */
     private static JsonNode composeServices() throws IOException {
         final Object compose = new org.yaml.snakeyaml.Yaml().load(Files.readString(COMPOSE));
