@@ -10,7 +10,8 @@
 #   (jcmd VM.native_memory summary); MEM_NMT=off measures RSS without NMT's own cost (NMT's own category).
 #   bench/memory.sh          MEM_RATE=5000 MEM_SECONDS=45 MEM_WARMUP=15 MEM_CONNS=64 MEM_NMT=summary MEM_LOAD=openloop
 # Compare flag sets with TRUSTLINE_JVM_FLAGS='...' and MALLOC_ARENA_MAX= (empty: glibc's default), e.g.
-#   BENCH_HARNESS=../shared/bench flock /tmp/bench.lock bench/memory.sh
+#   BENCH_HARNESS=../shared/bench flock -o /tmp/bench.lock bench/memory.sh
+# (-o: the harness's backend, started here when none runs, must not inherit the lock and hold it after the run)
 # Output: the table on stdout and, in $BENCH_WORK/results/memory-<timestamp>/, the raw NMT, jstat, histogram and
 # load-tool outputs. Stops the sidecars it started, and the harness's backend if it started it, also on Ctrl-C.
 set -euo pipefail
@@ -83,11 +84,17 @@ jstat_field() { awk -v f="$2" 'NR==1 { for (i = 1; i <= NF; i++) if ($i == f) c 
 {
   echo "load: $LOAD $( [[ $LOAD == openloop ]] && echo "$RATE req/s over $CONNS connections" || echo "h2load -c 8 -m 8") for ${SECONDS_LOAD}s after ${WARMUP}s warm-up; NMT $NMT; MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-default}"
   grep -E "^(requests:|RESULT|latency)|finished in|^requests:|status codes:" "$OUT/load.txt" || true
-  printf '%-9s %7s %7s %8s %7s %8s %8s %6s\n' sidecar "RSS MB" "PSS MB" "peak MB" "live MB" "young/s" "full/s" "GC %"
+  printf '%-9s %7s %7s %8s %7s %8s %8s %6s %11s\n' sidecar "RSS MB" "PSS MB" "peak MB" "live MB" "young/s" "full/s" "GC %" "young/10k r"
 } | tee "$OUT/summary.txt"
+# Requests answered during the load: GCs per request hold when the machine is too busy to sustain the rate.
+case $LOAD in
+  openloop) N=$(sed -n 's/^RESULT .*ok=\([0-9]*\).*/\1/p' "$OUT/load.txt") ;;
+  h2c) N=$(sed -n 's/^requests: .* \([0-9]*\) succeeded.*/\1/p' "$OUT/load.txt") ;;
+esac
 while read -r label pid; do
   rss=$(kb VmRSS "/proc/$pid/status"); hwm=$(kb VmHWM "/proc/$pid/status"); pss=$(kb Pss "/proc/$pid/smaps_rollup")
   g0="${gc0[$label]}"; g1=$(jstat -gc "$pid")
+  cp "/proc/$pid/smaps" "$OUT/smaps-$label.txt" 2>/dev/null || true   # which mappings the RSS is made of
   [[ $NMT == off ]] || jcmd "$pid" VM.native_memory summary scale=KB > "$OUT/nmt-$label.txt"
   jcmd "$pid" GC.class_histogram > "$OUT/histogram-$label.txt"
   live=$(awk '$1 == "Total" {print $3}' "$OUT/histogram-$label.txt")
@@ -96,7 +103,9 @@ while read -r label pid; do
     -v live="$(awk -v b="$live" 'BEGIN { printf "%.1f", b / 1048576 }')" -v s="$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" \
     -v y0="$(jstat_field "$g0" YGC)" -v y1="$(jstat_field "$g1" YGC)" -v f0="$(jstat_field "$g0" FGC)" \
     -v f1="$(jstat_field "$g1" FGC)" -v t0="$(jstat_field "$g0" GCT)" -v t1="$(jstat_field "$g1" GCT)" \
-    'BEGIN { printf "%-9s %7s %7s %8s %7s %8.1f %8.2f %6.2f\n", l, rss, pss, hwm, live, (y1 - y0) / s, (f1 - f0) / s, (t1 - t0) / s * 100 }'
+    -v n="${N:-0}" \
+    'BEGIN { printf "%-9s %7s %7s %8s %7s %8.1f %8.2f %6.2f %11.1f\n", l, rss, pss, hwm, live, (y1 - y0) / s, (f1 - f0) / s,
+             (t1 - t0) / s * 100, n ? (y1 - y0) / n * 10000 : 0 }'
 done < "$BENCH_PIDS/sidecar.pids" | tee -a "$OUT/summary.txt"
 
 if [[ $NMT != off ]]; then
