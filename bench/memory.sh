@@ -81,8 +81,10 @@ kb() { awk -v f="$1:" '$1==f {print $2}' "$2"; }
 mb() { awk -v k="${1:-0}" 'BEGIN { printf "%.1f", k / 1024 }'; }
 # jstat -gc columns (JDK 17): ... YGC YGCT FGC FGCT CGC CGCT GCT; read them by name.
 jstat_field() { awk -v f="$2" 'NR==1 { for (i = 1; i <= NF; i++) if ($i == f) c = i } NR==2 { print $c }' <<< "$1"; }
+first_pid=$(awk 'NR == 1 {print $2}' "$BENCH_PIDS/sidecar.pids")
+ARENAS=$(tr '\0' '\n' < "/proc/$first_pid/environ" | sed -n 's/^MALLOC_ARENA_MAX=//p')   # what start.sh gave them
 {
-  echo "load: $LOAD $( [[ $LOAD == openloop ]] && echo "$RATE req/s over $CONNS connections" || echo "h2load -c 8 -m 8") for ${SECONDS_LOAD}s after ${WARMUP}s warm-up; NMT $NMT; MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-default}"
+  echo "load: $LOAD $( [[ $LOAD == openloop ]] && echo "$RATE req/s over $CONNS connections" || echo "h2load -c 8 -m 8") for ${SECONDS_LOAD}s after ${WARMUP}s warm-up; NMT $NMT; MALLOC_ARENA_MAX=${ARENAS:-default}"
   grep -E "^(requests:|RESULT|latency)|finished in|^requests:|status codes:" "$OUT/load.txt" || true
   printf '%-9s %7s %7s %8s %7s %8s %8s %6s %11s\n' sidecar "RSS MB" "PSS MB" "peak MB" "live MB" "young/s" "full/s" "GC %" "young/10k r"
 } | tee "$OUT/summary.txt"
