@@ -291,6 +291,42 @@ class ExampleManifestsTest {
                 .containsExactlyInAnyOrder("ca", "jaeger", "auth", "frontend", "orders", "inventory");
     }
 
+    /**
+     * The sidecar's memory request and limit leave room over what it was measured to hold under load with the image's
+     * flags (167-187 MB RSS, docs/performance.md): a limit at the measured RSS gets the sidecar OOM-killed, and every
+     * call of the pod with it.
+     */
+    @Test
+    void eachShopSidecarIsGivenMoreMemoryThanItWasMeasuredToUse() throws IOException {
+        final long measuredRssBytes = 187L * 1000 * 1000;
+        int sidecars = 0;
+        for (JsonNode doc : documents()) {
+            if (!"Deployment".equals(doc.path("kind").asText())
+                    || !SERVICES.contains(doc.path("metadata").path("name").asText())) {
+                continue;
+            }
+            for (JsonNode c : doc.path("spec").path("template").path("spec").path("containers")) {
+                if (!"sidecar".equals(c.path("name").asText())) {
+                    continue;
+                }
+                sidecars++;
+                final JsonNode resources = c.path("resources");
+                assertThat(mebibytes(resources.path("requests").path("memory").asText()))
+                        .as("%s sidecar's memory request", doc.path("metadata").path("name").asText())
+                        .isGreaterThanOrEqualTo(measuredRssBytes);
+                assertThat(mebibytes(resources.path("limits").path("memory").asText()))
+                        .as("%s sidecar's memory limit", doc.path("metadata").path("name").asText())
+                        .isGreaterThanOrEqualTo(measuredRssBytes * 13 / 10);
+            }
+        }
+        assertThat(sidecars).isEqualTo(SERVICES.size());
+    }
+
+    private static long mebibytes(String quantity) {
+        assertThat(quantity).as("a memory quantity in Mi").matches("[0-9]+Mi");
+        return Long.parseLong(quantity.substring(0, quantity.length() - 2)) * 1024 * 1024;
+    }
+
     @Test
     void eachShopPodCapturesItsTrafficInAnInitContainerAndRunsItsSidecarAsItsOwnUser() throws IOException {
         for (JsonNode doc : documents()) {
