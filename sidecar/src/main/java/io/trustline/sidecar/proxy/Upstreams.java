@@ -8,14 +8,18 @@ import com.linecorp.armeria.client.HttpPreprocessor;
 import com.linecorp.armeria.client.WebClient;
 import com.linecorp.armeria.client.WebClientBuilder;
 import com.linecorp.armeria.client.endpoint.EndpointGroup;
+import com.linecorp.armeria.client.retry.AbstractRetryingClient;
 import com.linecorp.armeria.common.SessionProtocol;
 import com.linecorp.armeria.server.ServiceRequestContext;
+import io.netty.util.AsciiString;
 import io.netty.util.AttributeKey;
 import io.trustline.ca.HostPort;
 import io.trustline.sidecar.config.SidecarConfig.AppProtocol;
 import io.trustline.sidecar.config.SidecarConfig.Limits;
 import io.trustline.sidecar.request.StageOutcomes;
 import java.time.Duration;
+import java.util.List;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /** Builds the sidecar's clients: to the local app, and to peer sidecars over mTLS. */
@@ -27,6 +31,8 @@ public final class Upstreams {
      * query), so the listeners put the exact target here and the clients restore it after that parsing.
      */
     public static final AttributeKey<String> TARGET = AttributeKey.valueOf(Upstreams.class, "TARGET");
+
+    private static final AsciiString RETRY_COUNT = AbstractRetryingClient.ARMERIA_RETRY_COUNT;
 
     /**
      * A client factory for one kind of upstream. Connections live at most {@code maxConnectionAge} so none outlives
@@ -53,21 +59,38 @@ public final class Upstreams {
      * {@code peers} selects (an {@link Endpoint} for a route with one address). {@code outcomes}, when not null,
      * sees each attempt with its endpoint (outlier detection). The endpoint that served the request is put on the
      * serving request as {@link StageOutcomes#UPSTREAM_ENDPOINT}.
+     *
+     * <p>The chain, outermost first: {@code around} (the route's limits and timeout), the caller's {@code grpc-timeout},
+     * {@code retries}, then per attempt the exact target, {@code outcomes} and the endpoint record. Retries sit inside
+     * the deadlines, which then bound all attempts together, and outside everything that must see each attempt: every
+     * attempt carries the exact target and counts for outlier detection. A route with neither {@code around} nor
+     * {@code retries} gets exactly the plain chain, not even an empty decorator.
      */
     public static WebClient peerClient(
-            ClientFactory factory, EndpointGroup peers, @Nullable DecoratingHttpClientFunction outcomes) {
+            ClientFactory factory,
+            EndpointGroup peers,
+            @Nullable DecoratingHttpClientFunction outcomes,
+            @Nullable Function<? super HttpClient, ? extends HttpClient> retries,
+            List<Function<? super HttpClient, ? extends HttpClient>> around) {
+        // WebClientBuilder applies the decorator added last outermost.
         final WebClientBuilder b = builder(factory, SessionProtocol.H2, peers).decorator(Upstreams::recordEndpoint);
         if (outcomes != null) {
             b.decorator(outcomes);
         }
-        return b.decorator(Upstreams::honourGrpcDeadline)
-                .decorator(Upstreams::exactTarget)
-                .build();
+        b.decorator(Upstreams::exactTarget);
+        if (retries != null) {
+            b.decorator(retries);
+        }
+        b.decorator(Upstreams::honourGrpcDeadline);
+        for (int i = around.size() - 1; i >= 0; i--) {
+            b.decorator(around.get(i));
+        }
+        return b.build();
     }
 
     /** The client to one peer sidecar's inbound listener: HTTP/2 over mTLS. */
     public static WebClient peerClient(ClientFactory factory, HostPort peer) {
-        return peerClient(factory, Endpoint.of(peer.host(), peer.port()), null);
+        return peerClient(factory, Endpoint.of(peer.host(), peer.port()), null, null, List.of());
     }
 
     private static WebClient newClient(ClientFactory factory, SessionProtocol protocol, HostPort target) {
@@ -115,7 +138,9 @@ public final class Upstreams {
             com.linecorp.armeria.common.HttpRequest req)
             throws Exception {
         final long timeoutMillis = GrpcDeadlines.timeoutMillis(req.headers());
-        if (timeoutMillis > 0) {
+        // A route's shorter timeout, set before, stays.
+        final long current = ctx.responseTimeoutMillis();
+        if (timeoutMillis > 0 && (current <= 0 || current > timeoutMillis)) {
             ctx.setResponseTimeoutMillis(timeoutMillis);
         }
         return delegate.execute(ctx, req);
@@ -128,11 +153,14 @@ public final class Upstreams {
             throws Exception {
         // attr() looks in the serving request's context too, where the listener put the target.
         final String target = ctx.attr(TARGET);
-        if (target == null || target.equals(req.path())) {
+        final boolean retried = req.headers().contains(RETRY_COUNT);
+        if (!retried && (target == null || target.equals(req.path()))) {
             return delegate.execute(ctx, req);
         }
-        final com.linecorp.armeria.common.HttpRequest exact =
-                req.withHeaders(req.headers().toBuilder().path(target));
+        // A retry goes out as the first attempt did: Armeria's retry-count header is not the app's.
+        final com.linecorp.armeria.common.RequestHeadersBuilder h =
+                req.headers().toBuilder().removeAndThen(RETRY_COUNT);
+        final com.linecorp.armeria.common.HttpRequest exact = req.withHeaders(target == null ? h : h.path(target));
         ctx.updateRequest(exact);
         return delegate.execute(ctx, exact);
     }
