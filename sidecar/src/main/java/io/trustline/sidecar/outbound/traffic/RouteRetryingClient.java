@@ -135,7 +135,11 @@ final class RouteRetryingClient extends SimpleDecoratingHttpClient {
         final Set<String> grpcCodes = Set.copyOf(on.grpcStatusCodes());
         if (!grpcCodes.isEmpty()) {
             rules.add(RetryRule.builder()
-                    .onResponseHeaders((ctx, headers) -> grpc(ctx) && grpcCodes.contains(headers.get("grpc-status")))
+                    .onResponseHeaders((ctx, headers) -> {
+                        // grpc-status in the headers: a trailers-only answer (an ordinary answer has none there).
+                        final String status = headers.get("grpc-status");
+                        return status != null && grpc(ctx) && grpcCodes.contains(status);
+                    })
                     .build(retry));
         }
         if (config.perTryTimeout() != null) {
