@@ -8,10 +8,8 @@ import com.linecorp.armeria.client.HttpPreprocessor;
 import com.linecorp.armeria.client.WebClient;
 import com.linecorp.armeria.client.WebClientBuilder;
 import com.linecorp.armeria.client.endpoint.EndpointGroup;
-import com.linecorp.armeria.client.retry.AbstractRetryingClient;
 import com.linecorp.armeria.common.SessionProtocol;
 import com.linecorp.armeria.server.ServiceRequestContext;
-import io.netty.util.AsciiString;
 import io.netty.util.AttributeKey;
 import io.trustline.ca.HostPort;
 import io.trustline.sidecar.config.SidecarConfig.AppProtocol;
@@ -31,8 +29,6 @@ public final class Upstreams {
      * query), so the listeners put the exact target here and the clients restore it after that parsing.
      */
     public static final AttributeKey<String> TARGET = AttributeKey.valueOf(Upstreams.class, "TARGET");
-
-    private static final AsciiString RETRY_COUNT = AbstractRetryingClient.ARMERIA_RETRY_COUNT;
 
     /**
      * A client factory for one kind of upstream. Connections live at most {@code maxConnectionAge} so none outlives
@@ -153,14 +149,11 @@ public final class Upstreams {
             throws Exception {
         // attr() looks in the serving request's context too, where the listener put the target.
         final String target = ctx.attr(TARGET);
-        final boolean retried = req.headers().contains(RETRY_COUNT);
-        if (!retried && (target == null || target.equals(req.path()))) {
+        if (target == null || target.equals(req.path())) {
             return delegate.execute(ctx, req);
         }
-        // A retry goes out as the first attempt did: Armeria's retry-count header is not the app's.
-        final com.linecorp.armeria.common.RequestHeadersBuilder h =
-                req.headers().toBuilder().removeAndThen(RETRY_COUNT);
-        final com.linecorp.armeria.common.HttpRequest exact = req.withHeaders(target == null ? h : h.path(target));
+        final com.linecorp.armeria.common.HttpRequest exact =
+                req.withHeaders(req.headers().toBuilder().path(target));
         ctx.updateRequest(exact);
         return delegate.execute(ctx, exact);
     }

@@ -6,6 +6,7 @@ import com.linecorp.armeria.client.ResponseTimeoutException;
 import com.linecorp.armeria.client.SimpleDecoratingHttpClient;
 import com.linecorp.armeria.client.UnprocessedRequestException;
 import com.linecorp.armeria.client.endpoint.EndpointGroupException;
+import com.linecorp.armeria.client.retry.AbstractRetryingClient;
 import com.linecorp.armeria.client.retry.Backoff;
 import com.linecorp.armeria.client.retry.RetryConfig;
 import com.linecorp.armeria.client.retry.RetryDecision;
@@ -17,8 +18,10 @@ import com.linecorp.armeria.common.HttpMethod;
 import com.linecorp.armeria.common.HttpRequest;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.RequestHeaders;
+import com.linecorp.armeria.common.RequestHeadersBuilder;
 import com.linecorp.armeria.common.stream.ClosedStreamException;
 import io.micrometer.core.instrument.Counter;
+import io.netty.util.AsciiString;
 import io.netty.util.AttributeKey;
 import io.trustline.sidecar.config.RetriesConfig;
 import java.time.Duration;
@@ -27,6 +30,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A route's retries: Armeria's {@link RetryingClient} for the requests that are safe to send again, the plain path for
@@ -52,6 +56,7 @@ final class RouteRetryingClient extends SimpleDecoratingHttpClient {
     private static final AttributeKey<Attempts> ATTEMPTS = AttributeKey.valueOf(RouteRetryingClient.class, "ATTEMPTS");
 
     private static final String GRPC_CONTENT_TYPE = "application/grpc";
+    private static final AsciiString RETRY_COUNT = AbstractRetryingClient.ARMERIA_RETRY_COUNT;
     private static final double JITTER = 0.2;
 
     private final RetryingClient retrying;
@@ -76,7 +81,7 @@ final class RouteRetryingClient extends SimpleDecoratingHttpClient {
                 .maxTotalAttempts(config.attempts())
                 .responseTimeoutMillisForEachAttempt(perTry == null ? 0 : perTry.toMillis())
                 .build();
-        this.retrying = RetryingClient.builder(retryConfig).build(delegate);
+        this.retrying = RetryingClient.builder(retryConfig).build(asFirstSent(delegate));
     }
 
     /** The decorator of a route with {@code config}; {@code config.enabled()} must hold. */
@@ -98,10 +103,34 @@ final class RouteRetryingClient extends SimpleDecoratingHttpClient {
         if ((!byMethod && !(grpc && grpcRetries)) || length > bufferBytes) {
             return unwrap().execute(ctx, req);
         }
-        final Attempts attempts = new Attempts(byMethod, grpc);
+        final Attempts attempts = new Attempts(byMethod, grpc, headers.get(RETRY_COUNT));
         ctx.setAttr(ATTEMPTS, attempts);
         final HttpRequest sent = length >= 0 || req.isEmpty() ? req : req.peekData(d -> attempts.sent(d.length()));
         return retrying.execute(ctx, sent);
+    }
+
+    /**
+     * {@code delegate} for each attempt, with the request headers the app sent: Armeria marks a retry with its own
+     * {@code armeria-retry-count}, which is not the app's to receive (an app's own value, e.g. from an Armeria client
+     * that retries itself, goes out unchanged on every attempt).
+     */
+    private static HttpClient asFirstSent(HttpClient delegate) {
+        return (ctx, req) -> {
+            final Attempts a = ctx.attr(ATTEMPTS);
+            final String sent = req.headers().get(RETRY_COUNT);
+            if (a == null || sent == null || sent.equals(a.appRetryCount)) {
+                return delegate.execute(ctx, req);
+            }
+            final RequestHeadersBuilder h = req.headers().toBuilder();
+            if (a.appRetryCount == null) {
+                h.remove(RETRY_COUNT);
+            } else {
+                h.set(RETRY_COUNT, a.appRetryCount);
+            }
+            final HttpRequest first = req.withHeaders(h.build());
+            ctx.updateRequest(first);
+            return delegate.execute(ctx, first);
+        };
     }
 
     private static boolean isGrpc(RequestHeaders headers) {
@@ -194,12 +223,14 @@ final class RouteRetryingClient extends SimpleDecoratingHttpClient {
     private static final class Attempts {
         final boolean byMethod;
         final boolean grpc;
+        final @Nullable String appRetryCount;
         volatile int finished;
         volatile long sentBytes;
 
-        Attempts(boolean byMethod, boolean grpc) {
+        Attempts(boolean byMethod, boolean grpc, @Nullable String appRetryCount) {
             this.byMethod = byMethod;
             this.grpc = grpc;
+            this.appRetryCount = appRetryCount;
         }
 
         /** Counts one more finished attempt and returns how many there were. */
