@@ -16,8 +16,9 @@ import org.jspecify.annotations.Nullable;
  *     may use what is left of the route's {@code timeout}
  * @param backoff the pause before each retry
  * @param on which failures are retried
- * @param methods the HTTP methods whose requests are retried. Default the idempotent GET, HEAD, OPTIONS; a gRPC call
- *     (always POST) is retried only on {@code on.grpcStatuses} and failed connects, whatever this list says
+ * @param methods the HTTP methods whose requests are retried. Default the idempotent GET, HEAD, OPTIONS. A gRPC call
+ *     (always POST) is retried anyway, but only on {@code on.grpcStatuses} and failed connects (on everything else
+ *     too if POST is listed)
  * @param bufferBytes the largest request body kept for a retry: a request whose body is longer, or is streamed beyond
  *     this, is sent once. Default 64 KiB
  * @param budget how many retries the route may add to its live traffic
