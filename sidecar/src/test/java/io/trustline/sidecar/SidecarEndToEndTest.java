@@ -304,7 +304,8 @@ class SidecarEndToEndTest {
 
     @Test
     void grpcUnavailableBeforeAnyMessageIsRetriedOnceAndOtherStatusesAreNot() {
-        // The route's default retries: a gRPC call whose peer answers trailers-only UNAVAILABLE is sent again.
+        // The route lists grpcStatuses [UNAVAILABLE] (TestMesh): a call whose peer answers trailers-only UNAVAILABLE
+        // is sent again.
         final long before = mesh.grpcApp.calls();
         assertThatThrownBy(() -> EchoGrpc.newBlockingStub(channel)
                         .unary(EchoRequest.newBuilder()

@@ -122,7 +122,8 @@ public record RetriesConfig(
      * @param connectFailure whether a failed connect or TLS handshake (nothing was sent) is retried, and for the
      *     {@code methods} also a reset connection. Default true
      * @param grpcStatuses gRPC status names of a trailers-only gRPC answer (the peer answered before any message).
-     *     Default UNAVAILABLE; [] never retries a gRPC call on its status
+     *     Default none: gRPC calls are retried only on routes that list statuses here, since a retried call's
+     *     request stream is held until the peer's response headers
      */
     public record On(List<Integer> statuses, Boolean connectFailure, List<String> grpcStatuses) {
 
@@ -157,7 +158,7 @@ public record RetriesConfig(
                 connectFailure = true;
             }
             if (grpcStatuses == null) {
-                grpcStatuses = List.of("UNAVAILABLE");
+                grpcStatuses = List.of();
             }
             statuses = List.copyOf(statuses);
             for (int s : statuses) {

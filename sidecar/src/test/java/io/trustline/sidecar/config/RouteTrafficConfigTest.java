@@ -55,8 +55,8 @@ class RouteTrafficConfigTest {
         assertThat(retries.bufferBytes()).isEqualTo(65536);
         assertThat(retries.on().statuses()).containsExactly(502, 503, 504);
         assertThat(retries.on().connectFailure()).isTrue();
-        assertThat(retries.on().grpcStatuses()).containsExactly("UNAVAILABLE");
-        assertThat(retries.on().grpcStatusCodes()).containsExactly("14");
+        assertThat(retries.on().grpcStatuses()).isEmpty();
+        assertThat(retries.on().grpcStatusCodes()).isEmpty();
         assertThat(retries.backoff().base()).isEqualTo(Duration.ofMillis(25));
         assertThat(retries.backoff().max()).isEqualTo(Duration.ofMillis(250));
         assertThat(retries.budget().ratio()).isEqualTo(0.2);

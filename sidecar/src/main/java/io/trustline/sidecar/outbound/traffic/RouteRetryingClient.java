@@ -39,9 +39,10 @@ import org.jspecify.annotations.Nullable;
  * <ul>
  *   <li>a request whose method is in {@code retries.methods} (default GET, HEAD, OPTIONS), or a gRPC call when
  *       {@code on.grpcStatuses} is not empty; any other request goes the plain path, never retried;
- *   <li>and whose body is known to fit {@code bufferBytes}: no body, or a {@code content-length} within it. A body of
- *       unknown length is counted as it streams, and once it passes {@code bufferBytes} the request is no longer
- *       retried (Armeria's duplicator keeps what was sent until the peer's response headers arrive).
+ *   <li>and whose body is known to fit {@code bufferBytes}: no body, or a {@code content-length} within it. Armeria's
+ *       duplicator keeps what was sent until the peer's response headers arrive, with no limit, so a body of unknown
+ *       length is sent once, never held; only a gRPC call on a route that lists {@code on.grpcStatuses} is retried
+ *       with one, counted as it streams and no longer retried once it passes {@code bufferBytes}.
  * </ul>
  *
  * <p>The decision after each attempt is made on the response headers, before any of the response reaches the caller,
@@ -100,7 +101,12 @@ final class RouteRetryingClient extends SimpleDecoratingHttpClient {
         final boolean byMethod = methods.contains(headers.method());
         final boolean grpc = isGrpc(headers);
         final long length = headers.contentLength();
-        if ((!byMethod && !(grpc && grpcRetries)) || length > bufferBytes) {
+        final boolean grpcRetried = grpc && grpcRetries;
+        // Armeria's duplicator keeps every byte sent until the peer's response headers, with no limit: a body of
+        // unknown length is retried only for a gRPC call on a route that lists grpcStatuses (its operator's choice,
+        // see docs/sidecar.md); any other streamed body is sent once, never held.
+        final boolean streamed = length < 0 && !req.isEmpty();
+        if ((!byMethod && !grpcRetried) || length > bufferBytes || (streamed && !grpcRetried)) {
             return unwrap().execute(ctx, req);
         }
         final Attempts attempts = new Attempts(byMethod, grpc, headers.get(RETRY_COUNT));
