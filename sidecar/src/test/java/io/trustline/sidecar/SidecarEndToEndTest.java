@@ -303,6 +303,28 @@ class SidecarEndToEndTest {
     }
 
     @Test
+    void grpcUnavailableBeforeAnyMessageIsRetriedOnceAndOtherStatusesAreNot() {
+        // The route lists grpcStatuses [UNAVAILABLE] (TestMesh): a call whose peer answers trailers-only UNAVAILABLE
+        // is sent again.
+        final long before = mesh.grpcApp.calls();
+        assertThatThrownBy(() -> EchoGrpc.newBlockingStub(channel)
+                        .unary(EchoRequest.newBuilder()
+                                .setFailWithCode(Status.Code.UNAVAILABLE.value())
+                                .build()))
+                .isInstanceOfSatisfying(
+                        StatusRuntimeException.class,
+                        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+        assertThat(mesh.grpcApp.calls()).isEqualTo(before + 2);
+
+        assertThatThrownBy(() -> EchoGrpc.newBlockingStub(channel)
+                        .unary(EchoRequest.newBuilder()
+                                .setFailWithCode(Status.Code.ABORTED.value())
+                                .build()))
+                .isInstanceOf(StatusRuntimeException.class);
+        assertThat(mesh.grpcApp.calls()).isEqualTo(before + 3);
+    }
+
+    @Test
     void grpcServerStreaming() {
         final Iterator<EchoResponse> it = EchoGrpc.newBlockingStub(channel)
                 .serverStream(

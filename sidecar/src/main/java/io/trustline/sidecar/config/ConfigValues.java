@@ -186,6 +186,24 @@ final class ConfigValues {
         return v.intValue();
     }
 
+    /** A number such as {@code 0.2} or {@code 1}; range checks stay with the record. */
+    @Nullable
+    Double decimal(Fields f, String key) {
+        final YamlNode n = f.node(key);
+        if (n == null) {
+            return null;
+        }
+        if (n instanceof YamlScalar s && (s.type() == YamlScalar.Type.INTEGER || s.type() == YamlScalar.Type.FLOAT)) {
+            try {
+                return Double.parseDouble(s.text());
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+        }
+        problems.add(n, f.name(key) + ": " + Fields.got(n) + " (expected: a number such as 0.2)");
+        return null;
+    }
+
     @Nullable
     Boolean bool(Fields f, String key) {
         final YamlNode n = f.node(key);

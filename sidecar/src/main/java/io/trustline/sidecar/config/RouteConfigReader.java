@@ -6,6 +6,7 @@ import io.trustline.policy.yaml.Fields;
 import io.trustline.policy.yaml.YamlMap;
 import io.trustline.policy.yaml.YamlNode;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -46,6 +47,10 @@ final class RouteConfigReader {
             final DnsEndpointsConfig dns = sources.dns(r);
             final Path file = sources.file(r);
             final OutlierDetectionConfig outlierDetection = sources.outlierDetection(r);
+            final RouteTrafficReader traffic = new RouteTrafficReader(v);
+            final Duration timeout = traffic.timeout(r);
+            final RetriesConfig retries = traffic.retries(r);
+            final RouteLimitsConfig limits = traffic.limits(r);
             final YamlNode identityNode = v.required(r, "identity", keys);
             final SpiffeId identity =
                     identityNode == null ? null : v.spiffeId(identityNode, r.name("identity"), trustDomain, namespace);
@@ -53,7 +58,17 @@ final class RouteConfigReader {
             final RouteConfig route = v.build(
                     r,
                     before,
-                    () -> new RouteConfig(address, identity, servicePort, endpoints, dns, file, outlierDetection));
+                    () -> new RouteConfig(
+                            address,
+                            identity,
+                            servicePort,
+                            endpoints,
+                            dns,
+                            file,
+                            outlierDetection,
+                            timeout,
+                            retries,
+                            limits));
             if (route != null) {
                 routes.put(e.key(), route);
             }

@@ -207,6 +207,18 @@ public final class MetricNames {
      */
     public static final String OUTBOUND_ENDPOINT_EJECTIONS = "trustline.outbound.endpoint.ejections";
 
+    /** Retries a route sent (attempts after the first); tag {@link #ROUTE}. */
+    public static final String OUTBOUND_RETRIES = "trustline.outbound.retries";
+
+    /** Retries a route's failure called for but its retry budget refused; tag {@link #ROUTE}. */
+    public static final String OUTBOUND_RETRIES_OVER_BUDGET = "trustline.outbound.retries.over.budget";
+
+    /** Requests a route's circuit breaker ({@code limits}) refused with {@code upstream.overloaded}; tag {@link #ROUTE}. */
+    public static final String OUTBOUND_OVERLOADED = "trustline.outbound.overloaded";
+
+    /** Requests in flight to a route's endpoints, of its {@code limits.maxConcurrent}; tag {@link #ROUTE}. */
+    public static final String OUTBOUND_IN_FLIGHT = "trustline.outbound.in.flight";
+
     /** Tag: the outbound route's name from {@code outbound.routes} (a closed set: the config's). */
     public static final String ROUTE = "route";
 

@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.trustline.sidecar.config.RouteConfig;
 import io.trustline.sidecar.identity.MeshTls;
 import io.trustline.sidecar.outbound.endpoints.RouteEndpoints;
+import io.trustline.sidecar.outbound.traffic.RouteTraffic;
 import io.trustline.sidecar.proxy.ProxyHeaders;
 import io.trustline.sidecar.proxy.UpstreamErrors;
 import io.trustline.sidecar.proxy.Upstreams;
@@ -62,6 +63,7 @@ public final class OutboundService implements HttpService, AutoCloseable {
         final Map<String, OutboundRoute> built = new HashMap<>();
         routes.forEach((name, route) -> {
             final RouteEndpoints endpoints = RouteEndpoints.of(name, route, meters, connectTimeout);
+            final RouteTraffic traffic = RouteTraffic.of(name, route, meters);
             built.put(
                     name.toLowerCase(java.util.Locale.ROOT),
                     new OutboundRoute(
@@ -69,7 +71,12 @@ public final class OutboundService implements HttpService, AutoCloseable {
                             endpoints,
                             route.identity(),
                             route.servicePort(),
-                            Upstreams.peerClient(factory, endpoints.group(), endpoints.outcomes()),
+                            Upstreams.peerClient(
+                                    factory,
+                                    endpoints.group(),
+                                    endpoints.outcomes(),
+                                    traffic.retries(),
+                                    traffic.around()),
                             tls));
         });
         this.routes = Map.copyOf(built);

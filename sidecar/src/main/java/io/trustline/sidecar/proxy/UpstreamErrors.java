@@ -3,6 +3,8 @@ package io.trustline.sidecar.proxy;
 import com.linecorp.armeria.client.ResponseTimeoutException;
 import com.linecorp.armeria.client.UnprocessedRequestException;
 import com.linecorp.armeria.client.endpoint.EndpointGroupException;
+import com.linecorp.armeria.client.limit.ConcurrencyLimitTimeoutException;
+import com.linecorp.armeria.client.limit.TooManyPendingAcquisitionsException;
 import com.linecorp.armeria.common.ClosedSessionException;
 import com.linecorp.armeria.common.stream.ClosedStreamException;
 import io.netty.channel.ConnectTimeoutException;
@@ -38,6 +40,7 @@ public final class UpstreamErrors {
     static final Refusal RESET = Refusal.of(RefusalKind.UPSTREAM_UNAVAILABLE, ReasonCode.UPSTREAM_RESET);
     static final Refusal TIMEOUT = Refusal.of(RefusalKind.UPSTREAM_TIMEOUT, ReasonCode.UPSTREAM_TIMEOUT);
     static final Refusal NO_ENDPOINTS = Refusal.of(RefusalKind.UPSTREAM_UNAVAILABLE, ReasonCode.UPSTREAM_NO_ENDPOINTS);
+    static final Refusal OVERLOADED = Refusal.of(RefusalKind.OVERLOADED, ReasonCode.UPSTREAM_OVERLOADED);
     private static final String NETTY_CLOSED_DURING_HANDSHAKE = "io.netty.handler.ssl.StacklessSSLHandshakeException";
 
     /** The refusal for a request whose upstream call failed with {@code cause}. */
@@ -49,6 +52,11 @@ public final class UpstreamErrors {
     public static @Nullable Refusal upstreamRefusal(Throwable cause) {
         if (cause instanceof ResponseTimeoutException) {
             return TIMEOUT;
+        }
+        if (has(cause, TooManyPendingAcquisitionsException.class)
+                || has(cause, ConcurrencyLimitTimeoutException.class)) {
+            // The route's circuit breaker (limits): nothing was sent.
+            return OVERLOADED;
         }
         if (has(cause, EndpointGroupException.class)) {
             // No endpoint was selected: nothing was sent anywhere.

@@ -16,6 +16,8 @@ import io.trustline.sidecar.config.SidecarConfig.AppProtocol;
 import io.trustline.sidecar.config.SidecarConfig.Limits;
 import io.trustline.sidecar.request.StageOutcomes;
 import java.time.Duration;
+import java.util.List;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /** Builds the sidecar's clients: to the local app, and to peer sidecars over mTLS. */
@@ -53,21 +55,38 @@ public final class Upstreams {
      * {@code peers} selects (an {@link Endpoint} for a route with one address). {@code outcomes}, when not null,
      * sees each attempt with its endpoint (outlier detection). The endpoint that served the request is put on the
      * serving request as {@link StageOutcomes#UPSTREAM_ENDPOINT}.
+     *
+     * <p>The chain, outermost first: {@code around} (the route's limits and timeout), the caller's {@code grpc-timeout},
+     * {@code retries}, then per attempt the exact target, {@code outcomes} and the endpoint record. Retries sit inside
+     * the deadlines, which then bound all attempts together, and outside everything that must see each attempt: every
+     * attempt carries the exact target and counts for outlier detection. A route with neither {@code around} nor
+     * {@code retries} gets exactly the plain chain, not even an empty decorator.
      */
     public static WebClient peerClient(
-            ClientFactory factory, EndpointGroup peers, @Nullable DecoratingHttpClientFunction outcomes) {
+            ClientFactory factory,
+            EndpointGroup peers,
+            @Nullable DecoratingHttpClientFunction outcomes,
+            @Nullable Function<? super HttpClient, ? extends HttpClient> retries,
+            List<Function<? super HttpClient, ? extends HttpClient>> around) {
+        // WebClientBuilder applies the decorator added last outermost.
         final WebClientBuilder b = builder(factory, SessionProtocol.H2, peers).decorator(Upstreams::recordEndpoint);
         if (outcomes != null) {
             b.decorator(outcomes);
         }
-        return b.decorator(Upstreams::honourGrpcDeadline)
-                .decorator(Upstreams::exactTarget)
-                .build();
+        b.decorator(Upstreams::exactTarget);
+        if (retries != null) {
+            b.decorator(retries);
+        }
+        b.decorator(Upstreams::honourGrpcDeadline);
+        for (int i = around.size() - 1; i >= 0; i--) {
+            b.decorator(around.get(i));
+        }
+        return b.build();
     }
 
     /** The client to one peer sidecar's inbound listener: HTTP/2 over mTLS. */
     public static WebClient peerClient(ClientFactory factory, HostPort peer) {
-        return peerClient(factory, Endpoint.of(peer.host(), peer.port()), null);
+        return peerClient(factory, Endpoint.of(peer.host(), peer.port()), null, null, List.of());
     }
 
     private static WebClient newClient(ClientFactory factory, SessionProtocol protocol, HostPort target) {
@@ -115,7 +134,9 @@ public final class Upstreams {
             com.linecorp.armeria.common.HttpRequest req)
             throws Exception {
         final long timeoutMillis = GrpcDeadlines.timeoutMillis(req.headers());
-        if (timeoutMillis > 0) {
+        // A route's shorter timeout, set before, stays.
+        final long current = ctx.responseTimeoutMillis();
+        if (timeoutMillis > 0 && (current <= 0 || current > timeoutMillis)) {
             ctx.setResponseTimeoutMillis(timeoutMillis);
         }
         return delegate.execute(ctx, req);

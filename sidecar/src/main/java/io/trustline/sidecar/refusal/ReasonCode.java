@@ -128,6 +128,8 @@ public enum ReasonCode {
     UPSTREAM_TIMEOUT("upstream.timeout"),
     /** The route has no endpoint to call (DNS has no records, the endpoints file lists none). */
     UPSTREAM_NO_ENDPOINTS("upstream.no_endpoints"),
+    /** The route's circuit breaker is open: {@code limits.maxConcurrent} in flight and {@code maxPending} waiting. */
+    UPSTREAM_OVERLOADED("upstream.overloaded"),
 
     /** The listener is at its concurrency limit. */
     OVERLOAD_CONCURRENCY_LIMIT("overload.concurrency_limit"),
