@@ -18,7 +18,9 @@ backend_alive() {
   local pid
   for pid in $(awk '{print $NF}' "$BENCH_PIDS/backend.pids"); do kill -0 "$pid" 2>/dev/null || return 1; done
 }
-backend_alive || { rm -f "$BENCH_PIDS/backend.pids"; "$BENCH_DIR/backend/start.sh" >/dev/null; }
+# The backend outlives this script: it must not inherit a descriptor of the caller's `flock /tmp/bench.lock` (nginx
+# would hold the lock for good), so descriptors 3-9 are closed for it.
+backend_alive || { rm -f "$BENCH_PIDS/backend.pids"; "$BENCH_DIR/backend/start.sh" >/dev/null 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-; }
 "$ROOT/bench/sidecar/stop.sh" >/dev/null 2>&1 || true
 "$ROOT/bench/sidecar/start.sh" >/dev/null
 trap '"$ROOT/bench/sidecar/stop.sh" >/dev/null 2>&1' EXIT

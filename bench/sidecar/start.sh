@@ -27,9 +27,11 @@ source "$C/claims.env"
 # competing with the event loops on 2 cores), one event loop per sidecar (two sidecars, the load tool and the app
 # share 2 cores; a second event loop per sidecar measured ~10% more CPU per request), Netty's pooled allocator
 # (~7% less CPU per request than 4.2's default adaptive one in bench/cpu-per-request.sh). TRUSTLINE_JAVA picks the
-# java binary (default: java on the PATH).
+# java binary (default: java on the PATH); TRUSTLINE_JVM_EXTRA_FLAGS are appended to the flags (bench/profile.sh uses
+# it for -XX:+DebugNonSafepoints), TRUSTLINE_JVM_FLAGS replaces them.
 JVM_FLAGS=(${TRUSTLINE_JVM_FLAGS:--Xms64m -Xmx64m -XX:+UseSerialGC -Xss512k -XX:ReservedCodeCacheSize=64m
-  -XX:MaxMetaspaceSize=128m -Dcom.linecorp.armeria.numCommonWorkers=1 -Dio.netty.allocator.type=pooled})
+  -XX:MaxMetaspaceSize=128m -Dcom.linecorp.armeria.numCommonWorkers=1 -Dio.netty.allocator.type=pooled}
+  ${TRUSTLINE_JVM_EXTRA_FLAGS:-})
 
 cat > "$WORK/inbound.yaml" <<YAML
 service: server
