@@ -53,6 +53,11 @@ agent() {
 }
 
 load $((N / 2)) >/dev/null 2>&1   # warm-up: JIT, pools, caches
+# Attach only to the JVMs this script started (the pid file is shared by everything that uses the harness).
+while read -r label pid; do
+  grep -qF "${TRUSTLINE_JAR:-$ROOT/sidecar/target/trustline-sidecar.jar}" "/proc/$pid/cmdline" 2>/dev/null \
+    || { trap - EXIT; die "$label pid $pid is not a sidecar this script started; another load run is active?"; }
+done < "$BENCH_PIDS/sidecar.pids"
 while read -r label pid; do agent "$pid" "start,event=itimer,interval=$INTERVAL"; done < "$BENCH_PIDS/sidecar.pids"
 load "$N" 2>&1 | grep -E "finished in|requests:|status codes:"
 while read -r label pid; do

@@ -10,7 +10,8 @@ ROOT="$(cd "$HERE/../.." && pwd)"
 # shellcheck source=/dev/null
 source "$BENCH_DIR/lib.sh"
 NAME=sidecar
-JAR="$ROOT/sidecar/target/trustline-sidecar.jar"
+# TRUSTLINE_JAR runs another build (A/B runs of two builds copied aside, each jar with its lib/ beside it).
+JAR="${TRUSTLINE_JAR:-$ROOT/sidecar/target/trustline-sidecar.jar}"
 [[ -s $JAR ]] || die "build the sidecar first: (cd $ROOT && ./mvnw -B -q -DskipTests package)"
 [[ -s $BENCH_CERTS/client.pem ]] || "$BENCH_DIR/certs.sh"
 [[ -s $BENCH_PIDS/$NAME.pids ]] && die "$NAME already running? ($BENCH_PIDS/$NAME.pids exists; run stop.sh)"
