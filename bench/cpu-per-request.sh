@@ -36,7 +36,7 @@ echo "$out" | grep -E "finished in|requests:|status codes:"
 while read -r label pid; do
   # The pid file is shared by everything that uses the harness: a run that replaced our sidecars measured nothing.
   [[ -n ${before[$label]:-} ]] && grep -qF "${TRUSTLINE_JAR:-$ROOT/sidecar/target/trustline-sidecar.jar}" \
-    "/proc/$pid/cmdline" 2>/dev/null || die "$label pid $pid is not the sidecar this run started (another load run?)"
+    "/proc/$pid/cmdline" 2>/dev/null || { trap - EXIT; die "$label pid $pid is not the sidecar this run started"; }
   t=$(( $(ticks "$pid") - ${before[$label]} ))
   awk -v l="$label" -v t="$t" -v hz="$hz" -v n="$N" -v rss="$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")" \
     'BEGIN { printf "%-9s %6.1f us CPU/request  RSS %d MB\n", l, t / hz * 1e6 / n, rss / 1024 }'
