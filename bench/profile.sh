@@ -3,7 +3,7 @@
 # -XX:+DebugNonSafepoints), warms them up, attaches async-profiler to each (jcmd JVMTI.agent_load, event itimer: perf
 # events are not available in this sandbox), sends REQUESTS through the two hops, and writes per sidecar into OUTDIR
 # LABEL.collapsed (collapsed stacks) and LABEL.html (flame graph), then prints bench/profile-summary.py for each.
-# Profiling starts after the warm-up, so JIT compilation of the warm-up is not in the profile.
+# Profiling starts after the warm-up (PROFILE_WARMUP requests, default REQUESTS), so that most JIT compilation is over.
 #   bench/profile.sh OUTDIR [REQUESTS] [h2load flags...]     e.g. bench/profile.sh /tmp/prof 200000 --h1 -c 64
 # async-profiler's agent comes from Maven Central (tools.profiler:async-profiler:4.6:jar:linux-x64); ASYNC_PROFILER
 # names the libasyncProfiler.so to use, else it is fetched once into $BENCH_WORK/async-profiler. Wrap load runs in
@@ -17,6 +17,9 @@ OUT="${1:?usage: bench/profile.sh OUTDIR [REQUESTS] [h2load flags...]}"; shift
 N="${1:-200000}"; shift || true
 FLAGS=("$@"); ((${#FLAGS[@]})) || FLAGS=(--h1 -c 64)
 INTERVAL="${PROFILE_INTERVAL:-1ms}"
+# Requests before the profiler starts: C2 keeps compiling for a while, and its threads' samples are not the
+# request path's cost (they show up as the "JIT compiler" layer).
+WARMUP="${PROFILE_WARMUP:-$N}"
 mkdir -p "$OUT"; OUT="$(cd "$OUT" && pwd)"
 
 AP_VERSION=4.6
@@ -52,7 +55,7 @@ agent() {
   if grep -q ERROR <<< "$out"; then die "async-profiler $2: $out"; fi
 }
 
-load $((N / 2)) >/dev/null 2>&1   # warm-up: JIT, pools, caches
+load "$WARMUP" >/dev/null 2>&1   # warm-up: JIT, pools, caches
 # Attach only to the JVMs this script started (the pid file is shared by everything that uses the harness).
 while read -r label pid; do
   grep -qF "${TRUSTLINE_JAR:-$ROOT/sidecar/target/trustline-sidecar.jar}" "/proc/$pid/cmdline" 2>/dev/null \
