@@ -6,8 +6,8 @@
 # Profiling starts after the warm-up (PROFILE_WARMUP requests, default REQUESTS), so that most JIT compilation is over.
 #   bench/profile.sh OUTDIR [REQUESTS] [h2load flags...]     e.g. bench/profile.sh /tmp/prof 200000 --h1 -c 64
 # async-profiler's agent comes from Maven Central (tools.profiler:async-profiler:4.6:jar:linux-x64); ASYNC_PROFILER
-# names the libasyncProfiler.so to use, else it is fetched once into $BENCH_WORK/async-profiler. Wrap load runs in
-# `flock /tmp/bench.lock` on a shared machine.
+# names the libasyncProfiler.so to use, else it is fetched once into $BENCH_WORK/async-profiler. On a shared machine
+# wrap load runs in `flock -o /tmp/bench.lock` (-o: nothing the run starts keeps the lock).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export BENCH_DIR="${BENCH_HARNESS:-$ROOT/../shared/bench}"
