@@ -18,7 +18,9 @@ backend_alive() {
   local pid
   for pid in $(awk '{print $NF}' "$BENCH_PIDS/backend.pids"); do kill -0 "$pid" 2>/dev/null || return 1; done
 }
-backend_alive || { rm -f "$BENCH_PIDS/backend.pids"; "$BENCH_DIR/backend/start.sh" >/dev/null; }
+# The backend outlives this script: it must not inherit a descriptor of the caller's `flock /tmp/bench.lock` (nginx
+# would hold the lock for good), so descriptors 3-9 are closed for it.
+backend_alive || { rm -f "$BENCH_PIDS/backend.pids"; "$BENCH_DIR/backend/start.sh" >/dev/null 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-; }
 "$ROOT/bench/sidecar/stop.sh" >/dev/null 2>&1 || true
 "$ROOT/bench/sidecar/start.sh" >/dev/null
 trap '"$ROOT/bench/sidecar/stop.sh" >/dev/null 2>&1' EXIT
@@ -32,6 +34,9 @@ out=$(load "$N" 2>&1)
 hz=$(getconf CLK_TCK)
 echo "$out" | grep -E "finished in|requests:|status codes:"
 while read -r label pid; do
+  # The pid file is shared by everything that uses the harness: a run that replaced our sidecars measured nothing.
+  [[ -n ${before[$label]:-} ]] && grep -qF "${TRUSTLINE_JAR:-$ROOT/sidecar/target/trustline-sidecar.jar}" \
+    "/proc/$pid/cmdline" 2>/dev/null || { trap - EXIT; die "$label pid $pid is not the sidecar this run started"; }
   t=$(( $(ticks "$pid") - ${before[$label]} ))
   awk -v l="$label" -v t="$t" -v hz="$hz" -v n="$N" -v rss="$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")" \
     'BEGIN { printf "%-9s %6.1f us CPU/request  RSS %d MB\n", l, t / hz * 1e6 / n, rss / 1024 }'

@@ -10,7 +10,8 @@ ROOT="$(cd "$HERE/../.." && pwd)"
 # shellcheck source=/dev/null
 source "$BENCH_DIR/lib.sh"
 NAME=sidecar
-JAR="$ROOT/sidecar/target/trustline-sidecar.jar"
+# TRUSTLINE_JAR runs another build (A/B runs of two builds copied aside, each jar with its lib/ beside it).
+JAR="${TRUSTLINE_JAR:-$ROOT/sidecar/target/trustline-sidecar.jar}"
 [[ -s $JAR ]] || die "build the sidecar first: (cd $ROOT && ./mvnw -B -q -DskipTests package)"
 [[ -s $BENCH_CERTS/client.pem ]] || "$BENCH_DIR/certs.sh"
 [[ -s $BENCH_PIDS/$NAME.pids ]] && die "$NAME already running? ($BENCH_PIDS/$NAME.pids exists; run stop.sh)"
@@ -29,8 +30,9 @@ source "$C/claims.env"
 # (~7% less CPU per request than 4.2's default adaptive one in bench/cpu-per-request.sh). The memory flags are the
 # image's (examples/pom.xml, measured with bench/memory.sh in docs/performance.md#memory): a 48 MiB heap with a
 # 16 MiB young generation, one Netty arena of 1 MiB chunks, free C heap given back every 10 s, 2 malloc arenas.
-# TRUSTLINE_JVM_FLAGS replaces the flags, TRUSTLINE_JVM_EXTRA_FLAGS adds to them (NMT, GC logs); MALLOC_ARENA_MAX
-# from the environment wins (empty: glibc's default). TRUSTLINE_JAVA picks the java binary (default: java on the PATH).
+# TRUSTLINE_JVM_FLAGS replaces the flags, TRUSTLINE_JVM_EXTRA_FLAGS adds to them (NMT, GC logs, bench/profile.sh's
+# -XX:+DebugNonSafepoints); MALLOC_ARENA_MAX from the environment wins (empty: glibc's default). TRUSTLINE_JAVA
+# picks the java binary (default: java on the PATH).
 JVM_FLAGS=(${TRUSTLINE_JVM_FLAGS:--Xms48m -Xmx48m -Xmn16m -XX:+UseSerialGC -Xss512k -XX:ReservedCodeCacheSize=64m
   -XX:MaxMetaspaceSize=128m -XX:TrimNativeHeapInterval=10000 -Dcom.linecorp.armeria.numCommonWorkers=1
   -Dio.netty.allocator.type=pooled -Dio.netty.allocator.numDirectArenas=1 -Dio.netty.allocator.numHeapArenas=1

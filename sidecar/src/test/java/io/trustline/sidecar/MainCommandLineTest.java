@@ -2,9 +2,11 @@ package io.trustline.sidecar;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.netty.util.ResourceLeakDetector;
 import io.trustline.ca.cli.TrustlineVersion;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -44,5 +46,14 @@ class MainCommandLineTest {
         assertThat(out.toString())
                 .startsWith("#!/usr/bin/env bash")
                 .contains("complete -F _complete_trustline-sidecar", "--config", "--check");
+    }
+
+    @Test
+    void switchesNettyLeakDetectionOffUnlessTheOperatorChoseALevel() {
+        assertThat(Main.leakDetectionDefault(name -> null)).isEqualTo(ResourceLeakDetector.Level.DISABLED);
+        assertThat(Main.leakDetectionDefault(Map.of("io.netty.leakDetection.level", "paranoid")::get))
+                .isNull();
+        assertThat(Main.leakDetectionDefault(Map.of("io.netty.leakDetectionLevel", "simple")::get))
+                .isNull();
     }
 }

@@ -244,10 +244,6 @@ public final class Telemetry implements AutoCloseable {
     void complete(Direction direction, ServiceRequestContext ctx, RequestLog log, @Nullable Span span) {
         final Refusal refusal = ctx.attr(Refusals.REFUSAL);
         final Decision authz = ctx.attr(StageOutcomes.AUTHZ_DECISION);
-        final String rateLimit = PipelineOutcomes.rateLimit(ctx);
-        final JwtFailure jwtFailure = PipelineOutcomes.jwtFailure(ctx);
-        final EdgeCheck edge = PipelineOutcomes.edgeCheck(ctx);
-        final String deprecation = PipelineOutcomes.deprecation(ctx);
         final int status = log.responseHeaders().status().code();
         final String decision;
         final ReasonCode code;
@@ -281,7 +277,17 @@ public final class Telemetry implements AutoCloseable {
                 decision,
                 reason,
                 durationNanos);
+        final boolean securityEvent = direction == Direction.INBOUND && refusal != null && securityEvents.enabled();
+        if (span == null && accessLog == null && !securityEvent) {
+            // Tracing and the access log off (as without a collector, and in the benchmarks): the metrics are all
+            // there is to record, and what follows would only be gathered to be dropped.
+            return;
+        }
 
+        final String rateLimit = PipelineOutcomes.rateLimit(ctx);
+        final JwtFailure jwtFailure = PipelineOutcomes.jwtFailure(ctx);
+        final EdgeCheck edge = PipelineOutcomes.edgeCheck(ctx);
+        final String deprecation = PipelineOutcomes.deprecation(ctx);
         final VerifiedToken token = ctx.attr(VerifiedToken.ATTR);
         final String principal = token != null ? token.requestPrincipal() : null;
         final String tlsVersion = tlsVersion(direction == Direction.INBOUND ? ctx.sslSession() : null);
@@ -354,7 +360,7 @@ public final class Telemetry implements AutoCloseable {
             span.end();
         }
 
-        if (direction == Direction.INBOUND && refusal != null && securityEvents.enabled()) {
+        if (securityEvent && refusal != null) {
             final SecurityEvents.Kind kind = refusal.kind() == RefusalKind.UNAUTHENTICATED
                     ? SecurityEvents.Kind.AUTHN
                     : refusal.kind() == RefusalKind.FORBIDDEN ? SecurityEvents.Kind.AUTHZ : null;
