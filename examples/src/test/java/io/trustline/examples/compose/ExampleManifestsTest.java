@@ -312,10 +312,14 @@ class ExampleManifestsTest {
                 sidecars++;
                 final JsonNode resources = c.path("resources");
                 assertThat(mebibytes(resources.path("requests").path("memory").asText()))
-                        .as("%s sidecar's memory request", doc.path("metadata").path("name").asText())
+                        .as(
+                                "%s sidecar's memory request",
+                                doc.path("metadata").path("name").asText())
                         .isGreaterThanOrEqualTo(measuredRssBytes);
                 assertThat(mebibytes(resources.path("limits").path("memory").asText()))
-                        .as("%s sidecar's memory limit", doc.path("metadata").path("name").asText())
+                        .as(
+                                "%s sidecar's memory limit",
+                                doc.path("metadata").path("name").asText())
                         .isGreaterThanOrEqualTo(measuredRssBytes * 13 / 10);
             }
         }
