@@ -10,7 +10,8 @@ ROOT="$(cd "$HERE/../.." && pwd)"
 # shellcheck source=/dev/null
 source "$BENCH_DIR/lib.sh"
 NAME=sidecar
-# TRUSTLINE_JAR runs another build (A/B runs of two builds copied aside, each jar with its lib/ beside it).
+# TRUSTLINE_ROUTE_EXTRA adds keys to the outbound route (e.g. ', retries: {attempts: 1}' for an A/B of the retrying
+# client). TRUSTLINE_JAR runs another build (A/B runs of two builds copied aside, each jar with its lib/ beside it).
 JAR="${TRUSTLINE_JAR:-$ROOT/sidecar/target/trustline-sidecar.jar}"
 [[ -s $JAR ]] || die "build the sidecar first: (cd $ROOT && ./mvnw -B -q -DskipTests package)"
 [[ -s $BENCH_CERTS/client.pem ]] || "$BENCH_DIR/certs.sh"
@@ -93,7 +94,7 @@ outbound:
   listen: 127.0.0.1:$OUTBOUND_PORT
   routes:
     # The load tool calls http://127.0.0.1:15001/..., so its Host header is the route name.
-    127.0.0.1: {address: 127.0.0.1:$INBOUND_PORT, identity: spiffe://bench.local/ns/default/sa/server}
+    127.0.0.1: {address: 127.0.0.1:$INBOUND_PORT, identity: spiffe://bench.local/ns/default/sa/server${TRUSTLINE_ROUTE_EXTRA:-}}
 accessLog: {sink: off}
 admin: {listen: 127.0.0.1:15100}
 YAML
