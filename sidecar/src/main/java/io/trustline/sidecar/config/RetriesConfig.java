@@ -10,8 +10,8 @@ import org.jspecify.annotations.Nullable;
  * Retries of a route ({@code outbound.routes.<name>.retries}): a failed attempt is sent again, to the next endpoint in
  * the rotation, when the request is safe to repeat and the route's retry budget allows it.
  *
- * @param attempts total attempts including the first; 1 switches retries off. Default 2 (one retry, as Istio and
- *     Linkerd)
+ * @param attempts total attempts including the first; 1 switches retries off. Default 1: retries are opt-in, as in
+ *     Linkerd (Istio retries twice by default); the retrying client costs CPU on every call of the route
  * @param perTryTimeout how long one attempt may take before it is given up (and retried); default none: each attempt
  *     may use what is left of the route's {@code timeout}
  * @param backoff the pause before each retry
@@ -44,7 +44,7 @@ public record RetriesConfig(
 
     public RetriesConfig {
         if (attempts == null) {
-            attempts = 2;
+            attempts = 1;
         }
         if (backoff == null) {
             backoff = Backoff.DEFAULT;

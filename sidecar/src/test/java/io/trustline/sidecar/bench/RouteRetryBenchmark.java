@@ -24,7 +24,7 @@ import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * What a route's default retries (attempts 2) add to a GET without a body that succeeds at once: the same client
+ * What a route's retries (attempts 2, the other keys at their defaults) add to a GET without a body that succeeds at once: the same client
  * with and without the retrying decorator, over an innermost decorator that answers 200 itself (no network, so the
  * difference is Armeria's {@code RetryingClient}: a derived context, the request duplicator, the split response, and
  * our rule and budget). Run with {@code -prof gc} for the allocation per call.
@@ -53,7 +53,16 @@ public class RouteRetryBenchmark {
         final RouteTraffic traffic = RouteTraffic.of(
                 "bench",
                 new io.trustline.sidecar.config.RouteConfig(
-                        HostPort.parse("127.0.0.1:1"), SpiffeId.parse("spiffe://example.org/ns/shop/sa/bench"), null),
+                        HostPort.parse("127.0.0.1:1"),
+                        SpiffeId.parse("spiffe://example.org/ns/shop/sa/bench"),
+                        null,
+                        null,
+                        null,
+                        null,
+                        io.trustline.sidecar.config.OutlierDetectionConfig.DEFAULT,
+                        null,
+                        new io.trustline.sidecar.config.RetriesConfig(2, null, null, null, null, null, null),
+                        io.trustline.sidecar.config.RouteLimitsConfig.UNLIMITED),
                 new SimpleMeterRegistry());
         retrying = WebClient.builder("http://127.0.0.1:1")
                 .decorator(answer)

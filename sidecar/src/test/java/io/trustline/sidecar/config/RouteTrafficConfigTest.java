@@ -44,12 +44,13 @@ class RouteTrafficConfigTest {
     }
 
     @Test
-    void withoutTheKeysARouteHasNoTimeoutNoLimitsAndBudgetedRetriesOfIdempotentRequests() throws Exception {
+    void withoutTheKeysARouteHasNoTimeoutNoLimitsAndNoRetries() throws Exception {
         final RouteConfig r = route("");
         assertThat(r.timeout()).isNull();
         assertThat(r.limits().limited()).isFalse();
         final RetriesConfig retries = r.retries();
-        assertThat(retries.attempts()).isEqualTo(2);
+        assertThat(retries.attempts()).isEqualTo(1);
+        assertThat(retries.enabled()).isFalse();
         assertThat(retries.perTryTimeout()).isNull();
         assertThat(retries.methods()).containsExactly("GET", "HEAD", "OPTIONS");
         assertThat(retries.bufferBytes()).isEqualTo(65536);
@@ -92,9 +93,10 @@ class RouteTrafficConfigTest {
     }
 
     @Test
-    void oneAttemptSwitchesRetriesOff() throws Exception {
+    void retriesAreOptInAndOneAttemptSwitchesThemOff() throws Exception {
+        assertThat(route("").retries().enabled()).isFalse();
+        assertThat(route("      retries: {attempts: 2}\n").retries().enabled()).isTrue();
         assertThat(route("      retries: {attempts: 1}\n").retries().enabled()).isFalse();
-        assertThat(route("").retries().enabled()).isTrue();
     }
 
     static Stream<Arguments> mistakes() {

@@ -134,15 +134,17 @@ class RouteTrafficEndToEndTest {
                 + "      endpoints: [" + a.address() + ", " + b.address() + ", " + doomed.address() + "]\n"
                 + "      identity: " + BACKEND + "\n"
                 + "      outlierDetection: {minimumRequests: 3, window: 10s, ejectionTime: 1h}\n"
+                + "      retries: {attempts: 2}\n"
                 + "    outage:\n"
                 + "      endpoints: [" + a.address() + ", " + b.address() + ", " + c.address() + "]\n"
                 + "      identity: " + BACKEND + "\n"
                 + "      retries: {attempts: 3, budget: {ratio: 0.2, minPerSecond: 1, window: 30s}}\n"
                 + "    slow: {address: " + a.address() + id + ", timeout: 500ms}\n"
                 + "    guarded: {address: " + b.address() + id + ", limits: {maxConcurrent: 1, maxPending: 0}}\n"
-                + "    single: {address: " + c.address() + id + "}\n"
-                + "    posts: {address: " + c.address() + id + ", retries: {methods: [POST]}}\n"
-                + "    puts: {address: " + c.address() + id + ", retries: {methods: [PUT], bufferBytes: 1024}}\n";
+                + "    single: {address: " + c.address() + id + ", retries: {attempts: 2}}\n"
+                + "    posts: {address: " + c.address() + id + ", retries: {attempts: 2, methods: [POST]}}\n"
+                + "    puts: {address: " + c.address() + id
+                + ", retries: {attempts: 2, methods: [PUT], bufferBytes: 1024}}\n";
         frontend = track(Sidecar.start(
                 TestMesh.config(frontendDir, TestMesh.FRONTEND, "127.0.0.1:0", 1, "http", "", outboundYaml),
                 new StaticWorkloadIdentity(ca.issueOffline(TestMesh.FRONTEND, Duration.ofHours(1))),

@@ -117,9 +117,10 @@ public final class TestMesh implements AutoCloseable {
                 + "  listen: 127.0.0.1:0\n"
                 + "  routes:\n"
                 + "    backend: {address: 127.0.0.1:" + backend.inboundPort() + ", identity: " + BACKEND + "}\n"
-                // gRPC retries are opt-in (a retried call's request stream is held): this route opts in.
+                // Retries are opt-in, gRPC ones doubly so (a retried call's request stream is held): this route opts
+                // in.
                 + "    grpc-backend: {address: 127.0.0.1:" + grpcBackend.inboundPort() + ", identity: "
-                + GRPC_BACKEND + ", retries: {on: {grpcStatuses: [UNAVAILABLE]}}}\n"
+                + GRPC_BACKEND + ", retries: {attempts: 2, on: {grpcStatuses: [UNAVAILABLE]}}}\n"
                 + "    impostor: {address: 127.0.0.1:" + backend.inboundPort() + ", identity: " + GRPC_BACKEND
                 + "}\n"
                 + "    nobody-home: {address: 127.0.0.1:1, identity: " + BACKEND + "}\n"

@@ -45,9 +45,16 @@ class RouteTrafficTest {
     }
 
     @Test
+    void aRouteWithoutTheKeysAddsNoDecoratorAtAll() {
+        assertThat(RouteTraffic.of("d", route(null, RetriesConfig.DEFAULT, RouteLimitsConfig.UNLIMITED), meters())
+                        .none())
+                .isTrue();
+    }
+
+    @Test
     void eachSettingAddsItsOwnDecorator() {
         final SimpleMeterRegistry meters = meters();
-        assertThat(RouteTraffic.of("a", route(null, RetriesConfig.DEFAULT, RouteLimitsConfig.UNLIMITED), meters)
+        assertThat(RouteTraffic.of("a", route(null, attempts(2), RouteLimitsConfig.UNLIMITED), meters)
                         .retries())
                 .isNotNull();
         assertThat(RouteTraffic.of("b", route(Duration.ofSeconds(1), attempts(1), RouteLimitsConfig.UNLIMITED), meters)
