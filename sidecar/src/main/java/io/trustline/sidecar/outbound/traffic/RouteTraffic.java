@@ -11,7 +11,6 @@ import io.trustline.sidecar.config.RetriesConfig;
 import io.trustline.sidecar.config.RouteConfig;
 import io.trustline.sidecar.config.RouteLimitsConfig;
 import io.trustline.sidecar.metrics.MetricNames;
-import io.trustline.sidecar.proxy.GrpcDeadlines;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,13 +48,10 @@ public record RouteTraffic(
         if (timeout != null) {
             final long timeoutMillis = timeout.toMillis();
             around.add(delegate -> (HttpClient) (ctx, req) -> {
-                // The shorter of the route's timeout and the caller's own deadline, whichever decorator sets its
-                // deadline first.
-                final long grpc = GrpcDeadlines.timeoutMillis(req.headers());
-                final long millis = grpc > 0 ? Math.min(grpc, timeoutMillis) : timeoutMillis;
+                // The caller's grpc-timeout is applied inside this decorator (Upstreams), which keeps the shorter.
                 final long current = ctx.responseTimeoutMillis();
-                if (current <= 0 || current > millis) {
-                    ctx.setResponseTimeoutMillis(millis);
+                if (current <= 0 || current > timeoutMillis) {
+                    ctx.setResponseTimeoutMillis(timeoutMillis);
                 }
                 return delegate.execute(ctx, req);
             });
