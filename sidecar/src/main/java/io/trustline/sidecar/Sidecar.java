@@ -137,8 +137,10 @@ public final class Sidecar implements AutoCloseable {
 
         final ClientFactory appFactory = Upstreams.factory(config.inbound().limits(), maxConnectionAge);
         factories.add(appFactory);
-        final AppProxyService proxy = new AppProxyService(Upstreams.appClient(
-                appFactory, config.inbound().app(), config.inbound().appProtocol()));
+        final AppProxyService proxy = new AppProxyService(
+                Upstreams.appClient(
+                        appFactory, config.inbound().app(), config.inbound().appProtocol()),
+                config.inbound().appProtocol());
         inbound = inboundServer(config, InboundPipeline.build(proxy, inboundStages(clock)), maxConnectionAge);
 
         if (config.outbound() != null) {

@@ -6,6 +6,7 @@ import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServiceRequestContext;
+import io.trustline.sidecar.config.SidecarConfig.AppProtocol;
 import io.trustline.sidecar.identity.PeerIdentity;
 import io.trustline.sidecar.refusal.Refusals;
 import io.trustline.sidecar.request.HeaderEdits;
@@ -20,10 +21,14 @@ import java.net.InetSocketAddress;
 public final class AppProxyService implements HttpService {
 
     private final WebClient app;
+    private final boolean http1App;
 
-    /** Forwards to {@code app}, a client made by {@link Upstreams#appClient}. */
-    public AppProxyService(WebClient app) {
+    /**
+     * Forwards to {@code app}, a client made by {@link Upstreams#appClient} for an app that speaks {@code protocol}.
+     */
+    public AppProxyService(WebClient app, AppProtocol protocol) {
         this.app = app;
+        this.http1App = protocol == AppProtocol.HTTP;
     }
 
     @Override
@@ -39,8 +44,7 @@ public final class AppProxyService implements HttpService {
                 remote.getAddress().getHostAddress(),
                 ctx.sessionProtocol().isTls(),
                 ctx.attr(HeaderEdits.ATTR));
-        return app.execute(req.withHeaders(headers))
-                .mapHeaders(ProxyHeaders::scrubResponse)
+        return AppResponseFilter.apply(app.execute(req.withHeaders(headers)), http1App)
                 .recover(cause -> Refusals.respond(ctx, req.headers(), UpstreamErrors.classify(cause)));
     }
 }
