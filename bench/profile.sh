@@ -17,6 +17,11 @@ OUT="${1:?usage: bench/profile.sh OUTDIR [REQUESTS] [h2load flags...]}"; shift
 N="${1:-200000}"; shift || true
 FLAGS=("$@"); ((${#FLAGS[@]})) || FLAGS=(--h1 -c 64)
 INTERVAL="${PROFILE_INTERVAL:-1ms}"
+# PROFILE_EVENT=alloc profiles heap allocation instead (async-profiler's TLAB sampling, every 512 KiB by default); the
+# collapsed stacks then weigh bytes allocated, not samples, and the per-layer summary reads as shares of the bytes.
+EVENT="${PROFILE_EVENT:-itimer}"
+if [[ $EVENT == alloc ]]; then START_OPTS="event=alloc"; DUMP_OPTS="collapsed,total"; else
+  START_OPTS="event=$EVENT,interval=$INTERVAL"; DUMP_OPTS="collapsed"; fi
 # Requests before the profiler starts: C2 keeps compiling for a while, and its threads' samples are not the
 # request path's cost (they show up as the "JIT compiler" layer).
 WARMUP="${PROFILE_WARMUP:-$N}"
@@ -61,10 +66,10 @@ while read -r label pid; do
   grep -qF "${TRUSTLINE_JAR:-$ROOT/sidecar/target/trustline-sidecar.jar}" "/proc/$pid/cmdline" 2>/dev/null \
     || { trap - EXIT; die "$label pid $pid is not a sidecar this script started; another load run is active?"; }
 done < "$BENCH_PIDS/sidecar.pids"
-while read -r label pid; do agent "$pid" "start,event=itimer,interval=$INTERVAL"; done < "$BENCH_PIDS/sidecar.pids"
+while read -r label pid; do agent "$pid" "start,$START_OPTS"; done < "$BENCH_PIDS/sidecar.pids"
 load "$N" 2>&1 | grep -E "finished in|requests:|status codes:"
 while read -r label pid; do
-  agent "$pid" "dump,file=$OUT/$label.collapsed,collapsed"   # the load is over: nothing more to sample
+  agent "$pid" "dump,file=$OUT/$label.collapsed,$DUMP_OPTS"   # the load is over: nothing more to sample
   agent "$pid" "stop,file=$OUT/$label.html,flamegraph"
 done < "$BENCH_PIDS/sidecar.pids"
 while read -r label pid; do
