@@ -207,6 +207,16 @@ public final class MetricNames {
      */
     public static final String OUTBOUND_ENDPOINT_EJECTIONS = "trustline.outbound.endpoint.ejections";
 
+    /**
+     * A route's endpoints now, by {@link #STATE}: {@code serving} (in the rotation) and {@code ejected} (taken out by
+     * outlier detection, not yet back); tag {@link #ROUTE}. Only for routes with an endpoint group (not a single
+     * {@code address}). The breaker state per route, as Envoy's {@code outlier_detection.ejections_active}.
+     */
+    public static final String OUTBOUND_ENDPOINTS = "trustline.outbound.endpoints";
+
+    /** Tag of {@link #OUTBOUND_ENDPOINTS}: {@code serving} or {@code ejected}. */
+    public static final String STATE = "state";
+
     /** Retries a route sent (attempts after the first); tag {@link #ROUTE}. */
     public static final String OUTBOUND_RETRIES = "trustline.outbound.retries";
 

@@ -196,6 +196,19 @@ class RouteEndpointsEndToEndTest {
         return m.find() ? Double.parseDouble(m.group(1)) : -1;
     }
 
+    /** The gauge of a route's endpoints in {@code state} (serving, ejected), or -1 when absent. */
+    private static double endpoints(String route, String state) {
+        final String metrics = WebClient.of("http://127.0.0.1:" + frontend.adminPort())
+                .get("/metrics")
+                .aggregate()
+                .join()
+                .contentUtf8();
+        final Matcher m = Pattern.compile(
+                        "(?m)^trustline_outbound_endpoints\\{route=\"" + route + "\",state=\"" + state + "\"} (\\S+)$")
+                .matcher(metrics);
+        return m.find() ? Double.parseDouble(m.group(1)) : -1;
+    }
+
     private static List<JsonNode> accessLines(String route) throws IOException {
         final List<JsonNode> lines = new ArrayList<>();
         final Path log = dir.resolve("frontend/access.log");
@@ -231,6 +244,9 @@ class RouteEndpointsEndToEndTest {
     @Test
     void aStoppedEndpointIsEjectedAndGetsNoMoreRequests() {
         assertThat(ejections("ejecting")).isZero();
+        final double serving = endpoints("ejecting", "serving");
+        assertThat(serving).isGreaterThan(1);
+        assertThat(endpoints("ejecting", "ejected")).isZero();
         doomed.sidecar().close();
 
         // Each third call goes to the stopped replica and fails to connect until outlier detection ejects it.
@@ -246,6 +262,10 @@ class RouteEndpointsEndToEndTest {
         }
         assertThat(since(before)).containsExactly(10, 10, 0, 0);
         assertThat(ejections("ejecting")).isEqualTo(1);
+        assertThat(endpoints("ejecting", "ejected"))
+                .as("the breaker state: one endpoint out")
+                .isEqualTo(1);
+        assertThat(endpoints("ejecting", "serving")).isEqualTo(serving - 1);
     }
 
     @Test

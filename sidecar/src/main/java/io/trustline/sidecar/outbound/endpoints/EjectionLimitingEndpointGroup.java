@@ -99,6 +99,11 @@ final class EjectionLimitingEndpointGroup extends DynamicEndpointGroup {
         }
     }
 
+    /** The endpoints ejected and not put back now (those the share forced back in are serving, not ejected). */
+    synchronized int ejectedNow() {
+        return Math.min(ejected.size(), allowedEjections(source.endpoints().size()));
+    }
+
     /** How many of {@code endpoints} may be out at once: the share, rounded down (none of a single endpoint). */
     int allowedEjections(int endpoints) {
         return endpoints * maxEjectedPercent / 100;

@@ -8,6 +8,7 @@ import com.linecorp.armeria.client.endpoint.OutlierDetectingEndpointGroup;
 import com.linecorp.armeria.client.endpoint.dns.DnsAddressEndpointGroup;
 import com.linecorp.armeria.client.endpoint.dns.DnsAddressEndpointGroupBuilder;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.trustline.ca.HostPort;
 import io.trustline.sidecar.config.DnsEndpointsConfig;
@@ -57,7 +58,11 @@ public final class RouteEndpoints implements AutoCloseable {
                 .register(meters);
         if (!od.enabled()) {
             return new RouteEndpoints(
-                    new EjectionLimitingEndpointGroup(name, source, null, 0, ejections, timeoutMillis), null);
+                    gauged(
+                            name,
+                            new EjectionLimitingEndpointGroup(name, source, null, 0, ejections, timeoutMillis),
+                            meters),
+                    null);
         }
         final OutlierDetectingEndpointGroup outliers = OutlierDetectingEndpointGroup.builder(source)
                 .namePrefix("trustline-route-" + name)
@@ -67,9 +72,26 @@ public final class RouteEndpoints implements AutoCloseable {
                 .circuitOpenWindow(od.ejectionTime())
                 .build();
         return new RouteEndpoints(
-                new EjectionLimitingEndpointGroup(
-                        name, source, outliers, od.maxEjectedPercent(), ejections, timeoutMillis),
+                gauged(
+                        name,
+                        new EjectionLimitingEndpointGroup(
+                                name, source, outliers, od.maxEjectedPercent(), ejections, timeoutMillis),
+                        meters),
                 outliers.asDecorator());
+    }
+
+    /** Registers {@code group}'s serving and ejected counts as {@link MetricNames#OUTBOUND_ENDPOINTS}. */
+    private static EjectionLimitingEndpointGroup gauged(
+            String name, EjectionLimitingEndpointGroup group, MeterRegistry meters) {
+        Gauge.builder(MetricNames.OUTBOUND_ENDPOINTS, group, g -> g.endpoints().size())
+                .description("A route's endpoints now: serving, or ejected by outlier detection")
+                .tags(MetricNames.ROUTE, name, MetricNames.STATE, "serving")
+                .register(meters);
+        Gauge.builder(MetricNames.OUTBOUND_ENDPOINTS, group, EjectionLimitingEndpointGroup::ejectedNow)
+                .description("A route's endpoints now: serving, or ejected by outlier detection")
+                .tags(MetricNames.ROUTE, name, MetricNames.STATE, "ejected")
+                .register(meters);
+        return group;
     }
 
     private static EndpointGroup source(String name, RouteConfig route, long selectionTimeoutMillis) {

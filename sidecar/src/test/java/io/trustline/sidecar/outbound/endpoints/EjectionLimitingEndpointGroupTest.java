@@ -47,10 +47,12 @@ class EjectionLimitingEndpointGroupTest {
         rotation.set(A, B, D);
         assertThat(group.endpoints()).containsExactlyInAnyOrder(A, B, D);
         assertThat(ejections.count()).isEqualTo(1);
+        assertThat(group.ejectedNow()).isEqualTo(1);
 
         rotation.set(A, B, C, D);
         assertThat(group.endpoints()).containsExactlyInAnyOrder(A, B, C, D);
         assertThat(ejections.count()).isEqualTo(1);
+        assertThat(group.ejectedNow()).isZero();
     }
 
     @Test
@@ -63,6 +65,7 @@ class EjectionLimitingEndpointGroupTest {
         rotation.set(A);
         assertThat(group.endpoints()).containsExactlyInAnyOrder(A, B);
         assertThat(ejections.count()).isEqualTo(1);
+        assertThat(group.ejectedNow()).as("B was put back: it serves").isEqualTo(1);
     }
 
     @Test
@@ -74,6 +77,7 @@ class EjectionLimitingEndpointGroupTest {
         rotation.set();
         assertThat(group.endpoints()).containsExactly(A);
         assertThat(ejections.count()).isZero();
+        assertThat(group.ejectedNow()).isZero();
     }
 
     @Test
