@@ -185,27 +185,23 @@ class RouteEndpointsEndToEndTest {
     }
 
     private static double ejections(String route) {
-        final String metrics = WebClient.of("http://127.0.0.1:" + frontend.adminPort())
-                .get("/metrics")
-                .aggregate()
-                .join()
-                .contentUtf8();
-        final Matcher m = Pattern.compile(
-                        "(?m)^trustline_outbound_endpoint_ejections_total\\{route=\"" + route + "\"} (\\S+)$")
-                .matcher(metrics);
-        return m.find() ? Double.parseDouble(m.group(1)) : -1;
+        return metric("trustline_outbound_endpoint_ejections_total{route=\"" + route + "\"}");
     }
 
     /** The gauge of a route's endpoints in {@code state} (serving, ejected), or -1 when absent. */
     private static double endpoints(String route, String state) {
+        return metric("trustline_outbound_endpoints{route=\"" + route + "\",state=\"" + state + "\"}");
+    }
+
+    /** The value of one series (name and labels as the frontend's {@code /metrics} prints them), or -1 if absent. */
+    private static double metric(String series) {
         final String metrics = WebClient.of("http://127.0.0.1:" + frontend.adminPort())
                 .get("/metrics")
                 .aggregate()
                 .join()
                 .contentUtf8();
-        final Matcher m = Pattern.compile(
-                        "(?m)^trustline_outbound_endpoints\\{route=\"" + route + "\",state=\"" + state + "\"} (\\S+)$")
-                .matcher(metrics);
+        final Matcher m =
+                Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(metrics);
         return m.find() ? Double.parseDouble(m.group(1)) : -1;
     }
 

@@ -80,15 +80,18 @@ public final class RouteEndpoints implements AutoCloseable {
                 outliers.asDecorator());
     }
 
+    private static final String ENDPOINTS_DESCRIPTION =
+            "A route's endpoints now: serving, or ejected by outlier detection";
+
     /** Registers {@code group}'s serving and ejected counts as {@link MetricNames#OUTBOUND_ENDPOINTS}. */
     private static EjectionLimitingEndpointGroup gauged(
             String name, EjectionLimitingEndpointGroup group, MeterRegistry meters) {
         Gauge.builder(MetricNames.OUTBOUND_ENDPOINTS, group, g -> g.endpoints().size())
-                .description("A route's endpoints now: serving, or ejected by outlier detection")
+                .description(ENDPOINTS_DESCRIPTION)
                 .tags(MetricNames.ROUTE, name, MetricNames.STATE, "serving")
                 .register(meters);
         Gauge.builder(MetricNames.OUTBOUND_ENDPOINTS, group, EjectionLimitingEndpointGroup::ejectedNow)
-                .description("A route's endpoints now: serving, or ejected by outlier detection")
+                .description(ENDPOINTS_DESCRIPTION)
                 .tags(MetricNames.ROUTE, name, MetricNames.STATE, "ejected")
                 .register(meters);
         return group;
