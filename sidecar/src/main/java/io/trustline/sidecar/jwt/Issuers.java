@@ -120,7 +120,7 @@ public final class Issuers {
 
     /** The token as found on a request of this service, {@link TokenExtractor#MULTIPLE}, or null. */
     @Nullable
-    FoundToken find(RequestHeaders headers, @Nullable String query) {
+    public FoundToken find(RequestHeaders headers, @Nullable String query) {
         return TokenExtractor.find(headers, query, headerSources, queryParams);
     }
 

@@ -232,18 +232,18 @@ public final class JwtAuthenticator implements AutoCloseable {
      *     is {@link Verification.Pending}); false when checking again after one
      */
     public Verification verify(Issuers issuers, FoundToken token, boolean mayRefetch) {
-        final String value = token.value();
-        if (value.length() > issuers.maxTokenBytes()) {
+        final int length = token.length();
+        if (length > issuers.maxTokenBytes()) {
             return failed(
                     issuers,
                     null,
                     JwtReason.TOO_LARGE,
-                    value.length() + " chars (maxTokenBytes " + issuers.maxTokenBytes() + ")");
+                    length + " chars (maxTokenBytes " + issuers.maxTokenBytes() + ")");
         }
         final long now = clock.millis();
         TokenHash hash = null;
         if (cache != null) {
-            hash = TokenHash.of(value);
+            hash = token.hash();
             final CachedToken hit = cache.getIfPresent(hash);
             if (hit != null) {
                 final Verification v = hit.check(issuers, token, now);
@@ -252,6 +252,8 @@ public final class JwtAuthenticator implements AutoCloseable {
                 }
             }
         }
+        // A token to parse and verify: only now is its text cut out of the header value.
+        final String value = token.value();
         IssuerVerifier verifier = null;
         try {
             final SignedJWT jwt = parse(value);

@@ -75,7 +75,7 @@ final class TokenExtractor {
                 if (found != null) {
                     return MULTIPLE;
                 }
-                found = new FoundToken(value.substring(source.prefix().length()).strip(), source, null);
+                found = FoundToken.inHeader(value, source);
             }
         }
         if (query != null && !queryParams.isEmpty()) {

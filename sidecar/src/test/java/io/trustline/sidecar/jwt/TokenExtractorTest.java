@@ -37,6 +37,22 @@ class TokenExtractorTest {
     }
 
     @Test
+    void theTokenIsWhatLiesBetweenThePrefixAndTrailingWhiteSpaceAndHashesAsThatText() {
+        for (String header : new String[] {"Bearer abc.def", "Bearer \tabc.def \t", "bearer  abc.def   "}) {
+            final FoundToken t = find(headers("authorization", header), null);
+            assertThat(t.value()).as(header).isEqualTo("abc.def");
+            assertThat(t.length()).as(header).isEqualTo(7);
+            assertThat(t.hash()).as(header).isEqualTo(TokenHash.of("abc.def"));
+        }
+        final FoundToken blank = find(headers("authorization", "Bearer    "), null);
+        assertThat(blank.value()).isEmpty();
+        assertThat(blank.hash()).isEqualTo(TokenHash.of(""));
+        assertThat(find(headers("authorization", "Bearer abc.def"), null).hash())
+                .as("the prefix is not part of what is hashed")
+                .isNotEqualTo(TokenHash.of("Bearer abc.def"));
+    }
+
+    @Test
     void otherSchemesAreNotTokens() {
         assertThat(find(headers("authorization", "Basic dXNlcjpwdw=="), null)).isNull();
         assertThat(find(headers("authorization", "Bearerabc"), null)).isNull();
