@@ -139,7 +139,7 @@ public final class Sidecar implements AutoCloseable {
         factories.add(appFactory);
         final AppProxyService proxy = new AppProxyService(
                 Upstreams.appClient(
-                        appFactory, config.inbound().app(), config.inbound().appProtocol()),
+                        appFactory, config.inbound().app(), config.inbound().appProtocol(), meters),
                 config.inbound().appProtocol());
         inbound = inboundServer(config, InboundPipeline.build(proxy, inboundStages(clock)), maxConnectionAge);
 
