@@ -32,13 +32,13 @@ public final class Upstreams {
     public static final AttributeKey<String> TARGET = AttributeKey.valueOf(Upstreams.class, "TARGET");
 
     /**
-     * A client factory for one kind of upstream. Connections live at most {@code maxConnectionAge} so none outlives
-     * the certificate it was opened with.
+     * A client factory for one kind of upstream. Connections idle for {@code idleTimeout} are closed, and live at most
+     * {@code maxConnectionAge} so none outlives the certificate it was opened with.
      */
-    public static ClientFactory factory(Limits limits, Duration maxConnectionAge) {
+    public static ClientFactory factory(Limits limits, Duration idleTimeout, Duration maxConnectionAge) {
         return ClientFactory.builder()
                 .connectTimeout(limits.connectTimeout())
-                .idleTimeout(limits.idleTimeout())
+                .idleTimeout(idleTimeout)
                 .maxConnectionAge(maxConnectionAge)
                 // Streams are bounded by the caller's deadline and idle timeouts, not by a response cap.
                 .http2MaxHeaderListSize(limits.maxHeaderBytes())

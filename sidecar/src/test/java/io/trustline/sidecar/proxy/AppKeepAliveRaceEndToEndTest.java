@@ -39,6 +39,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -194,11 +195,15 @@ class AppKeepAliveRaceEndToEndTest {
      * A keep-alive HTTP/1.1 app on a plain socket, one thread per connection. The first request on a connection is
      * answered ({@code 200}, body {@code fresh}); the second is read whole, head and body, and the connection closed
      * without an answer. {@code /cut} is answered on any connection with headers that announce 100 bytes, 10 of them
-     * and a close, all in one write. Every request is recorded as {@code METHOD target} as it is read.
+     * and a close, all in one write. Every request is recorded as {@code METHOD target} as it is read, and every
+     * connection the sidecar closes first is counted.
      */
     static final class DroppingApp implements AutoCloseable {
 
         final Queue<String> requests = new ConcurrentLinkedQueue<>();
+        /** Connections the sidecar closed while the app waited for their next request. */
+        final AtomicInteger closedBySidecar = new AtomicInteger();
+
         final Queue<String> retryCountHeaders = new ConcurrentLinkedQueue<>();
         private final ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         private final ExecutorService threads = Executors.newCachedThreadPool();
@@ -231,6 +236,7 @@ class AppKeepAliveRaceEndToEndTest {
                 for (int n = 1; ; n++) {
                     final String head = readHead(in);
                     if (head == null) {
+                        closedBySidecar.incrementAndGet();
                         return;
                     }
                     final String[] line = head.substring(0, head.indexOf('\r')).split(" ");
