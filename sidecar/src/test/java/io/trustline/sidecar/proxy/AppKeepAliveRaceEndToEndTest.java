@@ -124,12 +124,13 @@ class AppKeepAliveRaceEndToEndTest {
     void getOnAConnectionTheAppClosesIsSentAgainAndAnswered() {
         final double before = retries("upstream.reset");
 
-        final AggregatedHttpResponse res = call(HttpRequest.of(HttpMethod.GET, "/race-get"));
+        // Both attempts carry the target as the caller sent it, encoded query included.
+        final AggregatedHttpResponse res = call(HttpRequest.of(HttpMethod.GET, "/race-get?q=c%3Bd"));
 
         assertThat(res.status()).isEqualTo(HttpStatus.OK);
         assertThat(res.contentUtf8()).isEqualTo("fresh");
-        assertThat(app.seen("GET /race-get"))
-                .as("dropped on the pooled connection, answered on a new one")
+        assertThat(app.seen("GET /race-get?q=c%3Bd"))
+                .as("dropped on the pooled connection, answered on a new one; the app saw %s", app.requests)
                 .isEqualTo(2);
         assertThat(retries("upstream.reset")).isEqualTo(before + 1);
         assertThat(app.retryCountHeaders)
