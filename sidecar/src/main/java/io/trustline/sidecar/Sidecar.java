@@ -141,8 +141,9 @@ public final class Sidecar implements AutoCloseable {
         factories.add(appFactory);
         final AppProxyService proxy = new AppProxyService(
                 Upstreams.appClient(
-                        appFactory, config.inbound().app(), config.inbound().appProtocol(), meters),
-                config.inbound().appProtocol());
+                        appFactory, config.inbound().app(), config.inbound().appProtocol()),
+                config.inbound().appProtocol(),
+                meters);
         inbound = inboundServer(config, InboundPipeline.build(proxy, inboundStages(clock)), maxConnectionAge);
 
         if (config.outbound() != null) {

@@ -10,7 +10,6 @@ import com.linecorp.armeria.client.WebClientBuilder;
 import com.linecorp.armeria.client.endpoint.EndpointGroup;
 import com.linecorp.armeria.common.SessionProtocol;
 import com.linecorp.armeria.server.ServiceRequestContext;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.util.AttributeKey;
 import io.trustline.ca.HostPort;
 import io.trustline.sidecar.config.SidecarConfig.AppProtocol;
@@ -45,20 +44,12 @@ public final class Upstreams {
                 .build();
     }
 
-    /**
-     * The client to the app on loopback; gRPC apps need {@link AppProtocol#H2C}. A request whose connection broke
-     * before any answer is sent again once where that is safe ({@link AppRetryingClient}, counted in {@code meters}).
-     *
-     * <p>The chain, outermost first: the caller's {@code grpc-timeout}, the retries, then per attempt the exact
-     * target, so a second attempt goes out byte for byte like the first, within the same deadline.
-     */
-    public static WebClient appClient(ClientFactory factory, HostPort app, AppProtocol protocol, MeterRegistry meters) {
+    /** The client to the app on loopback; gRPC apps need {@link AppProtocol#H2C}. */
+    public static WebClient appClient(ClientFactory factory, HostPort app, AppProtocol protocol) {
         final SessionProtocol sessionProtocol = protocol == AppProtocol.H2C ? SessionProtocol.H2C : SessionProtocol.H1C;
-        // WebClientBuilder applies the decorator added last outermost.
         return builder(factory, sessionProtocol, Endpoint.of(app.host(), app.port()))
-                .decorator(Upstreams::exactTarget)
-                .decorator(AppRetryingClient.newDecorator(meters))
                 .decorator(Upstreams::honourGrpcDeadline)
+                .decorator(Upstreams::exactTarget)
                 .build();
     }
 
