@@ -135,17 +135,20 @@ public final class Sidecar implements AutoCloseable {
                 .build();
         final Duration maxConnectionAge = maxConnectionAge(config, identity, clock);
 
-        final ClientFactory appFactory = Upstreams.factory(config.inbound().limits(), maxConnectionAge);
+        // The app's keep-alive timeout, not the listener's, bounds how long a connection to it may sit idle.
+        final ClientFactory appFactory =
+                Upstreams.factory(config.inbound().limits(), config.inbound().appIdleTimeout(), maxConnectionAge);
         factories.add(appFactory);
         final AppProxyService proxy = new AppProxyService(
                 Upstreams.appClient(
                         appFactory, config.inbound().app(), config.inbound().appProtocol()),
-                config.inbound().appProtocol());
+                config.inbound().appProtocol(),
+                meters);
         inbound = inboundServer(config, InboundPipeline.build(proxy, inboundStages(clock)), maxConnectionAge);
 
         if (config.outbound() != null) {
-            final ClientFactory meshFactory =
-                    Upstreams.factory(config.outbound().limits(), maxConnectionAge);
+            final ClientFactory meshFactory = Upstreams.factory(
+                    config.outbound().limits(), config.outbound().limits().idleTimeout(), maxConnectionAge);
             factories.add(meshFactory);
             outboundService = new OutboundService(
                     config.outbound().routes(),

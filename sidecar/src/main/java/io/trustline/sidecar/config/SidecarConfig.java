@@ -136,16 +136,26 @@ public record SidecarConfig(
         }
     }
 
-    /** The inbound listener: the only port meant for the network. */
+    /**
+     * The inbound listener: the only port meant for the network.
+     *
+     * @param appIdleTimeout how long a connection to the app may sit idle in the sidecar's pool, default
+     *     {@link #DEFAULT_APP_IDLE_TIMEOUT}; it must be shorter than the app's own keep-alive timeout, so that the
+     *     sidecar, not the app, closes an idle connection and no request is sent on one the app is closing
+     */
     public record InboundConfig(
             HostPort listen,
             HostPort app,
             AppProtocol appProtocol,
+            Duration appIdleTimeout,
             MtlsMode mtls,
             Limits limits,
             HygieneConfig hygiene) {
 
         public static final HostPort DEFAULT_LISTEN = HostPort.of("0.0.0.0", 15006);
+
+        /** Below the common app keep-alive timeouts: Node.js, uvicorn and Apache httpd 5 s, nginx 75 s. */
+        public static final Duration DEFAULT_APP_IDLE_TIMEOUT = Duration.ofSeconds(4);
 
         public InboundConfig {
             requireNonNull(app, "app");
@@ -154,6 +164,13 @@ public record SidecarConfig(
             }
             if (appProtocol == null) {
                 appProtocol = AppProtocol.HTTP;
+            }
+            if (appIdleTimeout == null) {
+                appIdleTimeout = DEFAULT_APP_IDLE_TIMEOUT;
+            }
+            if (appIdleTimeout.isZero() || appIdleTimeout.isNegative()) {
+                throw new IllegalArgumentException("appIdleTimeout: " + Durations.format(appIdleTimeout)
+                        + " (expected: > 0 and below the app's keep-alive timeout)");
             }
             if (mtls == null) {
                 mtls = MtlsMode.STRICT;

@@ -135,10 +135,12 @@ final class SidecarConfigReader {
         final YamlNode appNode = v.required(f, "app", ConfigValues.keys(InboundConfig.class));
         final HostPort app = appNode == null ? null : v.address(appNode, f.name("app"), "127.0.0.1");
         final AppProtocol appProtocol = v.choice(f, "appProtocol", AppProtocol::parse, APP_PROTOCOL_HINTS);
+        final var appIdleTimeout = v.duration(f, "appIdleTimeout");
         final MtlsMode mtls = mtls(f);
         final Limits limits = limits(f);
         final HygieneConfig hygiene = hygiene(f);
-        return v.build(f, before, () -> new InboundConfig(listen, app, appProtocol, mtls, limits, hygiene));
+        return v.build(
+                f, before, () -> new InboundConfig(listen, app, appProtocol, appIdleTimeout, mtls, limits, hygiene));
     }
 
     /** Istio's PeerAuthentication writes {@code mtls: {mode: STRICT}}; here it is the word alone. */

@@ -80,6 +80,13 @@ public final class MetricNames {
      */
     public static final String CERTIFICATE_RENEWALS = "trustline.certificate.renewals";
 
+    /**
+     * Requests the inbound sidecar sent to the app a second time because the connection broke before any response
+     * header (the keep-alive race); tag {@link #REASON}: the refusal the caller would have got without the retry,
+     * {@code upstream.connect_failed} (Armeria reports the request as never sent) or {@code upstream.reset}.
+     */
+    public static final String INBOUND_APP_RETRIES = "trustline.inbound.app.retries";
+
     /** Open client connections of a listener; tag {@link #LISTENER} (inbound, outbound). */
     public static final String OPEN_CONNECTIONS = "trustline.connections.open";
 

@@ -31,13 +31,13 @@ public final class Upstreams {
     public static final AttributeKey<String> TARGET = AttributeKey.valueOf(Upstreams.class, "TARGET");
 
     /**
-     * A client factory for one kind of upstream. Connections live at most {@code maxConnectionAge} so none outlives
-     * the certificate it was opened with.
+     * A client factory for one kind of upstream. Connections idle for {@code idleTimeout} are closed, and live at most
+     * {@code maxConnectionAge} so none outlives the certificate it was opened with.
      */
-    public static ClientFactory factory(Limits limits, Duration maxConnectionAge) {
+    public static ClientFactory factory(Limits limits, Duration idleTimeout, Duration maxConnectionAge) {
         return ClientFactory.builder()
                 .connectTimeout(limits.connectTimeout())
-                .idleTimeout(limits.idleTimeout())
+                .idleTimeout(idleTimeout)
                 .maxConnectionAge(maxConnectionAge)
                 // Streams are bounded by the caller's deadline and idle timeouts, not by a response cap.
                 .http2MaxHeaderListSize(limits.maxHeaderBytes())
@@ -47,7 +47,10 @@ public final class Upstreams {
     /** The client to the app on loopback; gRPC apps need {@link AppProtocol#H2C}. */
     public static WebClient appClient(ClientFactory factory, HostPort app, AppProtocol protocol) {
         final SessionProtocol sessionProtocol = protocol == AppProtocol.H2C ? SessionProtocol.H2C : SessionProtocol.H1C;
-        return newClient(factory, sessionProtocol, app);
+        return builder(factory, sessionProtocol, Endpoint.of(app.host(), app.port()))
+                .decorator(Upstreams::honourGrpcDeadline)
+                .decorator(Upstreams::exactTarget)
+                .build();
     }
 
     /**
@@ -87,13 +90,6 @@ public final class Upstreams {
     /** The client to one peer sidecar's inbound listener: HTTP/2 over mTLS. */
     public static WebClient peerClient(ClientFactory factory, HostPort peer) {
         return peerClient(factory, Endpoint.of(peer.host(), peer.port()), null, null, List.of());
-    }
-
-    private static WebClient newClient(ClientFactory factory, SessionProtocol protocol, HostPort target) {
-        return builder(factory, protocol, Endpoint.of(target.host(), target.port()))
-                .decorator(Upstreams::honourGrpcDeadline)
-                .decorator(Upstreams::exactTarget)
-                .build();
     }
 
     private static WebClientBuilder builder(ClientFactory factory, SessionProtocol protocol, EndpointGroup target) {

@@ -338,6 +338,23 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void connectionsToTheAppIdleForFourSecondsByDefaultWhateverTheListenersIdleTimeout() throws Exception {
+        assertThat(parse(VALID).inbound().appIdleTimeout()).isEqualTo(Duration.ofSeconds(4));
+        final SidecarConfig c = parse(VALID.replace(
+                "  mtls: strict", "  appIdleTimeout: 1500ms\n  mtls: strict\n  limits: {idleTimeout: 10m}"));
+        assertThat(c.inbound().appIdleTimeout()).isEqualTo(Duration.ofMillis(1500));
+        assertThat(c.inbound().limits().idleTimeout()).isEqualTo(Duration.ofMinutes(10));
+    }
+
+    @Test
+    void anAppIdleTimeoutOfZeroIsReportedAtItsValue() {
+        // 0 would keep idle connections until the app closes them: the race the key is there to avoid.
+        assertThat(error(VALID.replace("  mtls: strict", "  appIdleTimeout: 0\n  mtls: strict")))
+                .isEqualTo("/etc/trustline/sidecar.yaml:9:19: inbound.appIdleTimeout: 0 (expected: > 0 and below the"
+                        + " app's keep-alive timeout)");
+    }
+
+    @Test
     void overloadProtectionIsOnByDefaultWithABoundedQueue() throws Exception {
         final SidecarConfig.Limits limits = parse(VALID).inbound().limits();
         assertThat(limits.maxConcurrentRequests()).isEqualTo(10_000);

@@ -61,6 +61,11 @@ class ConfigMistakesTest {
                         "9:25: inbound.limits.idleTimeout: 30 (expected: a duration with a unit; did you mean '30s'"
                                 + " or '30ms'?)"),
                 mistake(
+                        "an app idle timeout without a unit",
+                        VALID.replace("  mtls: strict", "  appIdleTimeout: 4\n  mtls: strict"),
+                        "8:19: inbound.appIdleTimeout: 4 (expected: a duration with a unit; did you mean '4s' or"
+                                + " '4ms'?)"),
+                mistake(
                         "Istio's mtls mode mapping",
                         VALID.replace("mtls: strict", "mtls: {mode: STRICT}"),
                         "8:9: inbound.mtls: a mapping (expected: strict or permissive; write 'mtls: strict', not"
