@@ -37,9 +37,8 @@ public final class Csrs {
                     keyPair.getPrivate() instanceof RSAPrivateKey ? "SHA256withRSA" : "SHA256withECDSA";
             return new JcaPKCS10CertificationRequestBuilder(new X500Name("O=Trustline"), keyPair.getPublic())
                     .addAttribute(PKCSObjectIdentifiers.pkcs_9_at_extensionRequest, extensions.generate())
-                    .build(new JcaContentSignerBuilder(algorithm)
-                            .setProvider(BouncyCastle.PROVIDER)
-                            .build(keyPair.getPrivate()))
+                    // The JDK's signature providers: the workload side builds no Bouncy Castle provider.
+                    .build(new JcaContentSignerBuilder(algorithm).build(keyPair.getPrivate()))
                     .getEncoded();
         } catch (IOException | OperatorCreationException e) {
             throw new IllegalStateException("cannot create CSR", e);

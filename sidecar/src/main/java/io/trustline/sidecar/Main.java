@@ -5,7 +5,6 @@ import com.linecorp.armeria.common.CommonPools;
 import com.linecorp.armeria.server.Server;
 import io.netty.handler.ssl.OpenSsl;
 import io.netty.util.ResourceLeakDetector;
-import io.trustline.ca.BouncyCastle;
 import io.trustline.ca.cli.TrustlineVersion;
 import io.trustline.policy.PolicyLoader;
 import io.trustline.policy.error.PolicyParseException;
@@ -79,9 +78,6 @@ public final class Main implements Callable<Integer> {
         // Logging is initialised here, on one thread: the first log calls arriving from several threads at once
         // (the tasks below) would find SLF4J mid-initialisation and be replayed, with a warning banner on every start.
         LoggerFactory.getILoggerFactory();
-        // Bouncy Castle's provider is slow to build and its jar, being signed, cannot be in a CDS archive: build it
-        // on another core while this one reads the config and the policies.
-        CompletableFuture.runAsync(() -> BouncyCastle.PROVIDER.getName());
         final SidecarConfig cfg;
         try {
             cfg = new ConfigLoader().load(config);

@@ -1,10 +1,9 @@
 package io.trustline.sidecar.identity;
 
 import com.linecorp.armeria.common.TlsKeyPair;
-import io.trustline.ca.BouncyCastle;
+import io.trustline.ca.Pem;
 import io.trustline.ca.TrustBundle;
 import io.trustline.sidecar.config.FileReadErrors;
-import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -37,7 +36,9 @@ public final class PemFiles {
         expect(keyKey, keyFile, keyPem, "a PKCS#8 private key", "PRIVATE KEY");
         final TlsKeyPair pair;
         try {
-            pair = TlsKeyPair.of(stream(keyPem), stream(certPem));
+            // Parsed here rather than by TlsKeyPair.of(InputStream, ...): that path goes through Netty, which builds
+            // a whole Bouncy Castle JCA provider (about 6 MB of heap) as soon as it finds Bouncy Castle's jars.
+            pair = TlsKeyPair.of(Pem.parsePrivateKey(keyPem), Pem.parseCertificates(certPem));
         } catch (RuntimeException e) {
             throw new IllegalArgumentException(
                     certKey + ", " + keyKey + ": " + certFile + ", " + keyFile
@@ -86,10 +87,7 @@ public final class PemFiles {
         }
     }
 
-    /**
-     * Whether {@code key} signs what {@code publicKey} verifies: one check that works for every key type. Bouncy
-     * Castle's provider, because the PEM reader hands over Bouncy Castle keys, which the JDK's providers refuse.
-     */
+    /** Whether {@code key} signs what {@code publicKey} verifies: one check that works for every key type. */
     private static boolean belongTogether(PrivateKey key, PublicKey publicKey) {
         final String algorithm = switch (publicKey.getAlgorithm()) {
             case "EC" -> "SHA256withECDSA";
@@ -98,21 +96,17 @@ public final class PemFiles {
         };
         try {
             final byte[] probe = "trustline key check".getBytes(StandardCharsets.US_ASCII);
-            final Signature signer = Signature.getInstance(algorithm, BouncyCastle.PROVIDER);
+            final Signature signer = Signature.getInstance(algorithm);
             signer.initSign(key);
             signer.update(probe);
             final byte[] signature = signer.sign();
-            final Signature verifier = Signature.getInstance(algorithm, BouncyCastle.PROVIDER);
+            final Signature verifier = Signature.getInstance(algorithm);
             verifier.initVerify(publicKey);
             verifier.update(probe);
             return verifier.verify(signature);
         } catch (GeneralSecurityException e) {
             return false;
         }
-    }
-
-    private static ByteArrayInputStream stream(String pem) {
-        return new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII));
     }
 
     private PemFiles() {}

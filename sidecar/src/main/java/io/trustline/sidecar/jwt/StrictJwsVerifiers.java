@@ -4,7 +4,6 @@ import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.JWSVerifier;
-import com.nimbusds.jose.crypto.ECDSAVerifier;
 import com.nimbusds.jose.crypto.RSASSAVerifier;
 import com.nimbusds.jose.jca.JCAContext;
 import com.nimbusds.jose.jwk.ECKey;
@@ -12,9 +11,7 @@ import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.OctetKeyPair;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.proc.JWSVerifierFactory;
-import io.trustline.ca.BouncyCastle;
 import java.security.Key;
-import java.security.Provider;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
@@ -23,10 +20,10 @@ import org.jspecify.annotations.Nullable;
  * those verifiers back. Choices:
  *
  * <ul>
- *   <li>ECDSA verifies with a Bouncy Castle provider instance (never registered globally, so nothing else in the JVM
- *       changes): BC checks that r and s lie in [1, n-1], so the "psychic signature" (CVE-2022-21449, r = s = 0,
- *       accepted by JDK 15-18 before their April 2022 updates) is impossible whatever JDK runs the sidecar; Nimbus
- *       checks the same range before it calls the provider. BC is also five times faster than JDK 17's EC.
+ *   <li>ECDSA (P-256, P-384, P-521) uses Bouncy Castle's lightweight API through {@link EcdsaVerifier}: it checks
+ *       that r and s lie in [1, n-1], so the "psychic signature" (CVE-2022-21449, r = s = 0, accepted by JDK 15-18
+ *       before their April 2022 updates) is impossible whatever JDK runs the sidecar, and it is several times faster
+ *       than JDK 17's EC. No JCA provider is built for it.
  *   <li>RSA (RS*, PS*) uses the JDK, which is strict and fast for public-key operations; keys under 2048 bits are
  *       not used.
  *   <li>EdDSA uses Bouncy Castle's RFC 8032 code through {@link EdDsaVerifier}.
@@ -39,20 +36,9 @@ final class StrictJwsVerifiers implements JWSVerifierFactory {
     /** Smallest RSA modulus accepted in a JWKS (NIST SP 800-131A). */
     static final int MIN_RSA_BITS = 2048;
 
-    /**
-     * The process's one Bouncy Castle provider instance (never registered globally), shared with the CA code:
-     * building one registers about a thousand algorithm classes and costs a noticeable part of start-up.
-     */
-    private static final Provider BOUNCY_CASTLE = BouncyCastle.PROVIDER;
-
     private final JCAContext jca = new JCAContext();
 
     private StrictJwsVerifiers() {}
-
-    /** The provider ECDSA verification runs with. */
-    static Provider ecdsaProvider() {
-        return BOUNCY_CASTLE;
-    }
 
     /**
      * The verifying key for {@code jwk}, or null when it is no signature verification key this sidecar uses
@@ -68,9 +54,10 @@ final class StrictJwsVerifiers implements JWSVerifierFactory {
             }
             verifier = new RSASSAVerifier(rsa.toRSAPublicKey());
         } else if (jwk instanceof ECKey ec) {
-            final ECDSAVerifier ecdsa = new ECDSAVerifier(ec.toECPublicKey(BOUNCY_CASTLE));
-            ecdsa.getJCAContext().setProvider(BOUNCY_CASTLE);
-            verifier = ecdsa;
+            if (!EcdsaVerifier.accepts(ec.getCurve())) {
+                return null;
+            }
+            verifier = new EcdsaVerifier(ec);
         } else if (jwk instanceof OctetKeyPair okp) {
             if (!okp.getCurve().getName().startsWith("Ed")) {
                 return null;

@@ -180,7 +180,6 @@ class JwtAuthenticatorTest {
     void ecdsaSignaturesOutOfRangeAreRejectedOnEveryJdk() throws Exception {
         // CVE-2022-21449: JDK 15-18 before April 2022 accepted r = s = 0 for any message and key.
         start("");
-        assertThat(StrictJwsVerifiers.ecdsaProvider().getName()).isEqualTo("BC");
         assertThat(reasonOf(verify(tokens.es256WithZeroSignature()))).isEqualTo(JwtReason.BAD_SIGNATURE);
         assertThat(reasonOf(verify(tokens.es256WithSignatureOfTheCurveOrder()))).isEqualTo(JwtReason.BAD_SIGNATURE);
         final String[] parts = tokens.es256().split("\\.");
