@@ -3,8 +3,10 @@ package io.trustline.sidecar.telemetry;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.joran.JoranConfigurator;
+import ch.qos.logback.classic.spi.Configurator;
 import ch.qos.logback.core.status.Status;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -15,11 +17,14 @@ import io.trustline.sidecar.identity.StaticWorkloadIdentity;
 import io.trustline.sidecar.testing.TestMesh;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ServiceLoader;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -27,8 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
 /**
- * The logging configuration the sidecar ships ({@code logback.xml}, text; {@code logback-json.xml}, one JSON object
- * per line), loaded as in production and fed by a real sidecar whose policy reload fails: the key-values of a log
+ * The logging configuration the sidecar ships ({@link LogConfigurator}, text; {@code logback-json.xml}, one JSON
+ * object per line), loaded as in production and fed by a real sidecar whose policy reload fails: the key-values of a log
  * call (here the error with its file:line:column) must reach the output, and loading the file must raise no warning.
  */
 class LoggingConfigTest {
@@ -95,14 +100,34 @@ class LoggingConfigTest {
 
     @Test
     void textLayoutShowsTheReloadErrorWithItsFileLineAndColumn() throws Exception {
-        final LoggerContext context = configure("logback.xml");
+        final LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
+        context.reset();
+        context.getStatusManager().clear();
+        LogConfigurator.configureText(context);
         assertNoWarnings(context);
+        assertThat(context.getLogger("com.linecorp.armeria").getLevel()).isEqualTo(Level.WARN);
+        assertThat(context.getLogger("io.micrometer").getLevel()).isEqualTo(Level.ERROR);
         rejectAReload();
         final String line = output().lines()
                 .filter(l -> l.contains("policy reload rejected"))
                 .findFirst()
                 .orElseThrow();
         assertThat(line).containsPattern("broken\\.yaml:8:\\d+: ").contains("perhaps");
+    }
+
+    @Test
+    void logbackFindsTheConfiguratorAndLeavesTheUsersOwnConfigurationToItsXmlReader() {
+        assertThat(ServiceLoader.load(Configurator.class, LogConfigurator.class.getClassLoader()).stream()
+                        .map(p -> p.type().getName()))
+                .contains(LogConfigurator.class.getName());
+        final ClassLoader empty = new URLClassLoader(new URL[0], null);
+        assertThat(LogConfigurator.userConfigured(null, empty)).isFalse();
+        assertThat(LogConfigurator.userConfigured("logback-json.xml", empty)).isTrue();
+        // The test class path has a logback-test.xml, as a user's class path may have a logback.xml.
+        assertThat(LogConfigurator.userConfigured(null, LoggingConfigTest.class.getClassLoader()))
+                .isTrue();
+        assertThat(new LogConfigurator().configure((LoggerContext) LoggerFactory.getILoggerFactory()))
+                .isEqualTo(Configurator.ExecutionStatus.INVOKE_NEXT_IF_ANY);
     }
 
     @Test
