@@ -4,9 +4,10 @@ import java.security.Provider;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
 
 /**
- * The one Bouncy Castle JCA provider instance Trustline signs and verifies with: the CA, the SVID validator and the
- * sidecar's JWT verifier all hand this instance to the JCA calls they make. Building a provider registers about a
- * thousand classes, so every module shares this one rather than building its own.
+ * The one Bouncy Castle JCA provider instance the CA signs and verifies with. Building a provider registers about a
+ * thousand algorithms and holds some 6 MB of heap, so the CA builds this one only, and the workload side (the
+ * sidecar, {@link SvidValidator}, {@link Csrs}, {@link Pem}) builds none: it uses the JDK's providers and Bouncy
+ * Castle's lightweight API.
  *
  * <p>It is deliberately not registered with {@code Security.addProvider}: registration would change what the JDK's
  * TLS stack picks for everyone in the process, while passing the instance only where we sign and verify makes

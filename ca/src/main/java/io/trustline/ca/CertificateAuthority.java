@@ -120,7 +120,7 @@ public final class CertificateAuthority {
         issuerName = X500Name.getInstance(
                 signingCertificate.getSubjectX500Principal().getEncoded());
         authorityKeyIdentifier = authorityKeyIdentifier(signingCertificate);
-        validator = new SvidValidator(bundle, trustDomain, clock);
+        validator = SvidValidator.withBouncyCastle(bundle, trustDomain, clock);
     }
 
     // The issuer's own subjectKeyIdentifier when it has one (an operator's CA may derive it

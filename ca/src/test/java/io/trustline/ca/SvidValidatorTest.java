@@ -38,6 +38,26 @@ class SvidValidatorTest {
     }
 
     @Test
+    void theCasBouncyCastleVariantAcceptsAndRefusesExactlyAsTheJdkOne() throws Exception {
+        final SvidValidator atTheCa = SvidValidator.withBouncyCastle(pki.bundle(), "example.org", clock);
+        final List<X509Certificate> withRoot = new ArrayList<>(pki.svid(ORDERS).chain());
+        withRoot.add(pki.bundle().roots().get(0));
+        for (SvidValidator v : List.of(validator, atTheCa)) {
+            assertThat(v.validate(chain(pki.svid(ORDERS)))).isEqualTo(ORDERS);
+            assertThat(v.validate(withRoot.toArray(new X509Certificate[0]))).isEqualTo(ORDERS);
+            for (X509Svid refused : List.of(
+                    TestCertificates.create("example.org", clock).svid(ORDERS),
+                    pki.forgedSignature(ORDERS),
+                    pki.expiredSvid(ORDERS))) {
+                assertThatThrownBy(() -> v.validate(chain(refused)))
+                        .isInstanceOfSatisfying(
+                                SvidValidationException.class,
+                                e -> assertThat(e.reason()).isIn(Reason.UNTRUSTED, Reason.EXPIRED));
+            }
+        }
+    }
+
+    @Test
     void acceptsAChainThatIncludesTheRoot() throws Exception {
         final List<X509Certificate> withRoot = new ArrayList<>(pki.svid(ORDERS).chain());
         withRoot.add(pki.bundle().roots().get(0));

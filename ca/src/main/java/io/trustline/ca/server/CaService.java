@@ -62,7 +62,7 @@ final class CaService extends CertificateAuthorityGrpc.CertificateAuthorityImplB
         this.joinTokens = joinTokens;
         this.issuanceLog = issuanceLog;
         this.executor = executor;
-        validator = new SvidValidator(ca.trustBundle(), ca.trustDomain(), ca.clock());
+        validator = SvidValidator.withBouncyCastle(ca.trustBundle(), ca.trustDomain(), ca.clock());
     }
 
     @Override

@@ -28,8 +28,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * EC P-256 issuance throughput: {@code signCsr} is the whole CA step of a Sign call (parse,
- * key check, CSR signature, template, sign, validate the issued certificate again); the other two
- * are a CSR check alone and validating an SVID as a receiver does per handshake. Run:
+ * key check, CSR signature, template, sign, validate the issued certificate again); the others
+ * are a CSR check alone and validating an SVID as a receiver does per handshake (a sidecar, with the JDK's
+ * providers; {@code validateSvidAtTheCa} with the CA's Bouncy Castle provider). Run:
  *
  * <pre>
  * ./mvnw -q -pl ca test-compile exec:exec -Dexec.executable=java -Dexec.classpathScope=test \
@@ -54,6 +55,7 @@ public class SigningBenchmark {
     private byte[][] svidDers;
     private int next;
     private SvidValidator validator;
+    private SvidValidator validatorAtTheCa;
 
     @Setup
     public void setUp() {
@@ -68,6 +70,7 @@ public class SigningBenchmark {
             throw new IllegalStateException(e);
         }
         validator = new SvidValidator(ca.trustBundle(), "example.org", Clock.systemUTC());
+        validatorAtTheCa = SvidValidator.withBouncyCastle(ca.trustBundle(), "example.org", Clock.systemUTC());
     }
 
     @Benchmark
@@ -88,5 +91,14 @@ public class SigningBenchmark {
         final X509Certificate leaf = (X509Certificate)
                 CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(svidDers[next]));
         return validator.validate(new X509Certificate[] {leaf});
+    }
+
+    /** The same with the CA's validator, which verifies with Bouncy Castle's provider. */
+    @Benchmark
+    public SpiffeId validateSvidAtTheCa() throws SvidValidationException, CertificateException {
+        next = (next + 1) % DISTINCT_SVIDS;
+        final X509Certificate leaf = (X509Certificate)
+                CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(svidDers[next]));
+        return validatorAtTheCa.validate(new X509Certificate[] {leaf});
     }
 }
