@@ -1,18 +1,12 @@
 package io.trustline.sidecar;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
-import io.trustline.ca.CertificateAuthority;
-import io.trustline.ca.KeyType;
-import io.trustline.ca.X509Svid;
 import io.trustline.sidecar.jwt.TestTokens;
-import io.trustline.sidecar.testing.TestMesh;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -34,12 +28,7 @@ class MainFootprintTest {
 
     @Test
     void aReadySidecarHasBuiltNoBouncyCastleProviderAndReadNoLoggingXml() throws Exception {
-        final CertificateAuthority ca =
-                CertificateAuthority.createRoot(TestMesh.TRUST_DOMAIN, KeyType.EC_P256, Clock.systemUTC());
-        final X509Svid svid = ca.issueOffline(TestMesh.BACKEND, Duration.ofHours(1));
-        Files.writeString(dir.resolve("cert.pem"), svid.chainPem());
-        Files.writeString(dir.resolve("key.pem"), svid.privateKeyPem());
-        Files.writeString(dir.resolve("bundle.pem"), ca.trustBundle().toPem());
+        SidecarProcess.writeFileIdentity(dir);
         final Path jwks = Files.writeString(
                 dir.resolve("jwks.json"), new TestTokens("https://issuer.test", "f", Clock.systemUTC()).jwks());
         assertThat(Files.readString(jwks)).contains("\"kty\":\"EC\"").contains("\"kty\":\"RSA\"");
@@ -49,40 +38,17 @@ class MainFootprintTest {
                 "apiVersion: trustline.io/v1\nkind: Policy\nmetadata: {name: jwt}\nspec:\n"
                         + "  service: backend\n  jwt:\n    - issuer: https://issuer.test\n"
                         + "      audiences: [backend]\n      jwksFile: " + jwks + "\n");
-        Files.writeString(
-                dir.resolve("sidecar.yaml"),
-                "service: backend\n"
-                        + "namespace: shop\n"
-                        + "trustDomain: " + TestMesh.TRUST_DOMAIN + "\n"
-                        + "identity: {certFile: cert.pem, keyFile: key.pem, bundleFile: bundle.pem}\n"
-                        + "inbound: {listen: 127.0.0.1:0, app: 127.0.0.1:1}\n"
-                        + "policy: {dir: policies}\n"
-                        + "admin: {listen: 127.0.0.1:0}\n"
-                        + "accessLog: {sink: off}\n");
+        final Path config = SidecarProcess.writeConfig(dir, "policy: {dir: policies}\n");
         final String productionClassPath = Arrays.stream(
                         System.getProperty("java.class.path").split(File.pathSeparator))
                 .filter(entry -> !entry.endsWith("test-classes") && !entry.endsWith("-tests.jar"))
                 .collect(Collectors.joining(File.pathSeparator));
         final Path output = dir.resolve("stderr.txt");
         final Path classes = dir.resolve("classes.txt");
-        final Process process = new ProcessBuilder(List.of(
-                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                        "-Xlog:class+load=info:file=" + classes,
-                        "-cp",
-                        productionClassPath,
-                        Main.class.getName(),
-                        "--config",
-                        dir.resolve("sidecar.yaml").toString()))
-                .redirectErrorStream(true)
-                .redirectOutput(output.toFile())
-                .start();
-        try {
-            await().atMost(Duration.ofSeconds(60))
-                    .until(() -> Files.readString(output).contains("sidecar ready"));
-        } finally {
-            process.destroy();
-            process.waitFor(10, TimeUnit.SECONDS);
-        }
+        final Process process = SidecarProcess.startUntilReady(
+                config, output, List.of("-Xlog:class+load=info:file=" + classes), productionClassPath);
+        process.destroy();
+        process.waitFor(10, TimeUnit.SECONDS);
         final String loaded = Files.readString(classes);
         // The start-up work that used Bouncy Castle's provider did run: the identity's chain was validated and the
         // JWKS's EC key was made into a verifier.
