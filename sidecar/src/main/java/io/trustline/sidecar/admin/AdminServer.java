@@ -52,6 +52,7 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -131,9 +132,9 @@ public final class AdminServer implements AutoCloseable {
         final ServerBuilder sb =
                 Server.builder().port(address, SessionProtocol.HTTP).disableServerHeader();
         readOnlyProbes().forEach((path, service) -> sb.route().get(path).build(service));
-        sb.route().get("/config").build((ctx, req) -> json(HttpStatus.OK, configView()));
-        sb.route().get("/policy").build((ctx, req) -> json(HttpStatus.OK, policyView()));
-        sb.route().get("/certs").build((ctx, req) -> json(HttpStatus.OK, certsView()));
+        sb.route().get("/config").build(offTheEventLoop(() -> json(HttpStatus.OK, configView())));
+        sb.route().get("/policy").build(offTheEventLoop(() -> json(HttpStatus.OK, policyView())));
+        sb.route().get("/certs").build(offTheEventLoop(() -> json(HttpStatus.OK, certsView())));
         sb.route().post("/policy/reload").build(authorized(this::reloadPolicy));
         sb.route().post("/certs/renew").build(authorized(this::renewCertificate));
         return sb.build();
@@ -141,13 +142,23 @@ public final class AdminServer implements AutoCloseable {
 
     /**
      * The endpoints that only read ({@code /healthz}, {@code /readyz}, {@code /metrics}), by path: served here and,
-     * when configured, on the {@link ProbeServer} that may face the pod network.
+     * when configured, on the {@link ProbeServer} that may face the pod network. {@code /healthz} answers on the event
+     * loop, so that liveness fails when the loop is stuck; the others do work and run off it.
      */
     Map<String, HttpService> readOnlyProbes() {
         return Map.of(
                 "/healthz", (ctx, req) -> text(HttpStatus.OK, "ok"),
-                "/readyz", (ctx, req) -> readyz(),
-                "/metrics", (ctx, req) -> HttpResponse.of(HttpStatus.OK, PROMETHEUS_TEXT, meters.scrape()));
+                "/readyz", offTheEventLoop(this::readyz),
+                "/metrics", offTheEventLoop(() -> HttpResponse.of(HttpStatus.OK, PROMETHEUS_TEXT, meters.scrape())));
+    }
+
+    /**
+     * Serves a view from the blocking executor. The admin and probe ports share the proxy's event loops, and a view
+     * that works for milliseconds would stall every proxied request on its loop for as long: a Prometheus scrape of
+     * a sidecar's ~200 series takes 7-12 ms (docs/performance.md).
+     */
+    private static HttpService offTheEventLoop(Supplier<HttpResponse> view) {
+        return (ctx, req) -> HttpResponse.of(view, ctx.blockingTaskExecutor());
     }
 
     // --- readiness

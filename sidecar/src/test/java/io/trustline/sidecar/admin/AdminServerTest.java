@@ -10,6 +10,8 @@ import com.linecorp.armeria.common.AggregatedHttpResponse;
 import com.linecorp.armeria.common.HttpMethod;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.RequestHeaders;
+import com.linecorp.armeria.server.ServiceRequestContext;
+import io.micrometer.core.instrument.Gauge;
 import io.trustline.ca.CertificateAuthority;
 import io.trustline.ca.KeyType;
 import io.trustline.ca.SpiffeId;
@@ -24,6 +26,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -254,6 +257,25 @@ class AdminServerTest {
                 .contains("trustline_certificate_not_after_seconds "
                         + (double) svid.notAfter().getEpochSecond())
                 .contains("trustline_policy_reloads_total{result=\"success\"}");
+    }
+
+    @Test
+    void metricsAreScrapedOffTheEventLoop() {
+        // The admin port shares the proxy's event loops: a scrape on one would stall the requests on it.
+        final AtomicReference<String> scrapedOn = new AtomicReference<>("not scraped");
+        final Gauge probe = Gauge.builder("test_scrape_thread", () -> {
+                    final ServiceRequestContext ctx = ServiceRequestContext.currentOrNull();
+                    scrapedOn.set(
+                            ctx == null ? "no request context" : ctx.eventLoop().inEventLoop() ? "event loop" : "off");
+                    return 1;
+                })
+                .register(sidecar.meters());
+        try {
+            assertThat(get("/metrics").contentUtf8()).contains("test_scrape_thread 1.0");
+            assertThat(scrapedOn.get()).isEqualTo("off");
+        } finally {
+            sidecar.meters().remove(probe);
+        }
     }
 
     @Test
