@@ -17,6 +17,7 @@ import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.SessionProtocol;
+import com.linecorp.armeria.common.util.BlockingTaskExecutor;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.ServerBuilder;
@@ -129,8 +130,10 @@ public final class AdminServer implements AutoCloseable {
     }
 
     private Server build(java.net.InetSocketAddress address) {
-        final ServerBuilder sb =
-                Server.builder().port(address, SessionProtocol.HTTP).disableServerHeader();
+        final ServerBuilder sb = Server.builder()
+                .port(address, SessionProtocol.HTTP)
+                .disableServerHeader()
+                .blockingTaskExecutor(viewExecutor("trustline-admin"), true);
         readOnlyProbes().forEach((path, service) -> sb.route().get(path).build(service));
         sb.route().get("/config").build(offTheEventLoop(() -> json(HttpStatus.OK, configView())));
         sb.route().get("/policy").build(offTheEventLoop(() -> json(HttpStatus.OK, policyView())));
@@ -153,12 +156,24 @@ public final class AdminServer implements AutoCloseable {
     }
 
     /**
-     * Serves a view from the blocking executor. The admin and probe ports share the proxy's event loops, and a view
-     * that works for milliseconds would stall every proxied request on its loop for as long: a Prometheus scrape of
-     * a sidecar's ~200 series takes 7-12 ms (docs/performance.md).
+     * Serves a view from the server's blocking executor ({@link #viewExecutor}). The admin and probe ports share the
+     * proxy's event loops, and a view that works for milliseconds would stall every proxied request on its loop for
+     * as long: a Prometheus scrape of a sidecar's ~200 series takes 7-12 ms (docs/performance.md).
      */
     private static HttpService offTheEventLoop(Supplier<HttpResponse> view) {
         return (ctx, req) -> HttpResponse.of(view, ctx.blockingTaskExecutor());
+    }
+
+    /**
+     * The admin and probe servers' own blocking executor: one thread, so that a flood of scrapes or views queues
+     * instead of starting up to Armeria's 200 shared blocking threads, each rendering the same text.
+     */
+    static BlockingTaskExecutor viewExecutor(String threadNamePrefix) {
+        return BlockingTaskExecutor.builder()
+                .numThreads(1)
+                .threadNamePrefix(threadNamePrefix)
+                .daemon(true)
+                .build();
     }
 
     // --- readiness

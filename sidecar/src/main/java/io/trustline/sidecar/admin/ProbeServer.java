@@ -28,7 +28,8 @@ public final class ProbeServer implements AutoCloseable {
         requireNonNull(admin, "admin");
         final ServerBuilder sb = Server.builder()
                 .port(listen.toSocketAddress(), SessionProtocol.HTTP)
-                .disableServerHeader();
+                .disableServerHeader()
+                .blockingTaskExecutor(AdminServer.viewExecutor("trustline-probe"), true);
         admin.readOnlyProbes().forEach((path, service) -> sb.route().get(path).build(service));
         return new ProbeServer(sb.build());
     }

@@ -7,6 +7,7 @@ import com.linecorp.armeria.common.AggregatedHttpResponse;
 import com.linecorp.armeria.common.HttpMethod;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.RequestHeaders;
+import io.micrometer.core.instrument.Gauge;
 import io.trustline.ca.CertificateAuthority;
 import io.trustline.ca.KeyType;
 import io.trustline.ca.SpiffeId;
@@ -18,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -94,6 +96,22 @@ class ProbeServerTest {
         assertThat(metrics.status()).isEqualTo(HttpStatus.OK);
         assertThat(metrics.headers().contentType().toString()).startsWith("text/plain; version=0.0.4");
         assertThat(metrics.contentUtf8()).contains("trustline_certificate_not_after_seconds", "jvm_memory_used_bytes");
+    }
+
+    @Test
+    void scrapesRunOnTheProbeServersOwnThreadNotTheEventLoop() {
+        final AtomicReference<String> scrapedOn = new AtomicReference<>("not scraped");
+        final Gauge gauge = Gauge.builder("test_probe_scrape_thread", () -> {
+                    scrapedOn.set(Thread.currentThread().getName().replaceAll("(-[0-9]+)+$", ""));
+                    return 1;
+                })
+                .register(sidecar.meters());
+        try {
+            assertThat(send(probe, HttpMethod.GET, "/metrics").contentUtf8()).contains("test_probe_scrape_thread 1.0");
+            assertThat(scrapedOn.get()).isEqualTo("trustline-probe");
+        } finally {
+            sidecar.meters().remove(gauge);
+        }
     }
 
     @Test
