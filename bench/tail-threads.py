@@ -2,10 +2,12 @@
 """bench/tail.sh's two helpers.
 
   tail-threads.py sample PIDS_FILE OUT.tsv   every 100 ms until killed: wall time, then per sidecar the CPU ns of its
-                                             event loop (EL), C2 and C1 compiler threads, VM thread and the rest
-                                             (/proc/PID/task/*/schedstat)
+                                             event loop (EL), C2 and C1 compiler threads, VM thread and the rest, and
+                                             the event loop's time runnable but waiting for a core (ELwait)
+                                             (/proc/PID/task/*/schedstat: on-CPU ns, run-queue ns)
   tail-threads.py report OUTDIR              the run's requests per half second against each sidecar's GC pauses,
-                                             code made not entrant, C2 and event-loop CPU in the same half second
+                                             code made not entrant, C2 and event-loop CPU, and the event loop's
+                                             run-queue wait in the same half second
 """
 import bisect
 import collections
@@ -37,7 +39,7 @@ def sample(pids_file, out_path):
         while True:
             row = [f"{time.time():.3f}"]
             for label, pid in sidecars:
-                ns = dict.fromkeys(KINDS, 0)
+                ns = dict.fromkeys(KINDS + ("ELwait",), 0)
                 try:
                     tids = os.listdir(f"/proc/{pid}/task")
                 except OSError:
@@ -47,7 +49,10 @@ def sample(pids_file, out_path):
                         with open(f"/proc/{pid}/task/{tid}/comm") as f:
                             comm = f.read().strip()
                         with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
-                            ns[kind(comm)] += int(f.read().split()[0])
+                            on_cpu, waited = f.read().split()[:2]
+                        ns[kind(comm)] += int(on_cpu)
+                        if kind(comm) == "EL":
+                            ns["ELwait"] += int(waited)
                     except OSError:
                         pass  # a thread that ended between the listing and the read
                 row += [f"{label}.{k}={v}" for k, v in ns.items()]
@@ -83,15 +88,16 @@ def report(d):
                 if fields and fields[0].isdigit() and "made not entrant" in line:
                     ne[int((start + int(fields[0]) / 1000 - t0) / BUCKET)] += 1
         per[(label, "gc")], per[(label, "ne")] = gc, ne
-        per[(label, "C2")], per[(label, "EL")] = collections.Counter(), collections.Counter()
+        for k in ("C2", "EL", "ELwait"):
+            per[(label, k)] = collections.Counter()
     rows = []
     for line in open(f"{d}/threads.tsv"):
         fields = line.split()
         rows.append((float(fields[0]) - t0, {k: int(v) for k, v in (f.split("=") for f in fields[1:])}))
     for (t1, a), (_t2, b) in zip(rows, rows[1:]):
         for label, _pid in sidecars:
-            for k in ("C2", "EL"):
-                per[(label, k)][int(t1 / BUCKET)] += (b[f"{label}.{k}"] - a[f"{label}.{k}"]) / 1e6
+            for k in ("C2", "EL", "ELwait"):
+                per[(label, k)][int(t1 / BUCKET)] += (b.get(f"{label}.{k}", 0) - a.get(f"{label}.{k}", 0)) / 1e6
     scrapes = []
     if os.path.exists(f"{d}/scrapes.txt"):
         scrapes = sorted(float(line.split()[0]) - t0 for line in open(f"{d}/scrapes.txt") if line.strip())
@@ -101,12 +107,13 @@ def report(d):
     print(f"requests {len(everything)}: p50 {q(everything, .5)} us, p90 {q(everything, .9)}, p99 {q(everything, .99)},"
           f" p99.9 {q(everything, .999)}, max {everything[-1]}")
     labels = [label for label, _ in sidecars]
-    head = " ".join(f"{lab[:3]}:gc-ms deopt C2-ms EL-ms" for lab in labels)
+    head = " ".join(f"{lab[:3]}:gc-ms deopt C2-ms EL-ms wait" for lab in labels)
     print(f"{'t s':>5} {'>2ms':>5} {'worst':>6}  {head}{'  scrape' if scrapes else ''}")
     for b in sorted(lat):
         v = lat[b]
         cells = " ".join(
             f"{per[(lab, 'gc')][b]:9.1f} {per[(lab, 'ne')][b]:5d} {per[(lab, 'C2')][b]:5.0f} {per[(lab, 'EL')][b]:5.0f}"
+            f" {per[(lab, 'ELwait')][b]:4.0f}"
             for lab in labels)
         i = bisect.bisect_left(scrapes, b * BUCKET)
         scraped = "  *" if i < len(scrapes) and scrapes[i] < (b + 1) * BUCKET else ""

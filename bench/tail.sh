@@ -7,7 +7,8 @@
 # TAIL_SCRAPE_EVERY=N also scrapes both sidecars' /metrics every N s from the start of the warm-up (a Prometheus
 # server's load); TRUSTLINE_JAR runs another build. Prints the run's percentiles and one line per half second:
 #   t, requests over 2 ms, their worst, then per sidecar (in/out) GC pause ms, methods made not entrant, C2 CPU ms,
-#   event-loop CPU ms.
+#   event-loop CPU ms, and the ms the event loop was runnable but waiting for a core. The sidecars' logs in
+#   $BENCH_LOGS are emptied first (they receive PrintCompilation's lines).
 # Raw files in OUTDIR (default $BENCH_WORK/results/tail-<timestamp>): dump.tsv (due ms, status, latency us, service
 # us), gc-<pid>.txt, compile-<label>.log, threads.tsv, scrapes.txt. Wrap it in `flock -o /tmp/bench.lock` on a shared
 # machine. Stops the sidecars it started, and the harness's backend if it started it.
