@@ -333,7 +333,7 @@ public final class AdminServer implements AutoCloseable {
 
     /** A call that runs only with the admin token; token file and action run on the blocking executor. */
     private HttpService authorized(java.util.function.Function<ServiceRequestContext, HttpResponse> action) {
-        return (ctx, req) -> HttpResponse.of(CompletableFuture.supplyAsync(
+        return (ctx, req) -> HttpResponse.of(
                 () -> {
                     final AdminToken.Check check = token.check(req.headers().get(HttpHeaderNames.AUTHORIZATION));
                     switch (check) {
@@ -371,7 +371,7 @@ public final class AdminServer implements AutoCloseable {
                                                     "Bearer realm=\"trustline-admin\", error=\"invalid_token\"")));
                     }
                 },
-                ctx.blockingTaskExecutor()));
+                ctx.blockingTaskExecutor());
     }
 
     private HttpResponse reloadPolicy(ServiceRequestContext ctx) {
