@@ -19,6 +19,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export BENCH_DIR="${BENCH_HARNESS:-$ROOT/../shared/bench}"
 # shellcheck source=/dev/null
 source "$BENCH_DIR/lib.sh"
+# shellcheck source=bench/common.sh
+source "$ROOT/bench/common.sh"
 RATE="${MEM_RATE:-5000}"
 SECONDS_LOAD="${MEM_SECONDS:-45}"
 WARMUP="${MEM_WARMUP:-15}"
@@ -29,30 +31,16 @@ OUT="${RESULTS:-$BENCH_WORK/results/memory-$(date -u +%Y%m%dT%H%M%SZ)}"
 mkdir -p "$OUT" "$BENCH_WORK/bin"
 command -v jcmd >/dev/null && command -v jstat >/dev/null || die "jcmd and jstat (a full JDK) are needed"
 
-OPENLOOP="$BENCH_WORK/bin/openloop"
-if [[ ! -x $OPENLOOP || $BENCH_DIR/loadgen/openloop.c -nt $OPENLOOP ]]; then
-  gcc -O2 -o "$OPENLOOP" "$BENCH_DIR/loadgen/openloop.c" || die "cannot build openloop"
-fi
-[[ -s $BENCH_CERTS/token.jwt ]] || "$BENCH_DIR/certs.sh" >/dev/null
-TOKEN="$(cat "$BENCH_CERTS/token.jwt")"
+build_openloop
+read_token
 
-STARTED_BACKEND=0
-backend_alive() {
-  [[ -s $BENCH_PIDS/backend.pids ]] || return 1
-  local pid
-  for pid in $(awk '{print $NF}' "$BENCH_PIDS/backend.pids"); do kill -0 "$pid" 2>/dev/null || return 1; done
-}
 cleanup() {
   "$ROOT/bench/sidecar/stop.sh" >/dev/null 2>&1 || true
   if ((STARTED_BACKEND)); then "$BENCH_DIR/backend/stop.sh" >/dev/null 2>&1 || true; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-if ! backend_alive; then
-  rm -f "$BENCH_PIDS/backend.pids"
-  "$BENCH_DIR/backend/start.sh" >/dev/null
-  STARTED_BACKEND=1
-fi
+ensure_backend
 
 EXTRA="${TRUSTLINE_JVM_EXTRA_FLAGS:-}"
 [[ $NMT == off ]] || EXTRA="$EXTRA -XX:NativeMemoryTracking=$NMT"

@@ -13,6 +13,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export BENCH_DIR="${BENCH_HARNESS:-$ROOT/../shared/bench}"
 # shellcheck source=/dev/null
 source "$BENCH_DIR/lib.sh"
+# shellcheck source=bench/common.sh
+source "$ROOT/bench/common.sh"
 OUT="${1:?usage: bench/profile.sh OUTDIR [REQUESTS] [h2load flags...]}"; shift
 N="${1:-200000}"; shift || true
 FLAGS=("$@"); ((${#FLAGS[@]})) || FLAGS=(--h1 -c 64)
@@ -37,15 +39,8 @@ if [[ ! -s $LIB ]]; then
 fi
 [[ -s $LIB ]] || die "no async-profiler agent at $LIB"
 
-TOKEN="$(cat "$BENCH_CERTS/token.jwt" 2>/dev/null || true)"
-backend_alive() {
-  [[ -s $BENCH_PIDS/backend.pids ]] || return 1
-  local pid
-  for pid in $(awk '{print $NF}' "$BENCH_PIDS/backend.pids"); do kill -0 "$pid" 2>/dev/null || return 1; done
-}
-# The backend outlives this script: it must not inherit a descriptor of the caller's `flock /tmp/bench.lock` (nginx
-# would hold the lock for good), so descriptors 3-9 are closed for it.
-backend_alive || { rm -f "$BENCH_PIDS/backend.pids"; "$BENCH_DIR/backend/start.sh" >/dev/null 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-; }
+read_token
+ensure_backend
 "$ROOT/bench/sidecar/stop.sh" >/dev/null 2>&1 || true
 # Samples between safepoints are attributed to the right inlined frame only with DebugNonSafepoints.
 TRUSTLINE_JVM_EXTRA_FLAGS="-XX:+UnlockDiagnosticVMOptions -XX:+DebugNonSafepoints" \

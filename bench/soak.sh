@@ -12,6 +12,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export BENCH_DIR="${BENCH_HARNESS:-$ROOT/../shared/bench}"
 # shellcheck source=/dev/null
 source "$BENCH_DIR/lib.sh"
+# shellcheck source=bench/common.sh
+source "$ROOT/bench/common.sh"
 MINUTES="${SOAK_MINUTES:-30}"
 RATE="${SOAK_RATE:-200}"
 CONNS="${SOAK_CONNS:-16}"
@@ -19,20 +21,10 @@ EVERY="${SAMPLE_SECONDS:-10}"
 OUT="${RESULTS:-$BENCH_WORK/results/soak-$(date -u +%Y%m%dT%H%M%SZ)}"
 mkdir -p "$OUT" "$BENCH_WORK/bin"
 
-OPENLOOP="$BENCH_WORK/bin/openloop"
-if [[ ! -x $OPENLOOP || $BENCH_DIR/loadgen/openloop.c -nt $OPENLOOP ]]; then
-  gcc -O2 -o "$OPENLOOP" "$BENCH_DIR/loadgen/openloop.c" || die "cannot build openloop"
-fi
-[[ -s $BENCH_CERTS/token.jwt ]] || "$BENCH_DIR/certs.sh" >/dev/null
-TOKEN="$(cat "$BENCH_CERTS/token.jwt")"
+build_openloop
+read_token
 
-# The harness's pid file can outlive its processes (a machine restart): start the backend unless it is alive.
-backend_alive() {
-  [[ -s $BENCH_PIDS/backend.pids ]] || return 1
-  local pid
-  for pid in $(awk '{print $NF}' "$BENCH_PIDS/backend.pids"); do kill -0 "$pid" 2>/dev/null || return 1; done
-}
-backend_alive || { rm -f "$BENCH_PIDS/backend.pids"; "$BENCH_DIR/backend/start.sh" >/dev/null; }
+ensure_backend
 "$ROOT/bench/sidecar/stop.sh" >/dev/null 2>&1 || true
 "$ROOT/bench/sidecar/start.sh" >/dev/null
 LOAD_PID=""

@@ -17,6 +17,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export BENCH_DIR="${BENCH_HARNESS:-$ROOT/../shared/bench}"
 # shellcheck source=/dev/null
 source "$BENCH_DIR/lib.sh"
+# shellcheck source=bench/common.sh
+source "$ROOT/bench/common.sh"
 RATE="${TAIL_RATE:-5000}"
 SECS="${TAIL_SECONDS:-30}"
 WARMUP="${TAIL_WARMUP:-15}"
@@ -24,14 +26,9 @@ CONNS="${TAIL_CONNS:-64}"
 SCRAPE="${TAIL_SCRAPE_EVERY:-}"
 OUT="${1:-$BENCH_WORK/results/tail-$(date -u +%Y%m%dT%H%M%SZ)}"
 mkdir -p "$OUT" "$BENCH_WORK/bin"; OUT="$(cd "$OUT" && pwd)"
-OPENLOOP="$BENCH_WORK/bin/openloop"
-if [[ ! -x $OPENLOOP || $BENCH_DIR/loadgen/openloop.c -nt $OPENLOOP ]]; then
-  gcc -O2 -o "$OPENLOOP" "$BENCH_DIR/loadgen/openloop.c" || die "cannot build openloop"
-fi
-[[ -s $BENCH_CERTS/token.jwt ]] || "$BENCH_DIR/certs.sh" >/dev/null
-TOKEN="$(cat "$BENCH_CERTS/token.jwt")"
+build_openloop
+read_token
 
-STARTED_BACKEND=0
 SAMPLER=""
 SCRAPER=""
 cleanup() {
@@ -42,10 +39,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-if ! [[ -s $BENCH_PIDS/backend.pids ]]; then
-  "$BENCH_DIR/backend/start.sh" >/dev/null
-  STARTED_BACKEND=1
-fi
+ensure_backend
 
 "$ROOT/bench/sidecar/stop.sh" >/dev/null 2>&1 || true
 for label in inbound outbound; do : > "$BENCH_LOGS/trustline-$label.log"; done
