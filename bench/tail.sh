@@ -3,9 +3,10 @@
 # constant arrival rate) with every request's latency kept, set against what each sidecar did in the same half
 # second: young-GC pause time (-Xlog:gc), code made not entrant and compiled (-XX:+PrintCompilation), and the CPU of
 # its event loop, its C2 and C1 compiler threads and the rest (/proc/PID/task/*/schedstat, sampled every 100 ms).
-#   bench/tail.sh [OUTDIR]          TAIL_RATE=5000 TAIL_SECONDS=30 TAIL_WARMUP=15 TAIL_CONNS=64 TAIL_SCRAPE_EVERY=
+#   bench/tail.sh [OUTDIR]   TAIL_RATE=5000 TAIL_SECONDS=30 TAIL_WARMUP=15 TAIL_CONNS=64 TAIL_SCRAPE_EVERY= TAIL_PROBE_EVERY=
 # TAIL_SCRAPE_EVERY=N also scrapes both sidecars' /metrics every N s from the start of the warm-up (a Prometheus
-# server's load); TRUSTLINE_JAR runs another build. Prints the run's percentiles and one line per half second:
+# server's load); TAIL_PROBE_EVERY=N asks both for /readyz every N s from before they start (kubelet's probes, which
+# put the admin server's types into the JIT's profiles early); TRUSTLINE_JAR runs another build. Prints the run's percentiles and one line per half second:
 #   t, requests over 2 ms, their worst, then per sidecar (in/out) GC pause ms, methods made not entrant, C2 CPU ms,
 #   event-loop CPU ms, and the ms the event loop was runnable but waiting for a core. The sidecars' logs in
 #   $BENCH_LOGS are emptied first (they receive PrintCompilation's lines).
@@ -24,6 +25,7 @@ SECS="${TAIL_SECONDS:-30}"
 WARMUP="${TAIL_WARMUP:-15}"
 CONNS="${TAIL_CONNS:-64}"
 SCRAPE="${TAIL_SCRAPE_EVERY:-}"
+PROBE="${TAIL_PROBE_EVERY:-}"
 OUT="${1:-$BENCH_WORK/results/tail-$(date -u +%Y%m%dT%H%M%SZ)}"
 mkdir -p "$OUT" "$BENCH_WORK/bin"; OUT="$(cd "$OUT" && pwd)"
 build_openloop
@@ -31,9 +33,11 @@ read_token
 
 SAMPLER=""
 SCRAPER=""
+PROBER=""
 cleanup() {
   [[ -z $SAMPLER ]] || kill "$SAMPLER" 2>/dev/null || true
   [[ -z $SCRAPER ]] || kill "$SCRAPER" 2>/dev/null || true
+  [[ -z $PROBER ]] || kill "$PROBER" 2>/dev/null || true
   "$ROOT/bench/sidecar/stop.sh" >/dev/null 2>&1 || true
   if ((STARTED_BACKEND)); then "$BENCH_DIR/backend/stop.sh" >/dev/null 2>&1 || true; fi
 }
@@ -43,6 +47,13 @@ ensure_backend
 
 "$ROOT/bench/sidecar/stop.sh" >/dev/null 2>&1 || true
 for label in inbound outbound; do : > "$BENCH_LOGS/trustline-$label.log"; done
+if [[ -n $PROBE ]]; then
+  (while true; do
+    for port in 15000 15100; do curl -s -o /dev/null "127.0.0.1:$port/readyz" || true; done
+    sleep "$PROBE"
+  done >/dev/null 2>&1) &
+  PROBER=$!
+fi
 TRUSTLINE_JVM_EXTRA_FLAGS="${TRUSTLINE_JVM_EXTRA_FLAGS:-} -XX:+PrintCompilation \
 -Xlog:gc:file=$OUT/gc-%p.txt:time,uptime" "$ROOT/bench/sidecar/start.sh" 2> "$OUT/start.txt"
 cp "$BENCH_PIDS/sidecar.pids" "$OUT/"
