@@ -47,11 +47,17 @@ ensure_backend
 
 "$ROOT/bench/sidecar/stop.sh" >/dev/null 2>&1 || true
 for label in inbound outbound; do : > "$BENCH_LOGS/trustline-$label.log"; done
+ADMIN_PORTS="15000 15100"   # the two sidecars' admin listeners (bench/sidecar/start.sh)
+poll_admin() { # every-seconds path: GET the path on both admin ports every N s; a line per request: time, port, s
+  while true; do
+    for port in $ADMIN_PORTS; do
+      echo "$(date +%s.%N) $port $(curl -s -o /dev/null -w '%{time_total}' "127.0.0.1:$port$2")"
+    done
+    sleep "$1"
+  done
+}
 if [[ -n $PROBE ]]; then
-  (while true; do
-    for port in 15000 15100; do curl -s -o /dev/null "127.0.0.1:$port/readyz" || true; done
-    sleep "$PROBE"
-  done >/dev/null 2>&1) &
+  poll_admin "$PROBE" /readyz >/dev/null 2>&1 &
   PROBER=$!
 fi
 TRUSTLINE_JVM_EXTRA_FLAGS="${TRUSTLINE_JVM_EXTRA_FLAGS:-} -XX:+PrintCompilation \
@@ -59,12 +65,7 @@ TRUSTLINE_JVM_EXTRA_FLAGS="${TRUSTLINE_JVM_EXTRA_FLAGS:-} -XX:+PrintCompilation 
 cp "$BENCH_PIDS/sidecar.pids" "$OUT/"
 
 if [[ -n $SCRAPE ]]; then
-  (while true; do
-    for port in 15000 15100; do
-      echo "$(date +%s.%N) $port $(curl -s -o /dev/null -w '%{time_total}' "127.0.0.1:$port/metrics")"
-    done
-    sleep "$SCRAPE"
-  done > "$OUT/scrapes.txt" 2>/dev/null) &
+  poll_admin "$SCRAPE" /metrics > "$OUT/scrapes.txt" 2>/dev/null &
   SCRAPER=$!
 fi
 load() { # warm-up seconds, measured seconds, extra openloop args...
