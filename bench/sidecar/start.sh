@@ -25,22 +25,11 @@ C="$BENCH_CERTS"
 # shellcheck source=/dev/null
 source "$C/claims.env"
 
-# The JVM flags every run uses (quoted in the benchmark notes): a small fixed heap, serial GC (no GC threads
-# competing with the event loops on 2 cores), one event loop per sidecar (two sidecars, the load tool and the app
-# share 2 cores; a second event loop per sidecar measured ~10% more CPU per request), Netty's pooled allocator
-# (~7% less CPU per request than 4.2's default adaptive one in bench/cpu-per-request.sh). The memory flags are the
-# image's (examples/pom.xml, measured with bench/memory.sh in docs/performance.md#memory): a 48 MiB heap with a
-# 16 MiB young generation, one Netty arena of 1 MiB chunks, free C heap given back every 10 s, 2 malloc arenas.
-# TRUSTLINE_JVM_FLAGS replaces the flags, TRUSTLINE_JVM_EXTRA_FLAGS adds to them (NMT, GC logs, bench/profile.sh's
-# -XX:+DebugNonSafepoints); MALLOC_ARENA_MAX from the environment wins (empty: glibc's default). TRUSTLINE_JAVA
-# picks the java binary (default: java on the PATH).
-JVM_FLAGS=(${TRUSTLINE_JVM_FLAGS:--Xms48m -Xmx48m -Xmn16m -XX:+UseSerialGC -Xss512k -XX:ReservedCodeCacheSize=64m
-  -XX:MaxMetaspaceSize=128m -XX:TrimNativeHeapInterval=10000 -Dcom.linecorp.armeria.numCommonWorkers=1
-  -Dio.netty.allocator.type=pooled -Dio.netty.allocator.numDirectArenas=1 -Dio.netty.allocator.numHeapArenas=1
-  -Dio.netty.allocator.maxOrder=7}
-  ${TRUSTLINE_JVM_EXTRA_FLAGS:-})
-if [[ ${MALLOC_ARENA_MAX-unset} == unset ]]; then export MALLOC_ARENA_MAX=2; fi
-[[ -n $MALLOC_ARENA_MAX ]] || unset MALLOC_ARENA_MAX
+# The JVM flags (quoted in the benchmark notes, shared with bench/floor/start.sh) and TRUSTLINE_JVM_FLAGS,
+# TRUSTLINE_JVM_EXTRA_FLAGS and MALLOC_ARENA_MAX: bench/sidecar/jvm.sh. TRUSTLINE_JAVA picks the java binary (default:
+# java on the PATH).
+# shellcheck source=bench/sidecar/jvm.sh
+source "$HERE/jvm.sh"
 
 cat > "$WORK/inbound.yaml" <<YAML
 service: server

@@ -82,11 +82,11 @@ class ImageDefaultsTest {
 
     @Test
     void benchSidecarsAndDocsUseTheImageFlags() throws IOException {
-        final String bench = Files.readString(Path.of("../bench/sidecar/start.sh"));
+        final String bench = Files.readString(Path.of("../bench/sidecar/jvm.sh"));
         final String performance = Files.readString(Path.of("../docs/performance.md"));
         final String deployment = Files.readString(Path.of("../docs/deployment.md"));
         for (String flag : SIDECAR_MEMORY_FLAGS) {
-            assertThat(bench).as("bench/sidecar/start.sh").contains(flag);
+            assertThat(bench).as("bench/sidecar/jvm.sh").contains(flag);
             assertThat(performance).as("docs/performance.md").contains(flag);
             assertThat(deployment).as("docs/deployment.md").contains(flag);
         }
