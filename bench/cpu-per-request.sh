@@ -4,6 +4,8 @@
 # fixed number of requests through the two hops with h2load and prints, per sidecar process, utime+stime divided by
 # the requests, plus the req/s h2load saw (noisy when the machine is busy).
 #   bench/cpu-per-request.sh [REQUESTS] [h2load flags...]     e.g. bench/cpu-per-request.sh 200000 --h1 -c 64
+# BENCH_TARGET names another harness hook folder to measure the same way, e.g. BENCH_TARGET=bench/floor for Armeria
+# alone (bench/floor/BareHop.java); its processes are those in the pid file named after the folder.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export BENCH_DIR="${BENCH_HARNESS:-$ROOT/../shared/bench}"
@@ -15,23 +17,26 @@ N="${1:-200000}"; shift || true
 FLAGS=("$@"); ((${#FLAGS[@]})) || FLAGS=(--h1 -c 64)
 read_token
 ensure_backend
-"$ROOT/bench/sidecar/stop.sh" >/dev/null 2>&1 || true
-"$ROOT/bench/sidecar/start.sh" >/dev/null
-trap '"$ROOT/bench/sidecar/stop.sh" >/dev/null 2>&1' EXIT
+TARGET="$(cd "${BENCH_TARGET:-$ROOT/bench/sidecar}" && pwd)"
+PIDS="$BENCH_PIDS/$(basename "$TARGET").pids"
+"$TARGET/stop.sh" >/dev/null 2>&1 || true
+"$TARGET/start.sh" >/dev/null
+trap '"$TARGET/stop.sh" >/dev/null 2>&1' EXIT
 URL="http://127.0.0.1:$OUTBOUND_PORT/api/bench"
 load() { timeout 300 h2load "${FLAGS[@]}" -t 1 -n "$1" -H "Authorization: Bearer $TOKEN" "$URL"; }
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 load $((N / 2)) >/dev/null 2>&1   # warm-up: JIT, pools, caches
 declare -A before
-while read -r label pid; do before[$label]=$(ticks "$pid"); done < "$BENCH_PIDS/sidecar.pids"
+while read -r label pid; do before[$label]=$(ticks "$pid"); done < "$PIDS"
+started=$(cat "$PIDS")
 out=$(load "$N" 2>&1)
 hz=$(getconf CLK_TCK)
 echo "$out" | grep -E "finished in|requests:|status codes:"
+# The pid file is shared by everything that uses the harness: a run that replaced our processes measured nothing.
+[[ $(cat "$PIDS" 2>/dev/null) == "$started" ]] || { trap - EXIT; die "$PIDS changed during the run: not measured"; }
 while read -r label pid; do
-  # The pid file is shared by everything that uses the harness: a run that replaced our sidecars measured nothing.
-  [[ -n ${before[$label]:-} ]] && grep -qF "${TRUSTLINE_JAR:-$ROOT/sidecar/target/trustline-sidecar.jar}" \
-    "/proc/$pid/cmdline" 2>/dev/null || { trap - EXIT; die "$label pid $pid is not the sidecar this run started"; }
+  [[ -r /proc/$pid/stat ]] || die "$label pid $pid is gone"
   t=$(( $(ticks "$pid") - ${before[$label]} ))
   awk -v l="$label" -v t="$t" -v hz="$hz" -v n="$N" -v rss="$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")" \
     'BEGIN { printf "%-9s %6.1f us CPU/request  RSS %d MB\n", l, t / hz * 1e6 / n, rss / 1024 }'
-done < "$BENCH_PIDS/sidecar.pids"
+done < "$PIDS"
