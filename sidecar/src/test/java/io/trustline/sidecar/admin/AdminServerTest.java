@@ -145,6 +145,24 @@ class AdminServerTest {
         assertThat(get("/readyz").status()).isEqualTo(HttpStatus.OK);
     }
 
+    /**
+     * A workload that takes no calls (a job, a client) is ready with a policy that names its service and allows
+     * nothing: the deny-all is then written out, not a missing file.
+     */
+    @Test
+    void aPolicyWithoutRulesMakesAWorkloadThatTakesNoCallsReady() throws Exception {
+        Files.writeString(
+                dir.resolve("policies/orders.yaml"),
+                "apiVersion: trustline.io/v1\n"
+                        + "kind: Policy\n"
+                        + "metadata: {name: orders-takes-no-calls}\n"
+                        + "spec: {service: orders, rules: []}\n");
+        assertThat(post("/policy/reload", "Bearer " + ADMIN_TOKEN).status()).isEqualTo(HttpStatus.OK);
+        final AggregatedHttpResponse res = get("/readyz");
+        assertThat(res.status()).isEqualTo(HttpStatus.OK);
+        assertThat(json(res).get("checks").get("policy").asText()).isEqualTo("ok");
+    }
+
     @Test
     void policyReloadWithoutTheTokenIsRefused() throws Exception {
         final AggregatedHttpResponse res = post("/policy/reload", null);
