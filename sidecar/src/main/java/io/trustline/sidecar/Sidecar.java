@@ -24,6 +24,7 @@ import io.trustline.sidecar.admin.ReadinessCheck;
 import io.trustline.sidecar.config.SidecarConfig;
 import io.trustline.sidecar.config.SidecarConfig.Limits;
 import io.trustline.sidecar.config.SidecarConfig.MtlsMode;
+import io.trustline.sidecar.connection.FlushBatching;
 import io.trustline.sidecar.connection.SlowClientService;
 import io.trustline.sidecar.connection.TransferCodingCheck;
 import io.trustline.sidecar.edge.CorsService;
@@ -325,6 +326,7 @@ public final class Sidecar implements AutoCloseable {
         sb.meterRegistry(meters);
         applyLimits(sb, in.limits(), config.shutdown().drainTimeout(), telemetry.edge(Direction.INBOUND));
         sb.maxConnectionAge(maxConnectionAge);
+        FlushBatching.install(sb);
         // Armeria fills in this name when a request names no host; hygiene refuses it.
         sb.defaultHostname(HostHeaders.MISSING_HOST);
         sb.serviceUnder(
@@ -340,6 +342,7 @@ public final class Sidecar implements AutoCloseable {
         sb.port(out.listen().toLoopbackSocketAddress(), SessionProtocol.HTTP);
         applyLimits(sb, out.limits(), config.shutdown().drainTimeout(), telemetry.edge(Direction.OUTBOUND));
         sb.absoluteUriTransformer(OutboundService::absoluteUriToPath);
+        FlushBatching.install(sb);
         // Armeria fills in this name when a request names no host; the outbound service refuses it.
         sb.defaultHostname(HostHeaders.MISSING_HOST);
         sb.serviceUnder(

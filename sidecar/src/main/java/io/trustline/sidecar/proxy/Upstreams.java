@@ -1,6 +1,7 @@
 package io.trustline.sidecar.proxy;
 
 import com.linecorp.armeria.client.ClientFactory;
+import com.linecorp.armeria.client.ClientFactoryOptions;
 import com.linecorp.armeria.client.DecoratingHttpClientFunction;
 import com.linecorp.armeria.client.Endpoint;
 import com.linecorp.armeria.client.HttpClient;
@@ -14,6 +15,7 @@ import io.netty.util.AttributeKey;
 import io.trustline.ca.HostPort;
 import io.trustline.sidecar.config.SidecarConfig.AppProtocol;
 import io.trustline.sidecar.config.SidecarConfig.Limits;
+import io.trustline.sidecar.connection.FlushBatching;
 import io.trustline.sidecar.request.StageOutcomes;
 import java.time.Duration;
 import java.util.List;
@@ -41,6 +43,7 @@ public final class Upstreams {
                 .maxConnectionAge(maxConnectionAge)
                 // Streams are bounded by the caller's deadline and idle timeouts, not by a response cap.
                 .http2MaxHeaderListSize(limits.maxHeaderBytes())
+                .option(ClientFactoryOptions.CHANNEL_PIPELINE_CUSTOMIZER, FlushBatching.CLIENT_CUSTOMIZER)
                 .build();
     }
 
