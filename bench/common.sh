@@ -6,6 +6,8 @@
 #   read_token       sets TOKEN to the bench's JWT (certs.sh makes the bench PKI first when there is none)
 #   ensure_backend   starts the harness's backend (nginx) unless the one its pid file names is alive, and sets
 #                    STARTED_BACKEND=1 when it did, so the caller can stop it again
+#   start_target     (re)starts the hook folder BENCH_TARGET (default bench/sidecar; bench/floor is Armeria alone) with
+#                    the caller's environment, sets TARGET to the folder and PIDS to its pid file, and stops it on exit
 
 build_openloop() {
   OPENLOOP="$BENCH_WORK/bin/openloop"
@@ -35,4 +37,12 @@ ensure_backend() {
   # `flock /tmp/bench.lock` (nginx would hold the lock for good), so descriptors 3-9 are closed for it.
   "$BENCH_DIR/backend/start.sh" >/dev/null 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
   STARTED_BACKEND=1
+}
+
+start_target() {
+  TARGET="$(cd "${BENCH_TARGET:-$ROOT/bench/sidecar}" && pwd)"
+  PIDS="$BENCH_PIDS/$(basename "$TARGET").pids"
+  "$TARGET/stop.sh" >/dev/null 2>&1 || true
+  "$TARGET/start.sh" >/dev/null
+  trap '"$TARGET/stop.sh" >/dev/null 2>&1' EXIT
 }

@@ -17,11 +17,7 @@ N="${1:-200000}"; shift || true
 FLAGS=("$@"); ((${#FLAGS[@]})) || FLAGS=(--h1 -c 64)
 read_token
 ensure_backend
-TARGET="$(cd "${BENCH_TARGET:-$ROOT/bench/sidecar}" && pwd)"
-PIDS="$BENCH_PIDS/$(basename "$TARGET").pids"
-"$TARGET/stop.sh" >/dev/null 2>&1 || true
-"$TARGET/start.sh" >/dev/null
-trap '"$TARGET/stop.sh" >/dev/null 2>&1' EXIT
+start_target
 URL="http://127.0.0.1:$OUTBOUND_PORT/api/bench"
 load() { timeout 300 h2load "${FLAGS[@]}" -t 1 -n "$1" -H "Authorization: Bearer $TOKEN" "$URL"; }
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }

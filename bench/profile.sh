@@ -5,6 +5,7 @@
 # LABEL.collapsed (collapsed stacks) and LABEL.html (flame graph), then prints bench/profile-summary.py for each.
 # Profiling starts after the warm-up (PROFILE_WARMUP requests, default REQUESTS), so that most JIT compilation is over.
 #   bench/profile.sh OUTDIR [REQUESTS] [h2load flags...]     e.g. bench/profile.sh /tmp/prof 200000 --h1 -c 64
+# BENCH_TARGET=bench/floor profiles Armeria alone (bench/floor/BareHop.java) the same way.
 # async-profiler's agent comes from Maven Central (tools.profiler:async-profiler:4.6:jar:linux-x64); ASYNC_PROFILER
 # names the libasyncProfiler.so to use, else it is fetched once into $BENCH_WORK/async-profiler. On a shared machine
 # wrap load runs in `flock -o /tmp/bench.lock` (-o: nothing the run starts keeps the lock).
@@ -41,11 +42,8 @@ fi
 
 read_token
 ensure_backend
-"$ROOT/bench/sidecar/stop.sh" >/dev/null 2>&1 || true
 # Samples between safepoints are attributed to the right inlined frame only with DebugNonSafepoints.
-TRUSTLINE_JVM_EXTRA_FLAGS="-XX:+UnlockDiagnosticVMOptions -XX:+DebugNonSafepoints" \
-  "$ROOT/bench/sidecar/start.sh" >/dev/null
-trap '"$ROOT/bench/sidecar/stop.sh" >/dev/null 2>&1' EXIT
+TRUSTLINE_JVM_EXTRA_FLAGS="-XX:+UnlockDiagnosticVMOptions -XX:+DebugNonSafepoints" start_target
 URL="http://127.0.0.1:$OUTBOUND_PORT/api/bench"
 load() { timeout 300 h2load "${FLAGS[@]}" -t 1 -n "$1" -H "Authorization: Bearer $TOKEN" "$URL"; }
 # The quotes keep jcmd's own parser from splitting the agent's options at '='.
@@ -55,19 +53,17 @@ agent() {
   if grep -q ERROR <<< "$out"; then die "async-profiler $2: $out"; fi
 }
 
+started=$(cat "$PIDS")
 load "$WARMUP" >/dev/null 2>&1   # warm-up: JIT, pools, caches
 # Attach only to the JVMs this script started (the pid file is shared by everything that uses the harness).
-while read -r label pid; do
-  grep -qF "${TRUSTLINE_JAR:-$ROOT/sidecar/target/trustline-sidecar.jar}" "/proc/$pid/cmdline" 2>/dev/null \
-    || { trap - EXIT; die "$label pid $pid is not a sidecar this script started; another load run is active?"; }
-done < "$BENCH_PIDS/sidecar.pids"
-while read -r label pid; do agent "$pid" "start,$START_OPTS"; done < "$BENCH_PIDS/sidecar.pids"
+[[ $(cat "$PIDS" 2>/dev/null) == "$started" ]] || { trap - EXIT; die "$PIDS changed: another load run is active?"; }
+while read -r label pid; do agent "$pid" "start,$START_OPTS"; done < "$PIDS"
 load "$N" 2>&1 | grep -E "finished in|requests:|status codes:"
 while read -r label pid; do
   agent "$pid" "dump,file=$OUT/$label.collapsed,$DUMP_OPTS"   # the load is over: nothing more to sample
   agent "$pid" "stop,file=$OUT/$label.html,flamegraph"
-done < "$BENCH_PIDS/sidecar.pids"
+done < "$PIDS"
 while read -r label pid; do
-  echo; echo "=== $label sidecar ($OUT/$label.collapsed, $OUT/$label.html)"
+  echo; echo "=== $label $(basename "$TARGET") ($OUT/$label.collapsed, $OUT/$label.html)"
   python3 "$ROOT/bench/profile-summary.py" "$OUT/$label.collapsed"
-done < "$BENCH_PIDS/sidecar.pids"
+done < "$PIDS"
