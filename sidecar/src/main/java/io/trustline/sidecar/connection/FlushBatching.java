@@ -17,15 +17,15 @@ import org.jspecify.annotations.Nullable;
  * Netty's default, which merges flushes only while a read on that same connection is in progress. A proxy writes to
  * one connection while it reads another (a request goes upstream as the caller's bytes arrive, a response goes back
  * as the upstream's arrive), so each of those flushes went to the socket on its own: the HEADERS and DATA frames of
- * every HTTP/2 stream, however many streams were answered in the same task. On loopback each such {@code send} also delivers the bytes to the peer, and with three to four of
- * them per request and process it was the largest single cost in the profiles (docs/performance.md).
+ * every HTTP/2 stream, however many streams were answered in the same task. On loopback each {@code send} also
+ * delivers the bytes to the peer; at three to four of them per request and process, they were the largest single
+ * cost in the profiles (docs/performance.md, "one write per event-loop task").
  *
- * <p>{@link #install} and {@link #CLIENT_CUSTOMIZER} replace it with the same handler that also merges when no read is in
- * progress: a flush is then
- * done by a task queued on the connection's own event loop, which runs after the task that wrote the response, so all
- * the writes of that task (and of the other streams answered in it) leave in one {@code writev}. A response is never
- * held back for more data: the queued flush runs once the current task returns, and at the latest after the
- * 256th flush in a row, as before.
+ * <p>{@link #install} and {@link #CLIENT_CUSTOMIZER} replace it with the same handler that also merges when no read
+ * is in progress: a flush is then done by a task queued on the connection's own event loop, which runs after the task
+ * that wrote, so all the writes of that task (and of the other streams answered in it) leave in one {@code writev}.
+ * Nothing is held back for more data: the queued flush runs once the current task returns, or at once after the
+ * 256th flush in a row, as before; a connection that closes flushes what is pending first.
  */
 public final class FlushBatching {
 
@@ -34,9 +34,9 @@ public final class FlushBatching {
             FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES;
 
     /**
-     * For {@code ClientFactoryOptions.CHANNEL_PIPELINE_CUSTOMIZER}: the same for a client factory's connections. Armeria
-     * runs that customizer before the connection's {@code connect}, and adds its handler in {@code connect}; so the
-     * customizer adds {@link OnConnect}, which lets the connect through and then makes the swap.
+     * For {@code ClientFactoryOptions.CHANNEL_PIPELINE_CUSTOMIZER}: the same for a client factory's connections.
+     * Armeria runs that customizer before the connection's {@code connect} and adds its handler in {@code connect}, so
+     * the customizer adds {@link OnConnect}, which lets the connect through and then makes the swap.
      */
     public static final Consumer<ChannelPipeline> CLIENT_CUSTOMIZER = p -> p.addLast(new OnConnect());
 
@@ -65,9 +65,9 @@ public final class FlushBatching {
         public void connect(
                 ChannelHandlerContext ctx, SocketAddress remote, @Nullable SocketAddress local, ChannelPromise promise)
                 throws Exception {
+            ctx.connect(remote, local, promise);
             final ChannelPipeline p = ctx.pipeline();
             p.remove(this);
-            ctx.connect(remote, local, promise);
             replace(p);
         }
     }
