@@ -1,4 +1,5 @@
 import com.linecorp.armeria.client.ClientFactory;
+import com.linecorp.armeria.client.ClientFactoryOptions;
 import com.linecorp.armeria.client.ClientTlsSpec;
 import com.linecorp.armeria.client.Endpoint;
 import com.linecorp.armeria.client.HttpPreprocessor;
@@ -11,6 +12,7 @@ import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.util.ResourceLeakDetector;
+import io.trustline.sidecar.connection.FlushBatching;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -41,7 +43,9 @@ import java.util.List;
  * </ul>
  *
  * <p>As in the sidecar, the upstream call runs on the event loop of the incoming request, Armeria's response timeout
- * and length cap are off, and Netty's leak detection is off unless a level is set. Run with the sidecar's classpath, {@code java -cp 'sidecar/target/lib/*'
+ * and length cap are off, Netty's leak detection is off unless a level is set, and the flushes of one event-loop task
+ * leave in one write: the sidecar's own {@link FlushBatching}, taken from its jar, since it changes what the transport
+ * costs. Run with the sidecar's classpath, {@code java -cp 'sidecar/target/lib/*'
  * bench/floor/BareHop.java ...}; bench/floor/start.sh does it for the harness.
  */
 public final class BareHop {
@@ -66,7 +70,9 @@ public final class BareHop {
         final X509Certificate ca = certificate(Path.of(args[5]));
         final InetSocketAddress address = new InetSocketAddress("127.0.0.1", listen);
 
-        final ClientFactory factory = ClientFactory.builder().build();
+        final ClientFactory factory = ClientFactory.builder()
+                .option(ClientFactoryOptions.CHANNEL_PIPELINE_CUSTOMIZER, FlushBatching.CLIENT_CUSTOMIZER)
+                .build();
         final HttpPreprocessor sameEventLoop = (delegate, ctx, req) -> {
             ctx.setSessionProtocol(outbound ? SessionProtocol.H2 : SessionProtocol.H1C);
             ctx.setEndpointGroup(Endpoint.of("127.0.0.1", upstream));
@@ -83,6 +89,7 @@ public final class BareHop {
                 .build();
 
         final ServerBuilder sb = Server.builder().disableServerHeader();
+        FlushBatching.install(sb);
         if (outbound) {
             final RequestOptions options = RequestOptions.builder()
                     .clientTlsSpec(ClientTlsSpec.builder()

@@ -18,7 +18,9 @@ ROOT="$(cd "$HERE/../.." && pwd)"
 source "$BENCH_DIR/lib.sh"
 NAME=floor
 LIB="$ROOT/sidecar/target/lib"
-[[ -d $LIB ]] || die "build the sidecar first: (cd $ROOT && ./mvnw -B -q -DskipTests package)"
+# The sidecar's jar only for its FlushBatching (transport settings the floor shares with the sidecar).
+JAR="$ROOT/sidecar/target/trustline-sidecar.jar"
+[[ -d $LIB && -s $JAR ]] || die "build the sidecar first: (cd $ROOT && ./mvnw -B -q -DskipTests package)"
 [[ -s $BENCH_CERTS/client.pem ]] || "$BENCH_DIR/certs.sh"
 [[ -s $BENCH_PIDS/$NAME.pids ]] && die "$NAME already running? ($BENCH_PIDS/$NAME.pids exists; run stop.sh)"
 for p in $OUTBOUND_PORT $INBOUND_PORT; do port_free "$p" || die "port $p already in use"; done
@@ -26,14 +28,14 @@ for p in $OUTBOUND_PORT $INBOUND_PORT; do port_free "$p" || die "port $p already
 CLASSES="$BENCH_WORK/floor-classes"
 if [[ ! -s $CLASSES/BareHop.class || $HERE/BareHop.java -nt $CLASSES/BareHop.class ]]; then
   mkdir -p "$CLASSES"
-  javac -d "$CLASSES" -cp "$LIB/*" "$HERE/BareHop.java"
+  javac -d "$CLASSES" -cp "$JAR:$LIB/*" "$HERE/BareHop.java"
 fi
 # shellcheck source=bench/sidecar/jvm.sh
 source "$ROOT/bench/sidecar/jvm.sh"
 
 C="$BENCH_CERTS"
 launch() { # label upstream-port cert key
-  nohup "${TRUSTLINE_JAVA:-java}" "${JVM_FLAGS[@]}" -cp "$CLASSES:$LIB/*" BareHop "$1" "$2" "$3" "$4" "$5" "$C/ca.crt" \
+  nohup "${TRUSTLINE_JAVA:-java}" "${JVM_FLAGS[@]}" -cp "$CLASSES:$JAR:$LIB/*" BareHop "$1" "$2" "$3" "$4" "$5" "$C/ca.crt" \
     >> "$BENCH_LOGS/floor-$1.log" 2>&1 < /dev/null &
   record_pid "$NAME" "$1" $!
 }
