@@ -1,6 +1,7 @@
 package io.trustline.sidecar.connection;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
@@ -22,6 +23,7 @@ import io.netty.channel.local.LocalServerChannel;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -122,10 +124,10 @@ class FlushBatchingTest {
                 .get(5, TimeUnit.SECONDS);
     }
 
-    private static String receivedAll() throws Exception {
-        for (int i = 0; i < 100 && String.join("", received).length() < "HEADERS DATA".length(); i++) {
-            Thread.sleep(20);
-        }
+    /** What the peer received once all of "HEADERS DATA" has arrived (the peer reads on the same event loop). */
+    private static String receivedAll() {
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> String.join("", received).length() >= "HEADERS DATA".length());
         return String.join("", received);
     }
 
