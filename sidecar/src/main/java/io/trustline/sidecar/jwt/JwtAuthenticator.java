@@ -93,6 +93,8 @@ public final class JwtAuthenticator implements AutoCloseable {
         cache = b.tokenCacheSize > 0
                 ? Caffeine.newBuilder()
                         .maximumSize(b.tokenCacheSize)
+                        // Upkeep on the calling thread, not a wake-up of the common pool every few requests.
+                        .executor(Runnable::run)
                         .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis()))
                         .expireAfter(Expiry.<TokenHash, CachedToken>creating(
                                 (k, v) -> Duration.ofMillis(Math.max(0, v.expiresAtMillis - clock.millis()))))

@@ -69,6 +69,8 @@ final class TokenReplayGuard {
                 .register(meters);
         uses = Caffeine.newBuilder()
                 .maximumSize((long) maxEntries + BACKSTOP_SLACK)
+                // Upkeep on the calling thread, not a wake-up of the common pool every few requests.
+                .executor(Runnable::run)
                 .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis()))
                 .expireAfter(Expiry.<String, Uses>creating(
                         (k, v) -> java.time.Duration.ofMillis(Math.max(0, v.untilMillis() - clock.millis()))))
