@@ -8,6 +8,8 @@
 #                    STARTED_BACKEND=1 when it did, so the caller can stop it again
 #   start_target     (re)starts the hook folder BENCH_TARGET (default bench/sidecar; bench/floor is Armeria alone) with
 #                    the caller's environment, sets TARGET to the folder and PIDS to its pid file, and stops it on exit
+#   h2load_through N sends N requests with the bench's token through the target's outbound listener, with h2load and
+#                    the caller's FLAGS array (e.g. --h1 -c 64)
 
 build_openloop() {
   OPENLOOP="$BENCH_WORK/bin/openloop"
@@ -45,4 +47,9 @@ start_target() {
   "$TARGET/stop.sh" >/dev/null 2>&1 || true
   "$TARGET/start.sh" >/dev/null
   trap '"$TARGET/stop.sh" >/dev/null 2>&1' EXIT
+}
+
+h2load_through() {
+  timeout 300 h2load "${FLAGS[@]}" -t 1 -n "$1" -H "Authorization: Bearer $TOKEN" \
+    "http://127.0.0.1:$OUTBOUND_PORT/api/bench"
 }

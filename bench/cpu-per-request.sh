@@ -18,14 +18,12 @@ FLAGS=("$@"); ((${#FLAGS[@]})) || FLAGS=(--h1 -c 64)
 read_token
 ensure_backend
 start_target
-URL="http://127.0.0.1:$OUTBOUND_PORT/api/bench"
-load() { timeout 300 h2load "${FLAGS[@]}" -t 1 -n "$1" -H "Authorization: Bearer $TOKEN" "$URL"; }
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-load $((N / 2)) >/dev/null 2>&1   # warm-up: JIT, pools, caches
+h2load_through $((N / 2)) >/dev/null 2>&1   # warm-up: JIT, pools, caches
 declare -A before
 while read -r label pid; do before[$label]=$(ticks "$pid"); done < "$PIDS"
 started=$(cat "$PIDS")
-out=$(load "$N" 2>&1)
+out=$(h2load_through "$N" 2>&1)
 hz=$(getconf CLK_TCK)
 echo "$out" | grep -E "finished in|requests:|status codes:"
 # The pid file is shared by everything that uses the harness: a run that replaced our processes measured nothing.

@@ -44,8 +44,6 @@ read_token
 ensure_backend
 # Samples between safepoints are attributed to the right inlined frame only with DebugNonSafepoints.
 TRUSTLINE_JVM_EXTRA_FLAGS="-XX:+UnlockDiagnosticVMOptions -XX:+DebugNonSafepoints" start_target
-URL="http://127.0.0.1:$OUTBOUND_PORT/api/bench"
-load() { timeout 300 h2load "${FLAGS[@]}" -t 1 -n "$1" -H "Authorization: Bearer $TOKEN" "$URL"; }
 # The quotes keep jcmd's own parser from splitting the agent's options at '='.
 agent() {
   local out
@@ -54,11 +52,11 @@ agent() {
 }
 
 started=$(cat "$PIDS")
-load "$WARMUP" >/dev/null 2>&1   # warm-up: JIT, pools, caches
+h2load_through "$WARMUP" >/dev/null 2>&1   # warm-up: JIT, pools, caches
 # Attach only to the JVMs this script started (the pid file is shared by everything that uses the harness).
 [[ $(cat "$PIDS" 2>/dev/null) == "$started" ]] || { trap - EXIT; die "$PIDS changed: another load run is active?"; }
 while read -r label pid; do agent "$pid" "start,$START_OPTS"; done < "$PIDS"
-load "$N" 2>&1 | grep -E "finished in|requests:|status codes:"
+h2load_through "$N" 2>&1 | grep -E "finished in|requests:|status codes:"
 while read -r label pid; do
   agent "$pid" "dump,file=$OUT/$label.collapsed,$DUMP_OPTS"   # the load is over: nothing more to sample
   agent "$pid" "stop,file=$OUT/$label.html,flamegraph"

@@ -21,16 +21,14 @@ EVENTS+=,syscalls:sys_enter_recvfrom,syscalls:sys_enter_futex,syscalls:sys_enter
 read_token
 ensure_backend
 start_target
-URL="http://127.0.0.1:$OUTBOUND_PORT/api/bench"
-load() { timeout 300 h2load "${FLAGS[@]}" -t 1 -n "$1" -H "Authorization: Bearer $TOKEN" "$URL"; }
-load $((N / 2)) >/dev/null 2>&1   # warm-up: JIT, pools, caches
+h2load_through $((N / 2)) >/dev/null 2>&1   # warm-up: JIT, pools, caches
 out_dir=$(mktemp -d)
 perfs=()
 while read -r label pid; do
   perf stat ${PER_THREAD:+--per-thread} -x, -e "$EVENTS" -p "$pid" -o "$out_dir/$label" & perfs+=($!)
 done < "$PIDS"
 sleep 1   # perf attached
-load "$N" 2>&1 | grep -E "finished in|status codes:"
+h2load_through "$N" 2>&1 | grep -E "finished in|status codes:"
 kill -INT "${perfs[@]}"; wait "${perfs[@]}" 2>/dev/null || true
 while read -r label pid; do
   echo "== $label, per request"
