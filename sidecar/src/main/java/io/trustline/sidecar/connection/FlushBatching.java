@@ -46,13 +46,20 @@ public final class FlushBatching {
         sb.childChannelPipelineCustomizer(FlushBatching::replace);
     }
 
-    /** Swaps Armeria's handler for the merging one; a pipeline without one is left alone. */
+    /** Swaps Armeria's handler for {@link Merging}; a pipeline without one is left alone. */
     static void replace(ChannelPipeline p) {
         if (p.get(FlushConsolidationHandler.class) != null) {
-            p.replace(
-                    FlushConsolidationHandler.class,
-                    null,
-                    new FlushConsolidationHandler(EXPLICIT_FLUSH_AFTER_FLUSHES, true));
+            p.replace(FlushConsolidationHandler.class, null, new Merging());
+        }
+    }
+
+    /**
+     * Netty's handler, built to merge the flushes of a task also when no read is in progress; a class of its own so
+     * that a connection's pipeline shows which one it has.
+     */
+    static final class Merging extends FlushConsolidationHandler {
+        Merging() {
+            super(EXPLICIT_FLUSH_AFTER_FLUSHES, true);
         }
     }
 
