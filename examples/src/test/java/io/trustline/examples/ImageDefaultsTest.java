@@ -17,15 +17,18 @@ import org.w3c.dom.Element;
 import org.w3c.dom.Node;
 
 /**
- * The memory defaults a user gets from the images (Jib's configuration in this module's pom.xml) are the measured
+ * The memory and event-loop defaults a user gets from the images (Jib's configuration in this module's pom.xml) are the measured
  * ones (docs/performance.md, "Memory"), so they cannot silently regress: the sidecar's heap is capped and fixed, its
  * flags replace (not merge with) the other images' MaxRAMPercentage, every image caps glibc's malloc arenas, the
  * bench sidecars run with the same flags, and the docs state them.
  */
 class ImageDefaultsTest {
 
-    /** The memory flags measured in docs/performance.md; the image may add to them, not drop one. */
-    private static final List<String> SIDECAR_MEMORY_FLAGS = List.of(
+    /**
+     * The memory flags and the event-loop count measured in docs/performance.md; the image may add to them, not drop
+     * one.
+     */
+    private static final List<String> SIDECAR_FLAGS = List.of(
             "-Xms48m",
             "-Xmx48m",
             "-Xmn16m",
@@ -37,7 +40,8 @@ class ImageDefaultsTest {
             "-Dio.netty.allocator.type=pooled",
             "-Dio.netty.allocator.numDirectArenas=1",
             "-Dio.netty.allocator.numHeapArenas=1",
-            "-Dio.netty.allocator.maxOrder=7");
+            "-Dio.netty.allocator.maxOrder=7",
+            "-Dcom.linecorp.armeria.numCommonWorkers=1");
 
     private static Element jib;
 
@@ -63,7 +67,7 @@ class ImageDefaultsTest {
         // Without it Maven merges the list with the shared one, and -XX:MaxRAMPercentage=50 would come back.
         assertThat(flags.getAttribute("combine.self")).isEqualTo("override");
         final List<String> values = texts(flags, "jvmFlag");
-        assertThat(values).containsAll(SIDECAR_MEMORY_FLAGS).doesNotHaveDuplicates();
+        assertThat(values).containsAll(SIDECAR_FLAGS).doesNotHaveDuplicates();
         assertThat(values).noneMatch(flag -> flag.contains("RAMPercentage"));
     }
 
@@ -85,7 +89,7 @@ class ImageDefaultsTest {
         final String bench = Files.readString(Path.of("../bench/sidecar/jvm.sh"));
         final String performance = Files.readString(Path.of("../docs/performance.md"));
         final String deployment = Files.readString(Path.of("../docs/deployment.md"));
-        for (String flag : SIDECAR_MEMORY_FLAGS) {
+        for (String flag : SIDECAR_FLAGS) {
             assertThat(bench).as("bench/sidecar/jvm.sh").contains(flag);
             assertThat(performance).as("docs/performance.md").contains(flag);
             assertThat(deployment).as("docs/deployment.md").contains(flag);
