@@ -17,10 +17,11 @@ import org.w3c.dom.Element;
 import org.w3c.dom.Node;
 
 /**
- * The memory and event-loop defaults a user gets from the images (Jib's configuration in this module's pom.xml) are the measured
- * ones (docs/performance.md, "Memory"), so they cannot silently regress: the sidecar's heap is capped and fixed, its
- * flags replace (not merge with) the other images' MaxRAMPercentage, every image caps glibc's malloc arenas, the
- * bench sidecars run with the same flags, and the docs state them.
+ * The memory and event-loop defaults a user gets from the images (Jib's configuration in this module's pom.xml) are
+ * the measured ones (docs/performance.md, "Memory" and "How many event loops"), so they cannot silently regress: the
+ * sidecar's heap is capped and fixed, its flags replace (not merge with) the other images' MaxRAMPercentage, every
+ * image caps glibc's malloc arenas, the bench sidecars run with the same flags, and the README and the docs state
+ * them.
  */
 class ImageDefaultsTest {
 
@@ -86,16 +87,11 @@ class ImageDefaultsTest {
 
     @Test
     void benchSidecarsAndDocsUseTheImageFlags() throws IOException {
-        final String bench = Files.readString(Path.of("../bench/sidecar/jvm.sh"));
-        final String performance = Files.readString(Path.of("../docs/performance.md"));
-        final String deployment = Files.readString(Path.of("../docs/deployment.md"));
-        for (String flag : SIDECAR_FLAGS) {
-            assertThat(bench).as("bench/sidecar/jvm.sh").contains(flag);
-            assertThat(performance).as("docs/performance.md").contains(flag);
-            assertThat(deployment).as("docs/deployment.md").contains(flag);
+        for (String file : List.of(
+                "bench/sidecar/jvm.sh", "docs/performance.md", "docs/deployment.md", "docs/sidecar.md", "README.md")) {
+            final String text = Files.readString(Path.of("..", file));
+            assertThat(text).as(file).contains(SIDECAR_FLAGS).contains("MALLOC_ARENA_MAX=2");
         }
-        assertThat(bench).contains("MALLOC_ARENA_MAX=2");
-        assertThat(deployment).contains("MALLOC_ARENA_MAX=2");
     }
 
     private static Element execution(String id) {
