@@ -5,7 +5,6 @@ import io.trustline.sidecar.config.SidecarConfig.AccessLogConfig;
 import io.trustline.sidecar.config.SidecarConfig.AccessLogSink;
 import io.trustline.sidecar.config.SidecarConfig.MetricsConfig;
 import io.trustline.sidecar.config.SidecarConfig.OtlpProtocol;
-import io.trustline.sidecar.config.SidecarConfig.SecurityEventsConfig;
 import io.trustline.sidecar.config.SidecarConfig.TelemetryConfig;
 import io.trustline.sidecar.config.SidecarConfig.TracingConfig;
 import java.util.List;

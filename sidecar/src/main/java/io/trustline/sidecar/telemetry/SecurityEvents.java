@@ -5,7 +5,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.trustline.sidecar.config.SidecarConfig.SecurityEventsConfig;
+import io.trustline.sidecar.config.SecurityEventsConfig;
 import io.trustline.sidecar.metrics.MetricNames;
 import java.time.Duration;
 import java.util.function.Consumer;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.trustline.sidecar.config.SidecarConfig.SecurityEventsConfig;
+import io.trustline.sidecar.config.SecurityEventsConfig;
 import io.trustline.sidecar.metrics.MetricNames;
 import java.time.Duration;
 import java.util.ArrayList;
