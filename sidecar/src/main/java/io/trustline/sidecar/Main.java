@@ -1,7 +1,7 @@
 package io.trustline.sidecar;
 
 import com.linecorp.armeria.client.ClientFactory;
-import com.linecorp.armeria.common.CommonPools;
+import com.linecorp.armeria.common.Flags;
 import com.linecorp.armeria.server.Server;
 import io.netty.handler.ssl.OpenSsl;
 import io.netty.util.ResourceLeakDetector;
@@ -170,7 +170,7 @@ public final class Main implements Callable<Integer> {
     /** Class initialisation the listeners would otherwise pay for after the certificate arrives. */
     private static void warmUp() {
         OpenSsl.isAvailable();
-        CommonPools.workerGroup();
+        Flags.transportType();
         Server.builder();
         ClientFactory.builder();
     }

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import com.github.benmanes.caffeine.cache.Ticker;
 import com.linecorp.armeria.client.ClientFactory;
 import com.linecorp.armeria.common.SessionProtocol;
+import com.linecorp.armeria.common.util.EventLoopGroups;
 import com.linecorp.armeria.server.GracefulShutdown;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.Server;
@@ -12,6 +13,7 @@ import com.linecorp.armeria.server.ServerBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.channel.EventLoopGroup;
 import io.trustline.ca.HostPort;
 import io.trustline.policy.PolicyStore;
 import io.trustline.policy.engine.PolicyEngine;
@@ -62,6 +64,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -90,6 +93,9 @@ public final class Sidecar implements AutoCloseable {
      */
     static final Duration DRAIN_QUIET_PERIOD = Duration.ofMillis(200);
 
+    /** Names the event-loop threads ({@code trustline-loop-epoll-1-1}, ...) apart from Armeria's common ones. */
+    static final String EVENT_LOOP_THREAD_PREFIX = "trustline-loop";
+
     private final SidecarConfig config;
     private final WorkloadIdentity identity;
     private final @Nullable PolicyStore policyStore;
@@ -101,6 +107,12 @@ public final class Sidecar implements AutoCloseable {
     private final JwtAuthenticator jwt;
     private final Telemetry telemetry;
     private final RateLimits rateLimits;
+    /**
+     * The threads that do all of this sidecar's I/O ({@code eventLoops} of them): every listener, the clients to the
+     * app and to peers, DNS lookups of routes. Not Armeria's common group, whose size the sidecar's config cannot set.
+     */
+    private final EventLoopGroup eventLoops;
+
     private final List<ClientFactory> factories = new ArrayList<>();
     private final Server inbound;
     private final @Nullable Server outbound;
@@ -114,8 +126,10 @@ public final class Sidecar implements AutoCloseable {
             WorkloadIdentity identity,
             Clock clock,
             Ticker ticker,
-            @Nullable PolicyStore policyStore) {
+            @Nullable PolicyStore policyStore,
+            EventLoopGroup eventLoops) {
         this.config = config;
+        this.eventLoops = eventLoops;
         this.identity = identity;
         this.policyStore = policyStore;
         policy = policyStore != null ? policyStore.forService(config.service()) : noPolicy(config.service());
@@ -137,8 +151,8 @@ public final class Sidecar implements AutoCloseable {
         final Duration maxConnectionAge = maxConnectionAge(config, identity, clock);
 
         // The app's keep-alive timeout, not the listener's, bounds how long a connection to it may sit idle.
-        final ClientFactory appFactory =
-                Upstreams.factory(config.inbound().limits(), config.inbound().appIdleTimeout(), maxConnectionAge);
+        final ClientFactory appFactory = Upstreams.factory(
+                eventLoops, config.inbound().limits(), config.inbound().appIdleTimeout(), maxConnectionAge);
         factories.add(appFactory);
         final AppProxyService proxy = new AppProxyService(
                 Upstreams.appClient(
@@ -149,7 +163,10 @@ public final class Sidecar implements AutoCloseable {
 
         if (config.outbound() != null) {
             final ClientFactory meshFactory = Upstreams.factory(
-                    config.outbound().limits(), config.outbound().limits().idleTimeout(), maxConnectionAge);
+                    eventLoops,
+                    config.outbound().limits(),
+                    config.outbound().limits().idleTimeout(),
+                    maxConnectionAge);
             factories.add(meshFactory);
             outboundService = new OutboundService(
                     config.outbound().routes(),
@@ -163,13 +180,14 @@ public final class Sidecar implements AutoCloseable {
             outbound = null;
         }
         admin = AdminServer.builder(config, meters, tls)
+                .eventLoops(eventLoops)
                 .policyStore(policyStore)
                 .identity(identity)
                 .clock(clock)
                 .readinessCheck(ReadinessCheck.of("jwks", jwt::readinessProblem))
                 .build();
         probe = config.admin().probeListen() != null
-                ? ProbeServer.of(config.admin().probeListen(), admin)
+                ? ProbeServer.of(config.admin().probeListen(), admin, eventLoops)
                 : null;
         bindStateMetrics();
         processMetrics = SidecarMetrics.bindProcess(meters);
@@ -222,16 +240,24 @@ public final class Sidecar implements AutoCloseable {
             throws PolicyParseException {
         final PolicyStore store =
                 config.policy() != null ? openPolicies(config.policy().dir(), config.trustDomain()) : null;
+        final EventLoopGroup eventLoops =
+                EventLoopGroups.newEventLoopGroup(config.eventLoops(), EVENT_LOOP_THREAD_PREFIX, true);
         try {
-            final Sidecar sidecar = new Sidecar(config, identity, clock, ticker, store);
+            final Sidecar sidecar = new Sidecar(config, identity, clock, ticker, store, eventLoops);
             sidecar.startServers();
             return sidecar;
         } catch (RuntimeException e) {
             if (store != null) {
                 store.close();
             }
+            shutDown(eventLoops);
             throw e;
         }
+    }
+
+    /** Stops the event loops, once nothing that uses them is left; returns when their threads have ended. */
+    private static void shutDown(EventLoopGroup eventLoops) {
+        eventLoops.shutdownGracefully(0, 10, TimeUnit.SECONDS).syncUninterruptibly();
     }
 
     /** Without a policy directory the service has no policy: every request is denied with authz.no_policy. */
@@ -287,6 +313,7 @@ public final class Sidecar implements AutoCloseable {
             if (outboundService != null) {
                 outboundService.close();
             }
+            factories.forEach(ClientFactory::close);
             throw e.getCause() instanceof ListenerBindException bind ? bind : e;
         }
         logger.atInfo()
@@ -314,7 +341,7 @@ public final class Sidecar implements AutoCloseable {
 
     private Server inboundServer(SidecarConfig config, HttpService chain, Duration maxConnectionAge) {
         final SidecarConfig.InboundConfig in = config.inbound();
-        final ServerBuilder sb = Server.builder();
+        final ServerBuilder sb = Server.builder().workerGroup(eventLoops, false);
         if (in.mtls() == MtlsMode.PERMISSIVE) {
             sb.port(in.listen().toSocketAddress(), SessionProtocol.HTTPS, SessionProtocol.HTTP);
         } else {
@@ -338,7 +365,7 @@ public final class Sidecar implements AutoCloseable {
 
     private Server outboundServer(SidecarConfig config, HttpService service) {
         final SidecarConfig.OutboundConfig out = requireNonNull(config.outbound(), "outbound");
-        final ServerBuilder sb = Server.builder();
+        final ServerBuilder sb = Server.builder().workerGroup(eventLoops, false);
         sb.port(out.listen().toLoopbackSocketAddress(), SessionProtocol.HTTP);
         applyLimits(sb, out.limits(), config.shutdown().drainTimeout(), telemetry.edge(Direction.OUTBOUND));
         sb.absoluteUriTransformer(OutboundService::absoluteUriToPath);
@@ -525,5 +552,6 @@ public final class Sidecar implements AutoCloseable {
             policyStore.close();
         }
         identity.close();
+        shutDown(eventLoops);
     }
 }

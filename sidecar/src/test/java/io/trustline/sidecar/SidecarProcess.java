@@ -37,13 +37,18 @@ final class SidecarProcess {
      * behind it, the admin listener, no access log, then {@code extra} (more top-level keys).
      */
     static Path writeConfig(Path dir, String extra) throws IOException {
+        return writeConfig(dir, 1, extra);
+    }
+
+    /** As {@link #writeConfig(Path, String)}, with the app on loopback port {@code appPort}. */
+    static Path writeConfig(Path dir, int appPort, String extra) throws IOException {
         return Files.writeString(
                 dir.resolve("sidecar.yaml"),
                 "service: backend\n"
                         + "namespace: shop\n"
                         + "trustDomain: " + TestMesh.TRUST_DOMAIN + "\n"
                         + "identity: {certFile: cert.pem, keyFile: key.pem, bundleFile: bundle.pem}\n"
-                        + "inbound: {listen: 127.0.0.1:0, app: 127.0.0.1:1}\n"
+                        + "inbound: {listen: 127.0.0.1:0, app: 127.0.0.1:" + appPort + "}\n"
                         + "admin: {listen: 127.0.0.1:0}\n"
                         + "accessLog: {sink: off}\n"
                         + extra);

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.linecorp.armeria.common.CommonPools;
 import com.linecorp.armeria.common.HttpHeaderNames;
 import com.linecorp.armeria.common.HttpHeaders;
 import com.linecorp.armeria.common.HttpResponse;
@@ -23,6 +24,7 @@ import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.channel.EventLoopGroup;
 import io.trustline.ca.SpiffeId;
 import io.trustline.ca.X509Svid;
 import io.trustline.policy.PolicyStore;
@@ -92,6 +94,7 @@ public final class AdminServer implements AutoCloseable {
     private final AdminToken token;
     private final ObjectMapper json;
     private final AtomicReference<@Nullable ReloadRecord> lastReload = new AtomicReference<>();
+    private final EventLoopGroup eventLoops;
 
     private record ReloadRecord(Instant at, ReloadEvent event) {}
 
@@ -102,6 +105,7 @@ public final class AdminServer implements AutoCloseable {
         identity = b.identity;
         tls = b.tls;
         clock = b.clock;
+        eventLoops = b.eventLoops != null ? b.eventLoops : CommonPools.workerGroup();
         final List<ReadinessCheck> all = new ArrayList<>();
         all.add(ReadinessCheck.of("certificate", this::certificateProblem));
         all.add(ReadinessCheck.of("policy", this::policyProblem));
@@ -131,6 +135,7 @@ public final class AdminServer implements AutoCloseable {
 
     private Server build(java.net.InetSocketAddress address) {
         final ServerBuilder sb = Server.builder()
+                .workerGroup(eventLoops, false)
                 .port(address, SessionProtocol.HTTP)
                 .disableServerHeader()
                 .blockingTaskExecutor(viewExecutor("trustline-admin"), true);
@@ -481,6 +486,7 @@ public final class AdminServer implements AutoCloseable {
         private @Nullable PolicyStore policyStore;
         private @Nullable WorkloadIdentity identity;
         private Clock clock = Clock.systemUTC();
+        private @Nullable EventLoopGroup eventLoops;
         private final List<ReadinessCheck> checks = new ArrayList<>();
 
         private Builder(SidecarConfig config, PrometheusMeterRegistry meters, MeshTls tls) {
@@ -504,6 +510,15 @@ public final class AdminServer implements AutoCloseable {
         /** The clock certificate validity is judged by. Default: the system UTC clock. */
         public Builder clock(Clock clock) {
             this.clock = requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
+         * The event loops the port runs on: the sidecar's own, so that {@code /healthz}, which answers on the loop,
+         * fails when the loops that carry requests are stuck. Default: Armeria's common group.
+         */
+        public Builder eventLoops(EventLoopGroup eventLoops) {
+            this.eventLoops = requireNonNull(eventLoops, "eventLoops");
             return this;
         }
 

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import com.linecorp.armeria.common.SessionProtocol;
 import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.ServerBuilder;
+import io.netty.channel.EventLoopGroup;
 import io.trustline.ca.HostPort;
 import java.util.concurrent.CompletableFuture;
 
@@ -22,11 +23,12 @@ public final class ProbeServer implements AutoCloseable {
         this.server = server;
     }
 
-    /** A probe listener on {@code listen} serving {@code admin}'s read-only endpoints. */
-    public static ProbeServer of(HostPort listen, AdminServer admin) {
+    /** A probe listener on {@code listen}, on {@code eventLoops}, serving {@code admin}'s read-only endpoints. */
+    public static ProbeServer of(HostPort listen, AdminServer admin, EventLoopGroup eventLoops) {
         requireNonNull(listen, "listen");
         requireNonNull(admin, "admin");
         final ServerBuilder sb = Server.builder()
+                .workerGroup(eventLoops, false)
                 .port(listen.toSocketAddress(), SessionProtocol.HTTP)
                 .disableServerHeader()
                 .blockingTaskExecutor(AdminServer.viewExecutor("trustline-probe"), true);

@@ -28,7 +28,17 @@ public record SidecarConfig(
         TelemetryConfig telemetry,
         AccessLogConfig accessLog,
         JwtConfig jwt,
-        ShutdownConfig shutdown) {
+        ShutdownConfig shutdown,
+        Integer eventLoops) {
+
+    /**
+     * Event-loop threads by default: one, which every benchmark ran. Armeria's default of two per core cost 26-52 %
+     * more CPU per request on 2 cores (docs/performance.md, "How many event loops").
+     */
+    public static final int DEFAULT_EVENT_LOOPS = 1;
+
+    /** More threads than this is a typo, not a sizing: each loop serves a core's worth of proxying. */
+    public static final int MAX_EVENT_LOOPS = 256;
 
     public SidecarConfig {
         requireNonNull(service, "service");
@@ -50,6 +60,13 @@ public record SidecarConfig(
         }
         if (shutdown == null) {
             shutdown = ShutdownConfig.DEFAULT;
+        }
+        if (eventLoops == null) {
+            eventLoops = DEFAULT_EVENT_LOOPS;
+        }
+        if (eventLoops < 1 || eventLoops > MAX_EVENT_LOOPS) {
+            throw new IllegalArgumentException(
+                    "eventLoops: " + eventLoops + " (expected: 1 to " + MAX_EVENT_LOOPS + ")");
         }
         if (admin.listen().port() != 0
                 && admin.listen().port() == inbound.listen().port()) {

@@ -75,6 +75,7 @@ final class SidecarConfigReader {
         final SidecarConfig.AccessLogConfig accessLog = observability.accessLog(f);
         final JwtConfig jwt = jwt(f);
         final ShutdownConfig shutdown = shutdown(f);
+        final Integer eventLoops = v.integer(f, "eventLoops");
         return v.build(
                 f,
                 before,
@@ -90,7 +91,8 @@ final class SidecarConfigReader {
                         telemetry,
                         accessLog,
                         jwt,
-                        shutdown));
+                        shutdown,
+                        eventLoops));
     }
 
     private void checkIdentityParts(Fields f, String service, String namespace, String trustDomain) {

@@ -62,7 +62,8 @@ public final class OutboundService implements HttpService, AutoCloseable {
             Duration connectTimeout) {
         final Map<String, OutboundRoute> built = new HashMap<>();
         routes.forEach((name, route) -> {
-            final RouteEndpoints endpoints = RouteEndpoints.of(name, route, meters, connectTimeout);
+            final RouteEndpoints endpoints =
+                    RouteEndpoints.of(name, route, meters, connectTimeout, factory.eventLoopGroup());
             final RouteTraffic traffic = RouteTraffic.of(name, route, meters);
             built.put(
                     name.toLowerCase(java.util.Locale.ROOT),

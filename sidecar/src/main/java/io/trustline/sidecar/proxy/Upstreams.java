@@ -11,6 +11,7 @@ import com.linecorp.armeria.client.WebClientBuilder;
 import com.linecorp.armeria.client.endpoint.EndpointGroup;
 import com.linecorp.armeria.common.SessionProtocol;
 import com.linecorp.armeria.server.ServiceRequestContext;
+import io.netty.channel.EventLoopGroup;
 import io.netty.util.AttributeKey;
 import io.trustline.ca.HostPort;
 import io.trustline.sidecar.config.SidecarConfig.AppProtocol;
@@ -33,11 +34,14 @@ public final class Upstreams {
     public static final AttributeKey<String> TARGET = AttributeKey.valueOf(Upstreams.class, "TARGET");
 
     /**
-     * A client factory for one kind of upstream. Connections idle for {@code idleTimeout} are closed, and live at most
-     * {@code maxConnectionAge} so none outlives the certificate it was opened with.
+     * A client factory for one kind of upstream, on the sidecar's {@code eventLoops} (left running when it closes).
+     * Connections idle for {@code idleTimeout} are closed, and live at most {@code maxConnectionAge} so none outlives
+     * the certificate it was opened with.
      */
-    public static ClientFactory factory(Limits limits, Duration idleTimeout, Duration maxConnectionAge) {
+    public static ClientFactory factory(
+            EventLoopGroup eventLoops, Limits limits, Duration idleTimeout, Duration maxConnectionAge) {
         return ClientFactory.builder()
+                .workerGroup(eventLoops, false)
                 .connectTimeout(limits.connectTimeout())
                 .idleTimeout(idleTimeout)
                 .maxConnectionAge(maxConnectionAge)

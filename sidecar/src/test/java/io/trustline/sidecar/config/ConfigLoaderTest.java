@@ -332,6 +332,21 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theEventLoopCountIsOneByDefaultAndBounded() throws Exception {
+        assertThat(parse(VALID).eventLoops()).isEqualTo(1);
+        assertThat(parse(VALID + "eventLoops: 4\n").eventLoops()).isEqualTo(4);
+        assertThat(error(VALID + "eventLoops: 0\n"))
+                .startsWith(FILE + ":14:13: ")
+                .contains("eventLoops: 0 (expected: 1 to 256)");
+        assertThat(error(VALID + "eventLoops: 257\n")).contains("eventLoops: 257 (expected: 1 to 256)");
+        assertThat(error(VALID + "eventLoops: -1\n")).contains("eventLoops: -1");
+        assertThat(error(VALID + "eventLoops: two\n"))
+                .startsWith(FILE + ":14:13: ")
+                .contains("eventLoops");
+        assertThat(error(VALID + "eventLoops: \"2\"\n")).contains("without quotes");
+    }
+
+    @Test
     void adminPortNeverSharesTheInboundPort() {
         assertThat(error(VALID + "admin: {listen: 127.0.0.1:15006}\n"))
                 .contains("expected: another port than inbound.listen");

@@ -10,6 +10,7 @@ import com.linecorp.armeria.client.endpoint.dns.DnsAddressEndpointGroupBuilder;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.channel.EventLoopGroup;
 import io.trustline.ca.HostPort;
 import io.trustline.sidecar.config.DnsEndpointsConfig;
 import io.trustline.sidecar.config.OutlierDetectionConfig;
@@ -42,15 +43,21 @@ public final class RouteEndpoints implements AutoCloseable {
     /**
      * Builds the endpoints of route {@code name}. A request that finds the route empty waits at most
      * {@code selectionTimeout} for an endpoint (e.g. the first DNS answer), then fails with an
-     * {@link com.linecorp.armeria.client.endpoint.EndpointGroupException}.
+     * {@link com.linecorp.armeria.client.endpoint.EndpointGroupException}. DNS lookups run on one of
+     * {@code eventLoops}.
      */
-    public static RouteEndpoints of(String name, RouteConfig route, MeterRegistry meters, Duration selectionTimeout) {
+    public static RouteEndpoints of(
+            String name,
+            RouteConfig route,
+            MeterRegistry meters,
+            Duration selectionTimeout,
+            EventLoopGroup eventLoops) {
         final HostPort address = route.address();
         if (address != null) {
             return new RouteEndpoints(Endpoint.of(address.host(), address.port()), null);
         }
         final long timeoutMillis = Math.max(1, selectionTimeout.toMillis());
-        final EndpointGroup source = source(name, route, timeoutMillis);
+        final EndpointGroup source = source(name, route, timeoutMillis, eventLoops);
         final OutlierDetectionConfig od = route.outlierDetection();
         final Counter ejections = Counter.builder(MetricNames.OUTBOUND_ENDPOINT_EJECTIONS)
                 .description("Endpoints taken out of a route's rotation by outlier detection")
@@ -97,7 +104,8 @@ public final class RouteEndpoints implements AutoCloseable {
         return group;
     }
 
-    private static EndpointGroup source(String name, RouteConfig route, long selectionTimeoutMillis) {
+    private static EndpointGroup source(
+            String name, RouteConfig route, long selectionTimeoutMillis, EventLoopGroup eventLoops) {
         final List<HostPort> list = route.endpoints();
         if (list != null) {
             return EndpointGroup.of(
@@ -107,6 +115,7 @@ public final class RouteEndpoints implements AutoCloseable {
         final DnsEndpointsConfig dns = route.dns();
         if (dns != null) {
             final DnsAddressEndpointGroupBuilder b = DnsAddressEndpointGroup.builder(dns.name())
+                    .eventLoop(eventLoops.next())
                     .port(dns.port())
                     .ttl((int) dns.minTtl().toSeconds(), (int) dns.maxTtl().toSeconds())
                     .selectionStrategy(EndpointSelectionStrategy.roundRobin())
