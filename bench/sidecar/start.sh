@@ -9,7 +9,10 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 # shellcheck source=/dev/null
 source "$BENCH_DIR/lib.sh"
-NAME=sidecar
+# The harness reads a target's pids from <its hook folder>.pids: a copy of this hook under another folder name (an A/B
+# target such as v-head) sets BENCH_PID_NAME to that name, and passes it to stop.sh too, or the harness counts the
+# sidecars' CPU as another process's and calls every run noisy.
+NAME="${BENCH_PID_NAME:-sidecar}"
 # TRUSTLINE_ROUTE_EXTRA adds keys to the outbound route (e.g. ', retries: {attempts: 1}' for an A/B of the retrying
 # client). TRUSTLINE_JAR runs another build (A/B runs of two builds copied aside, each jar with its lib/ beside it).
 JAR="${TRUSTLINE_JAR:-$ROOT/sidecar/target/trustline-sidecar.jar}"

@@ -3,4 +3,4 @@
 set -euo pipefail
 # shellcheck source=/dev/null
 source "$BENCH_DIR/lib.sh"
-kill_pids sidecar
+kill_pids "${BENCH_PID_NAME:-sidecar}"   # as start.sh
