@@ -21,10 +21,14 @@ BUCKET = 0.5  # seconds
 KINDS = ("EL", "C2", "C1", "VM", "other")
 
 
-def kind(comm):
-    # Thread names are cut to 15 characters: "armeria-common-" is the event loop (one per bench sidecar) and also
-    # Armeria's blocking executor, which only the admin port's views and token-guarded calls use here.
-    if comm.startswith("armeria-common-"):
+def kind(comm, own_loops):
+    # Thread names are cut to 15 characters. "trustline-loop-" is the sidecar's event loop (eventLoops, one in the
+    # bench). Builds before 2026-12-08 ran on Armeria's common group, "armeria-common-", a name its blocking executor
+    # shares (only the admin port's token-guarded calls use it); in later builds that prefix is Armeria's idle
+    # housekeeping and blocking threads, counted with the rest.
+    if comm.startswith("trustline-loop-"):
+        return "EL"
+    if comm.startswith("armeria-common-") and not own_loops:
         return "EL"
     if comm.startswith("C2 "):
         return "C2"
@@ -44,17 +48,24 @@ def sample(pids_file, out_path):
                     tids = os.listdir(f"/proc/{pid}/task")
                 except OSError:
                     return
+                comms = {}
                 for tid in tids:
                     try:
                         with open(f"/proc/{pid}/task/{tid}/comm") as f:
-                            comm = f.read().strip()
-                        with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
-                            on_cpu, waited = f.read().split()[:2]
-                        ns[kind(comm)] += int(on_cpu)
-                        if kind(comm) == "EL":
-                            ns["ELwait"] += int(waited)
+                            comms[tid] = f.read().strip()
                     except OSError:
                         pass  # a thread that ended between the listing and the read
+                own_loops = any(c.startswith("trustline-loop-") for c in comms.values())
+                for tid, comm in comms.items():
+                    try:
+                        with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                            on_cpu, waited = f.read().split()[:2]
+                        k = kind(comm, own_loops)
+                        ns[k] += int(on_cpu)
+                        if k == "EL":
+                            ns["ELwait"] += int(waited)
+                    except OSError:
+                        pass
                 row += [f"{label}.{k}={v}" for k, v in ns.items()]
             out.write(" ".join(row) + "\n")
             out.flush()
