@@ -11,17 +11,15 @@ import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.server.Server;
 import io.trustline.sidecar.testing.TestMesh;
-import java.io.File;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -69,7 +67,8 @@ class MainEventLoopsTest {
                         + "      identity: " + TestMesh.BACKEND + "\n"
                         + "      dns: {name: backend.test, port: 15006, servers: [127.0.0.1:9]}\n");
         final Path output = dir.resolve("output.txt");
-        final Process process = SidecarProcess.startUntilReady(config, output, List.of(), productionClassPath());
+        final Process process =
+                SidecarProcess.startUntilReady(config, output, List.of(), SidecarProcess.productionClassPath());
         try {
             final String ready = Files.readString(output);
             Files.writeString(endpoints, "127.0.0.1:" + port(ready, "inbound") + "\n");
@@ -122,7 +121,7 @@ class MainEventLoopsTest {
                         "Thread.print")
                 .redirectErrorStream(true)
                 .start();
-        final String dump = new String(jcmd.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        final String dump = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(jcmd.waitFor(30, TimeUnit.SECONDS)).isTrue();
         final List<String> names = new ArrayList<>();
         final Matcher m = THREAD_NAME.matcher(dump);
@@ -130,11 +129,5 @@ class MainEventLoopsTest {
             names.add(m.group(1));
         }
         return names;
-    }
-
-    private static String productionClassPath() {
-        return Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
-                .filter(entry -> !entry.endsWith("test-classes") && !entry.endsWith("-tests.jar"))
-                .collect(Collectors.joining(File.pathSeparator));
     }
 }

@@ -3,14 +3,11 @@ package io.trustline.sidecar;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.trustline.sidecar.jwt.TestTokens;
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,14 +36,10 @@ class MainFootprintTest {
                         + "  service: backend\n  jwt:\n    - issuer: https://issuer.test\n"
                         + "      audiences: [backend]\n      jwksFile: " + jwks + "\n");
         final Path config = SidecarProcess.writeConfig(dir, "policy: {dir: policies}\n");
-        final String productionClassPath = Arrays.stream(
-                        System.getProperty("java.class.path").split(File.pathSeparator))
-                .filter(entry -> !entry.endsWith("test-classes") && !entry.endsWith("-tests.jar"))
-                .collect(Collectors.joining(File.pathSeparator));
         final Path output = dir.resolve("stderr.txt");
         final Path classes = dir.resolve("classes.txt");
         final Process process = SidecarProcess.startUntilReady(
-                config, output, List.of("-Xlog:class+load=info:file=" + classes), productionClassPath);
+                config, output, List.of("-Xlog:class+load=info:file=" + classes), SidecarProcess.productionClassPath());
         process.destroy();
         process.waitFor(10, TimeUnit.SECONDS);
         final String loaded = Files.readString(classes);

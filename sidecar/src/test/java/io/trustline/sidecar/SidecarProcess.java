@@ -6,13 +6,16 @@ import io.trustline.ca.CertificateAuthority;
 import io.trustline.ca.KeyType;
 import io.trustline.ca.X509Svid;
 import io.trustline.sidecar.testing.TestMesh;
+import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.stream.Collectors;
 
 /**
  * The real command line ({@link Main}) in its own JVM, as a container runs it, for the tests that need a whole
@@ -52,6 +55,13 @@ final class SidecarProcess {
                         + "admin: {listen: 127.0.0.1:0}\n"
                         + "accessLog: {sink: off}\n"
                         + extra);
+    }
+
+    /** The test JVM's class path without the test classes, as the image runs it (no {@code logback-test.xml}). */
+    static String productionClassPath() {
+        return Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+                .filter(entry -> !entry.endsWith("test-classes") && !entry.endsWith("-tests.jar"))
+                .collect(Collectors.joining(File.pathSeparator));
     }
 
     /**
