@@ -5,9 +5,11 @@
 #                    or older than its source
 #   read_token       sets TOKEN to the bench's JWT (certs.sh makes the bench PKI first when there is none)
 #   ensure_backend   starts the harness's backend (nginx) unless the one its pid file names is alive, and sets
-#                    STARTED_BACKEND=1 when it did, so the caller can stop it again
+#                    STARTED_BACKEND=1 when it did
+#   stop_started_backend  stops the backend if ensure_backend started it (a backend found running is left running)
 #   start_target     (re)starts the hook folder BENCH_TARGET (default bench/sidecar; bench/floor is Armeria alone) with
-#                    the caller's environment, sets TARGET to the folder and PIDS to its pid file, and stops it on exit
+#                    the caller's environment, sets TARGET to the folder and PIDS to its pid file, and on exit stops
+#                    it and the backend this script started
 #   h2load_through N sends N requests with the bench's token through the target's outbound listener, with h2load and
 #                    the caller's FLAGS array (e.g. --h1 -c 64)
 
@@ -41,12 +43,16 @@ ensure_backend() {
   STARTED_BACKEND=1
 }
 
+stop_started_backend() {
+  if ((STARTED_BACKEND)); then "$BENCH_DIR/backend/stop.sh" >/dev/null 2>&1 || true; fi
+}
+
 start_target() {
   TARGET="$(cd "${BENCH_TARGET:-$ROOT/bench/sidecar}" && pwd)"
   PIDS="$BENCH_PIDS/$(basename "$TARGET").pids"
   "$TARGET/stop.sh" >/dev/null 2>&1 || true
   "$TARGET/start.sh" >/dev/null
-  trap '"$TARGET/stop.sh" >/dev/null 2>&1' EXIT
+  trap '"$TARGET/stop.sh" >/dev/null 2>&1; stop_started_backend' EXIT
 }
 
 h2load_through() {

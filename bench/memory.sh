@@ -36,7 +36,7 @@ read_token
 
 cleanup() {
   "$ROOT/bench/sidecar/stop.sh" >/dev/null 2>&1 || true
-  if ((STARTED_BACKEND)); then "$BENCH_DIR/backend/stop.sh" >/dev/null 2>&1 || true; fi
+  stop_started_backend
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM

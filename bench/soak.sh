@@ -31,6 +31,7 @@ LOAD_PID=""
 cleanup() {
   [[ -n $LOAD_PID ]] && kill "$LOAD_PID" 2>/dev/null || true
   "$ROOT/bench/sidecar/stop.sh" >/dev/null 2>&1 || true
+  stop_started_backend
 }
 trap cleanup EXIT
 

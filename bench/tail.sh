@@ -39,7 +39,7 @@ cleanup() {
   [[ -z $SCRAPER ]] || kill "$SCRAPER" 2>/dev/null || true
   [[ -z $PROBER ]] || kill "$PROBER" 2>/dev/null || true
   "$ROOT/bench/sidecar/stop.sh" >/dev/null 2>&1 || true
-  if ((STARTED_BACKEND)); then "$BENCH_DIR/backend/stop.sh" >/dev/null 2>&1 || true; fi
+  stop_started_backend
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
