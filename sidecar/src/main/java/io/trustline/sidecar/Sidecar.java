@@ -179,8 +179,7 @@ public final class Sidecar implements AutoCloseable {
             outboundService = null;
             outbound = null;
         }
-        admin = AdminServer.builder(config, meters, tls)
-                .eventLoops(eventLoops)
+        admin = AdminServer.builder(config, meters, tls, eventLoops)
                 .policyStore(policyStore)
                 .identity(identity)
                 .clock(clock)

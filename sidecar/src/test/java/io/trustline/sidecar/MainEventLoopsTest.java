@@ -27,8 +27,9 @@ import org.junit.jupiter.api.io.TempDir;
  * Starts the real command line ({@link Main}) in its own JVM with {@code eventLoops: 2} and no Armeria flag, sends a
  * call through every part that does I/O (the outbound listener, the client to a peer over mTLS, the inbound listener,
  * the client to the app, a route's DNS lookups, the admin port), then lists the process's threads with {@code jcmd}:
- * the sidecar's I/O runs on exactly the configured number of event loops, and Armeria's common group, whose default
- * of two per core cost 26-52 % more CPU per request (docs/performance.md, "How many event loops"), never starts.
+ * the sidecar's I/O runs on exactly the configured number of event loops, not on Armeria's common group (whose default
+ * of two per core cost 26-52 % more CPU per request, docs/performance.md "How many event loops"). That group keeps
+ * one thread for Armeria's own timers; a second one is what a listener, a client or a DNS lookup left on it starts.
  */
 class MainEventLoopsTest {
 
@@ -96,8 +97,8 @@ class MainEventLoopsTest {
             assertThat(threads.stream().filter(t -> t.startsWith(Sidecar.EVENT_LOOP_THREAD_PREFIX + '-')))
                     .as("the sidecar's event loops, among %s", threads)
                     .hasSize(2);
-            // Armeria's own housekeeping (outlier detection's timers, the unlogged-exception reporter) uses its common
-            // group whatever the sidecar asks; Main sizes that group at one thread.
+            // Armeria's own timers (outlier detection's) use its common group whatever the sidecar asks: one thread,
+            // of the group's default size of two per core, none of them carrying a connection.
             assertThat(threads.stream().filter(t -> t.startsWith("armeria-common-worker")))
                     .as("Armeria's common workers, among %s", threads)
                     .hasSizeLessThanOrEqualTo(1);

@@ -11,7 +11,6 @@ import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.linecorp.armeria.common.CommonPools;
 import com.linecorp.armeria.common.HttpHeaderNames;
 import com.linecorp.armeria.common.HttpHeaders;
 import com.linecorp.armeria.common.HttpResponse;
@@ -105,7 +104,7 @@ public final class AdminServer implements AutoCloseable {
         identity = b.identity;
         tls = b.tls;
         clock = b.clock;
-        eventLoops = b.eventLoops != null ? b.eventLoops : CommonPools.workerGroup();
+        eventLoops = b.eventLoops;
         final List<ReadinessCheck> all = new ArrayList<>();
         all.add(ReadinessCheck.of("certificate", this::certificateProblem));
         all.add(ReadinessCheck.of("policy", this::policyProblem));
@@ -129,8 +128,13 @@ public final class AdminServer implements AutoCloseable {
                         : config.admin().listen().toSocketAddress());
     }
 
-    public static Builder builder(SidecarConfig config, PrometheusMeterRegistry meters, MeshTls tls) {
-        return new Builder(config, meters, tls);
+    /**
+     * An admin port on {@code eventLoops}: the sidecar's own, so that {@code /healthz}, which answers on the loop,
+     * fails when the loops that carry requests are stuck.
+     */
+    public static Builder builder(
+            SidecarConfig config, PrometheusMeterRegistry meters, MeshTls tls, EventLoopGroup eventLoops) {
+        return new Builder(config, meters, tls, eventLoops);
     }
 
     private Server build(java.net.InetSocketAddress address) {
@@ -486,13 +490,14 @@ public final class AdminServer implements AutoCloseable {
         private @Nullable PolicyStore policyStore;
         private @Nullable WorkloadIdentity identity;
         private Clock clock = Clock.systemUTC();
-        private @Nullable EventLoopGroup eventLoops;
+        private final EventLoopGroup eventLoops;
         private final List<ReadinessCheck> checks = new ArrayList<>();
 
-        private Builder(SidecarConfig config, PrometheusMeterRegistry meters, MeshTls tls) {
+        private Builder(SidecarConfig config, PrometheusMeterRegistry meters, MeshTls tls, EventLoopGroup eventLoops) {
             this.config = requireNonNull(config, "config");
             this.meters = requireNonNull(meters, "meters");
             this.tls = requireNonNull(tls, "tls");
+            this.eventLoops = requireNonNull(eventLoops, "eventLoops");
         }
 
         /** The policy store shown by {@code /policy} and reloaded by {@code POST /policy/reload}. Default: none. */
@@ -510,15 +515,6 @@ public final class AdminServer implements AutoCloseable {
         /** The clock certificate validity is judged by. Default: the system UTC clock. */
         public Builder clock(Clock clock) {
             this.clock = requireNonNull(clock, "clock");
-            return this;
-        }
-
-        /**
-         * The event loops the port runs on: the sidecar's own, so that {@code /healthz}, which answers on the loop,
-         * fails when the loops that carry requests are stuck. Default: Armeria's common group.
-         */
-        public Builder eventLoops(EventLoopGroup eventLoops) {
-            this.eventLoops = requireNonNull(eventLoops, "eventLoops");
             return this;
         }
 
