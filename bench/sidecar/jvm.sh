@@ -5,7 +5,8 @@
 # tool and the app share 2 cores; Armeria's default of two per core measured 26-52% more CPU per request,
 # docs/performance.md "How many event loops"). A sidecar's is its config's eventLoops default. The floor, a plain
 # Armeria server, runs on Armeria's common group, hence numCommonWorkers=1; in a sidecar that group carries only
-# Armeria's housekeeping timers (one thread), and the image does not set the flag. Then Netty's pooled allocator (~7% less CPU per request than 4.2's default adaptive one in bench/cpu-per-request.sh). The memory
+# Armeria's housekeeping timers (one thread), and the image does not set the flag. Then Netty's pooled allocator
+# (~7% less CPU per request than 4.2's default adaptive one in bench/cpu-per-request.sh). The memory
 # flags are the image's (examples/pom.xml, measured with bench/memory.sh in docs/performance.md#memory): a 48 MiB heap
 # with a 16 MiB young generation, one Netty arena of 1 MiB chunks, free C heap given back every 10 s, 2 malloc arenas.
 # TRUSTLINE_JVM_FLAGS replaces the flags, TRUSTLINE_JVM_EXTRA_FLAGS adds to them (NMT, GC logs, bench/profile.sh's
